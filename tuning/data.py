@@ -1,0 +1,501 @@
+"""Read a table, profile it, and build the per-model preprocessing.
+
+Everything a user can get wrong raises :class:`DataError` with a message that names the problem
+and the fix. Preprocessing lives inside the model's Pipeline so it is fitted per fold (no leakage).
+"""
+
+from __future__ import annotations
+
+import csv
+import difflib
+import hashlib
+import io
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from enum import Enum
+from pathlib import Path
+from typing import Any, BinaryIO
+
+import numpy as np
+import pandas as pd
+from sklearn.compose import ColumnTransformer
+from sklearn.impute import SimpleImputer
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import OneHotEncoder, StandardScaler
+
+from tuning.errors import DataError
+
+MISSING_MARKERS = ["", "NA", "N/A", "n/a", "na", "NaN", "nan", "NULL", "null", "None", "?", "#N/A"]
+MAX_CATEGORIES = 20
+HIGH_CARDINALITY = 50
+TASKS = ("classification", "regression")
+_TEXT_EXT = {".csv", ".tsv", ".txt", ".tab", ".dat"}
+_PARQUET_EXT = {".parquet", ".pq"}
+_EXCEL_EXT = {".xlsx", ".xlsm", ".xls"}
+
+
+class ColumnKind(str, Enum):
+    NUMERIC = "numeric"
+    CATEGORICAL = "categorical"
+    BOOLEAN = "boolean"
+    DATETIME = "datetime"
+    TEXT = "text"
+    ID = "id-like"
+    CONSTANT = "constant"
+
+    @property
+    def usable(self) -> bool:
+        return self in (ColumnKind.NUMERIC, ColumnKind.CATEGORICAL, ColumnKind.BOOLEAN, ColumnKind.DATETIME)
+
+
+@dataclass(frozen=True)
+class ColumnProfile:
+    name: str
+    kind: ColumnKind
+    dtype: str
+    n_missing: int
+    n_unique: int
+    examples: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class DatasetProfile:
+    """What the table holds and what the engine will do with it."""
+
+    n_rows: int
+    n_cols: int
+    columns: tuple[ColumnProfile, ...]
+    target: str | None = None
+    task: str | None = None
+    class_counts: dict[str, int] | None = None
+    target_summary: dict[str, float] | None = None
+    features: tuple[str, ...] = ()
+    dropped: dict[str, str] = field(default_factory=dict)
+    warnings: tuple[str, ...] = ()
+
+    def column(self, name: str) -> ColumnProfile:
+        for c in self.columns:
+            if c.name == name:
+                return c
+        raise KeyError(name)
+
+    def to_frame(self) -> pd.DataFrame:
+        return pd.DataFrame(
+            {
+                "column": [c.name for c in self.columns],
+                "kind": [c.kind.value for c in self.columns],
+                "dtype": [c.dtype for c in self.columns],
+                "missing": [c.n_missing for c in self.columns],
+                "missing %": [round(100 * c.n_missing / max(self.n_rows, 1), 1) for c in self.columns],
+                "unique": [c.n_unique for c in self.columns],
+                "examples": [", ".join(c.examples) for c in self.columns],
+            }
+        )
+
+
+# ----------------------------------------------------------------------------------------------
+# Reading
+
+
+def content_hash(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()[:16]
+
+
+def read_bytes(source: str | Path | bytes | BinaryIO) -> bytes:
+    if isinstance(source, bytes):
+        return source
+    if isinstance(source, (str, Path)):
+        path = Path(source)
+        if not path.exists():
+            raise DataError(f"File not found: {path}.", fix="Check the path.")
+        if path.is_dir():
+            raise DataError(f"{path} is a folder, not a file.", fix="Give the path of a CSV, TSV, Parquet or Excel file.")
+        return path.read_bytes()
+    return source.read()
+
+
+def read_table(source: str | Path | bytes | BinaryIO, *, name: str | None = None) -> pd.DataFrame:
+    """Read CSV/TSV (delimiter and encoding detected), Parquet or Excel into a DataFrame."""
+    if name is None and isinstance(source, (str, Path)):
+        name = str(source)
+    data = read_bytes(source)
+    return parse_table(data, name=name or "")
+
+
+def parse_table(data: bytes, *, name: str = "") -> pd.DataFrame:
+    label = Path(name).name if name else "The file"
+    if not data or not data.strip():
+        raise DataError(f"{label} is empty.", fix="Choose a file with a header row and at least one data row.")
+    ext = Path(name).suffix.lower() if name else ""
+    if data[:4] == b"PAR1" or ext in _PARQUET_EXT:
+        df = _read_parquet(data, label)
+    elif data[:4] == b"PK\x03\x04" or data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" or ext in _EXCEL_EXT:
+        df = _read_excel(data, label)
+    else:
+        df = _read_text(data, label, ext)
+    return _check_table(df, label)
+
+
+def _read_parquet(data: bytes, label: str) -> pd.DataFrame:
+    try:
+        return pd.read_parquet(io.BytesIO(data))
+    except Exception as exc:  # pyarrow raises many types
+        raise DataError(f"{label} is not a readable Parquet file ({type(exc).__name__}).", fix="Re-export it as Parquet or CSV.") from None
+
+
+def _read_excel(data: bytes, label: str) -> pd.DataFrame:
+    if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
+        raise DataError(f"{label} is an old binary Excel (.xls) file.", fix="Save it as .xlsx or CSV and upload again.")
+    try:
+        return pd.read_excel(io.BytesIO(data), na_values=MISSING_MARKERS, engine="openpyxl")
+    except Exception as exc:
+        raise DataError(f"{label} is not a readable .xlsx workbook ({type(exc).__name__}).", fix="Save it again as .xlsx or CSV.") from None
+
+
+def _decode(data: bytes, label: str) -> str:
+    if b"\x00" in data[:4096]:
+        raise DataError(
+            f"{label} looks like a binary file, not a table.",
+            fix="Upload a CSV/TSV text file, a Parquet file or an .xlsx workbook.",
+        )
+    for enc in ("utf-8-sig", "cp1252", "latin-1"):
+        try:
+            return data.decode(enc)
+        except UnicodeDecodeError:
+            continue
+    raise DataError(f"{label} could not be decoded as text.", fix="Save it as UTF-8 CSV.")  # latin-1 never fails
+
+
+def _sniff_delimiter(text: str, ext: str) -> str:
+    sample = "\n".join(text.splitlines()[:50])
+    try:
+        return csv.Sniffer().sniff(sample, delimiters=",;\t|").delimiter
+    except csv.Error:
+        if ext in (".tsv", ".tab"):
+            return "\t"
+        counts = {d: sample.count(d) for d in ",;\t|"}
+        best = max(counts, key=counts.get)
+        return best if counts[best] else ","
+
+
+def _read_text(data: bytes, label: str, ext: str) -> pd.DataFrame:
+    text = _decode(data, label)
+    sep = _sniff_delimiter(text, ext)
+    try:
+        return pd.read_csv(
+            io.StringIO(text),
+            sep=sep,
+            na_values=MISSING_MARKERS,
+            keep_default_na=True,
+            skipinitialspace=True,
+            low_memory=False,
+        )
+    except pd.errors.ParserError as exc:
+        msg = str(exc).split("\n")[0]
+        m = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", msg)
+        if m:
+            raise DataError(
+                f"{label}: line {m.group(2)} has {m.group(3)} fields but the header has {m.group(1)}.",
+                fix="Fix that row (a stray delimiter or an unquoted comma) and upload again.",
+            ) from None
+        raise DataError(f"{label} is not a well-formed table: {msg}.", fix="Check the delimiter and quoting.") from None
+    except pd.errors.EmptyDataError:
+        raise DataError(f"{label} has no columns.", fix="Add a header row.") from None
+    except UnicodeError:
+        raise DataError(f"{label} could not be decoded.", fix="Save it as UTF-8 CSV.") from None
+
+
+def _check_table(df: pd.DataFrame, label: str) -> pd.DataFrame:
+    if df.shape[1] == 0:
+        raise DataError(f"{label} has no columns.", fix="Add a header row.")
+    if df.shape[0] == 0:
+        raise DataError(f"{label} has a header but no data rows.", fix="Add rows of data.")
+    if df.shape[1] == 1:
+        raise DataError(
+            f"{label} has only one column ({str(df.columns[0])[:60]!r}), so there is no feature to learn from.",
+            fix="Check the delimiter (comma, semicolon, tab) or add feature columns.",
+        )
+    df.columns = [str(c).strip() for c in df.columns]
+    dupes = sorted({c for c in df.columns if list(df.columns).count(c) > 1})
+    if dupes:
+        raise DataError(f"{label} has duplicate column names: {dupes}.", fix="Rename the columns so each is unique.")
+    unnamed = [c for c in df.columns if c.startswith("Unnamed:") and df[c].isna().all()]
+    return df.drop(columns=unnamed)
+
+
+# ----------------------------------------------------------------------------------------------
+# Profiling
+
+_ID_NAME = re.compile(r"(^|_|\b)(id|uuid|guid|index|key)$|^row(_?num(ber)?)?$", re.IGNORECASE)
+_BOOL_WORDS = {"true", "false", "yes", "no", "y", "n", "t", "f"}
+
+
+def _column_kind(s: pd.Series, n_rows: int) -> ColumnKind:
+    nonnull = s.dropna()
+    n_unique = int(nonnull.nunique())
+    if n_unique <= 1:
+        return ColumnKind.CONSTANT
+    if pd.api.types.is_bool_dtype(s):
+        return ColumnKind.BOOLEAN
+    if pd.api.types.is_datetime64_any_dtype(s):
+        return ColumnKind.DATETIME
+    if pd.api.types.is_numeric_dtype(s):
+        is_int = pd.api.types.is_integer_dtype(s) or bool(np.all(np.mod(nonnull.to_numpy(dtype=float), 1) == 0))
+        if is_int and n_unique == len(nonnull) == n_rows and n_rows >= 20:
+            vals = np.sort(nonnull.to_numpy(dtype=float))
+            if _ID_NAME.search(str(s.name)) or np.all(np.diff(vals) == 1):
+                return ColumnKind.ID
+        return ColumnKind.NUMERIC
+    strings = nonnull.astype(str)
+    if n_unique == 2 and set(strings.str.lower().unique()) <= _BOOL_WORDS:
+        return ColumnKind.BOOLEAN
+    sample = strings.head(500)
+    if sample.str.contains(r"\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}", regex=True).mean() > 0.9:
+        parsed = pd.to_datetime(sample, errors="coerce", format="mixed")
+        if parsed.notna().mean() > 0.9:
+            return ColumnKind.DATETIME
+    if n_unique == len(nonnull) and n_rows >= 20:
+        words = sample.str.split().str.len().mean()
+        return ColumnKind.TEXT if words >= 3 else ColumnKind.ID
+    if n_unique > 0.5 * len(nonnull) and sample.str.split().str.len().mean() >= 4:
+        return ColumnKind.TEXT
+    return ColumnKind.CATEGORICAL
+
+
+def infer_task(y: pd.Series) -> str:
+    """Classification for labels, booleans and small sets of integers; regression otherwise."""
+    nonnull = y.dropna()
+    if not pd.api.types.is_numeric_dtype(nonnull) or pd.api.types.is_bool_dtype(nonnull):
+        return "classification"
+    values = nonnull.to_numpy(dtype=float)
+    n_unique = len(np.unique(values))
+    if np.all(np.mod(values, 1) == 0) and n_unique <= max(2, min(20, len(values) // 5)):
+        return "classification"
+    return "regression"
+
+
+def _suggest_column(name: str, columns: Sequence[str]) -> str:
+    close = difflib.get_close_matches(name, list(columns), n=1)
+    return f"Did you mean {close[0]!r}?" if close else f"Columns are: {', '.join(map(str, list(columns)[:12]))}."
+
+
+def profile_table(df: pd.DataFrame, *, target: str | None = None, task: str | None = None) -> DatasetProfile:
+    """Describe every column; with a target, also the task, class balance, usable features, warnings."""
+    n_rows = len(df)
+    cols = []
+    for c in df.columns:
+        s = df[c]
+        kind = _column_kind(s, n_rows)
+        ex = tuple(str(v)[:24] for v in s.dropna().unique()[:3])
+        cols.append(ColumnProfile(str(c), kind, str(s.dtype), int(s.isna().sum()), int(s.nunique()), ex))
+    if target is None:
+        return DatasetProfile(n_rows, df.shape[1], tuple(cols))
+
+    if target not in df.columns:
+        raise DataError(f"Target column {target!r} is not in the table.", fix=_suggest_column(target, df.columns))
+    y = df[target]
+    n_missing = int(y.isna().sum())
+    if n_missing == n_rows:
+        raise DataError(f"The target {target!r} is missing in every row.", fix="Choose another target column.")
+    if y.dropna().nunique() <= 1:
+        raise DataError(
+            f"The target {target!r} has a single value ({y.dropna().iloc[0]!r}), so there is nothing to predict.",
+            fix="Choose another target column.",
+        )
+    if task is None:
+        task = infer_task(y)
+    if task not in TASKS:
+        raise DataError(f"Unknown task {task!r}.", fix="Use 'classification' or 'regression'.")
+    if task == "regression" and not pd.api.types.is_numeric_dtype(y.dropna()):
+        raise DataError(
+            f"Regression needs a numeric target, but {target!r} holds text such as {str(y.dropna().iloc[0])!r}.",
+            fix="Choose classification, or a numeric target.",
+        )
+
+    warnings: list[str] = []
+    if n_missing:
+        warnings.append(f"{n_missing} row(s) have no target value and will be left out.")
+    dropped: dict[str, str] = {}
+    features: list[str] = []
+    for c in cols:
+        if c.name == target:
+            continue
+        if c.kind.usable:
+            features.append(c.name)
+        else:
+            dropped[c.name] = c.kind.value
+            reason = {
+                ColumnKind.ID: "looks like an identifier (a distinct value per row)",
+                ColumnKind.CONSTANT: "has a single value",
+                ColumnKind.TEXT: "holds free text",
+            }[c.kind]
+            warnings.append(f"Column {c.name!r} {reason} and will be ignored.")
+        if c.kind == ColumnKind.CATEGORICAL and c.n_unique > HIGH_CARDINALITY:
+            warnings.append(
+                f"Column {c.name!r} has {c.n_unique} categories; only the {MAX_CATEGORIES - 1} most frequent "
+                "get their own one-hot column (the rest share one)."
+            )
+    if not features:
+        raise DataError(
+            "No usable feature columns: every column other than the target is an identifier, constant or free text.",
+            fix="Add numeric or categorical feature columns.",
+        )
+
+    rows = df[y.notna()]
+    class_counts = None
+    target_summary = None
+    if task == "classification":
+        counts = rows[target].astype(str).value_counts()
+        class_counts = {str(k): int(v) for k, v in counts.items()}
+        if len(counts) > 50:
+            warnings.append(f"The target has {len(counts)} classes; if it is a quantity, choose regression.")
+        tiny = [k for k, v in class_counts.items() if v < 10]
+        if tiny:
+            warnings.append(f"Class(es) {tiny[:5]} have fewer than 10 rows; scores for them will be noisy.")
+        if counts.iloc[0] / counts.sum() > 0.9:
+            warnings.append(
+                f"Classes are imbalanced: {counts.index[0]!r} is {counts.iloc[0] / counts.sum():.0%} of rows; "
+                "prefer roc_auc or f1 to accuracy."
+            )
+    else:
+        v = rows[target].astype(float)
+        target_summary = {
+            "mean": float(v.mean()),
+            "std": float(v.std()),
+            "min": float(v.min()),
+            "median": float(v.median()),
+            "max": float(v.max()),
+        }
+    warnings.extend(_leakage_warnings(rows, features, target, task))
+    return DatasetProfile(
+        n_rows,
+        df.shape[1],
+        tuple(cols),
+        target=target,
+        task=task,
+        class_counts=class_counts,
+        target_summary=target_summary,
+        features=tuple(features),
+        dropped=dropped,
+        warnings=tuple(warnings),
+    )
+
+
+def _leakage_warnings(rows: pd.DataFrame, features: list[str], target: str, task: str) -> list[str]:
+    """Flag a feature that predicts the target (almost) perfectly: a likely leak."""
+    out = []
+    sample = rows.head(20000)
+    y = sample[target]
+    for f in features:
+        x = sample[f]
+        ok = x.notna()
+        if ok.sum() < 10:
+            continue
+        if task == "regression" and pd.api.types.is_numeric_dtype(x):
+            c = np.corrcoef(x[ok].astype(float), y[ok].astype(float))[0, 1]
+            if np.isfinite(c) and abs(c) > 0.999:
+                out.append(f"Column {f!r} is almost perfectly correlated with the target (r = {c:.4f}): a possible leak.")
+        elif task == "classification":
+            n_unique = x[ok].nunique()
+            if n_unique < 0.5 * ok.sum() and sample[ok].groupby(f, observed=True)[target].nunique().max() == 1:
+                out.append(f"Column {f!r} determines the target exactly: a possible leak (or the target itself).")
+    return out
+
+
+# ----------------------------------------------------------------------------------------------
+# Preparing X and y
+
+
+@dataclass(frozen=True)
+class PreparedData:
+    X: pd.DataFrame
+    y: np.ndarray
+    classes: tuple[str, ...] | None
+    numeric: tuple[str, ...]
+    categorical: tuple[str, ...]
+
+
+def prepare_xy(df: pd.DataFrame, profile: DatasetProfile) -> PreparedData:
+    """Features typed for the preprocessor (datetimes as numbers, categories as strings), labels encoded."""
+    if profile.target is None:
+        raise DataError("Choose a target column first.")
+    rows = df[df[profile.target].notna()]
+    X = pd.DataFrame(index=rows.index)
+    numeric: list[str] = []
+    categorical: list[str] = []
+    for name in profile.features:
+        kind = profile.column(name).kind
+        s = rows[name]
+        if kind == ColumnKind.NUMERIC:
+            X[name] = pd.to_numeric(s, errors="coerce").astype(float)
+            numeric.append(name)
+        elif kind == ColumnKind.DATETIME:
+            t = pd.to_datetime(s, errors="coerce", format="mixed") if not pd.api.types.is_datetime64_any_dtype(s) else s
+            X[f"{name}__days"] = (t - pd.Timestamp("1970-01-01")).dt.days.astype(float)
+            X[f"{name}__month"] = t.dt.month.astype(float)
+            X[f"{name}__weekday"] = t.dt.dayofweek.astype(float)
+            numeric.extend([f"{name}__days", f"{name}__month", f"{name}__weekday"])
+        else:
+            X[name] = np.array([np.nan if pd.isna(v) else str(v) for v in s], dtype=object)
+            categorical.append(name)
+    X = X.reset_index(drop=True)
+    classes = None
+    if profile.task == "classification":
+        labels = rows[profile.target]
+        if pd.api.types.is_numeric_dtype(labels):
+            uniq = np.unique(labels.to_numpy())
+            classes = tuple(str(int(u)) if float(u).is_integer() else str(u) for u in uniq)
+            y = np.searchsorted(uniq, labels.to_numpy())
+        else:
+            as_str = labels.astype(str).to_numpy()
+            uniq = np.unique(as_str)
+            classes = tuple(str(u) for u in uniq)
+            y = np.searchsorted(uniq, as_str)
+        y = y.astype(np.int64)
+    else:
+        y = rows[profile.target].to_numpy(dtype=float)
+    return PreparedData(X, y, classes, tuple(numeric), tuple(categorical))
+
+
+def check_folds(y: np.ndarray, *, task: str, cv: int, classes: Sequence[str] | None = None) -> None:
+    """A class needs at least ``cv`` members for stratified K-fold; the table needs ``cv`` rows."""
+    if cv < 2:
+        raise DataError(f"Cross-validation needs at least 2 folds, got {cv}.", fix="Use --cv 2 or more.")
+    if len(y) < cv:
+        raise DataError(f"Only {len(y)} rows with a target, fewer than the {cv} CV folds.", fix="Use fewer folds or more rows.")
+    if task == "classification":
+        counts = np.bincount(y)
+        small = [(classes[i] if classes else str(i), int(c)) for i, c in enumerate(counts) if 0 < c < cv]
+        if small:
+            name, n = small[0]
+            raise DataError(
+                f"Class {name!r} has only {n} row(s), fewer than the {cv} cross-validation folds.",
+                fix=f"Use at most {n} folds (--cv {max(n, 2)}), merge rare classes, or remove those rows.",
+            )
+
+
+def build_preprocessor(
+    numeric: Sequence[str], categorical: Sequence[str], *, scale: bool, impute: bool = True
+) -> ColumnTransformer:
+    """Impute, one-hot encode (capped, unknown categories tolerated) and scale where the model needs it."""
+    num_steps: list[tuple[str, Any]] = []
+    if impute:
+        num_steps.append(("impute", SimpleImputer(strategy="median")))
+    if scale:
+        num_steps.append(("scale", StandardScaler()))
+    cat = Pipeline(
+        [
+            ("impute", SimpleImputer(strategy="constant", fill_value="(missing)")),
+            (
+                "onehot",
+                OneHotEncoder(handle_unknown="infrequent_if_exist", max_categories=MAX_CATEGORIES, sparse_output=False),
+            ),
+        ]
+    )
+    transformers = []
+    if numeric:
+        transformers.append(("num", Pipeline(num_steps) if num_steps else "passthrough", list(numeric)))
+    if categorical:
+        transformers.append(("cat", cat, list(categorical)))
+    return ColumnTransformer(transformers, remainder="drop", verbose_feature_names_out=False)

@@ -1,0 +1,434 @@
+"""SQLite persistence: datasets, studies and trials, in one file (WAL mode).
+
+The store is the single source of truth: pages and the CLI read everything from it, never from a
+thread's memory. Every method is thread-safe (one connection per thread) and safe across processes
+(WAL, busy timeout). A finished trial is committed before its result is reported to anyone.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import socket
+import sqlite3
+import threading
+import time
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from enum import Enum
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from tuning.errors import StoreError
+
+DEFAULT_DB = "tuning.db"
+HEARTBEAT_S = 5.0
+STALE_AFTER_S = 120.0
+
+
+class StudyState(str, Enum):
+    RUNNING = "running"
+    COMPLETE = "complete"
+    STOPPED = "stopped"
+    INTERRUPTED = "interrupted"
+    FAILED = "failed"
+
+
+class TrialState(str, Enum):
+    RUNNING = "running"
+    COMPLETE = "complete"
+    PRUNED = "pruned"
+    FAILED = "failed"
+
+    @property
+    def finished(self) -> bool:
+        return self is not TrialState.RUNNING
+
+
+@dataclass(frozen=True)
+class TrialRecord:
+    study_id: int
+    number: int
+    state: TrialState
+    params: dict[str, Any]
+    score: float | None
+    train_score: float | None
+    fold_scores: dict[str, list[float]]
+    fold_train_scores: dict[str, list[float]]
+    fit_time: list[float]
+    score_time: list[float]
+    curves: dict[str, Any] | None
+    error: str | None
+    started: str | None
+    finished: str | None
+    duration_s: float | None
+    worker: str | None
+
+    def to_summary(self) -> dict[str, Any]:
+        return {
+            "number": self.number,
+            "state": self.state.value,
+            "params": self.params,
+            "score": self.score,
+            "train_score": self.train_score,
+            "started": self.started,
+            "finished": self.finished,
+            "duration_s": self.duration_s,
+            "error": self.error,
+        }
+
+
+@dataclass(frozen=True)
+class StudyRecord:
+    id: int
+    name: str
+    dataset_id: str
+    config: dict[str, Any]
+    state: StudyState
+    created: str
+    finished: str | None
+    elapsed_s: float
+    error: str | None
+    test_score: float | None
+
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS datasets(
+    id TEXT PRIMARY KEY, name TEXT NOT NULL, created TEXT NOT NULL,
+    n_rows INTEGER, n_cols INTEGER, content BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS studies(
+    id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL, dataset_id TEXT NOT NULL REFERENCES datasets(id),
+    config TEXT NOT NULL, state TEXT NOT NULL, created TEXT NOT NULL, finished TEXT,
+    elapsed_s REAL NOT NULL DEFAULT 0, pid INTEGER, host TEXT, heartbeat REAL,
+    error TEXT, test_score REAL);
+CREATE TABLE IF NOT EXISTS trials(
+    study_id INTEGER NOT NULL REFERENCES studies(id) ON DELETE CASCADE, number INTEGER NOT NULL,
+    state TEXT NOT NULL, params TEXT NOT NULL, score REAL, train_score REAL,
+    fold_scores TEXT, fold_train_scores TEXT, fit_time TEXT, score_time TEXT, curves TEXT,
+    error TEXT, started TEXT, finished TEXT, duration_s REAL, worker TEXT,
+    PRIMARY KEY(study_id, number));
+CREATE INDEX IF NOT EXISTS trials_state ON trials(study_id, state);
+"""
+
+
+def now_iso() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _json_default(o: Any) -> Any:
+    if isinstance(o, np.integer):
+        return int(o)
+    if isinstance(o, np.floating):
+        return float(o)
+    if isinstance(o, np.ndarray):
+        return o.tolist()
+    if isinstance(o, tuple):
+        return list(o)
+    return str(o)
+
+
+def dumps(o: Any) -> str:
+    return json.dumps(o, default=_json_default, allow_nan=True)
+
+
+def _finite(v: float | None) -> float | None:
+    return None if v is None or not math.isfinite(v) else float(v)
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+class Store:
+    """Thread-safe access to one SQLite file."""
+
+    def __init__(self, path: str | Path = DEFAULT_DB) -> None:
+        self.path = str(path)
+        if self.path != ":memory:":
+            parent = Path(self.path).expanduser().resolve().parent
+            if not parent.exists():
+                raise StoreError(f"The folder for the database does not exist: {parent}.", fix="Create it or choose another --db path.")
+        self._local = threading.local()
+        try:
+            with self._conn() as conn:
+                conn.executescript(_SCHEMA)
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"{self.path} is not a usable SQLite database ({exc}).", fix="Choose another --db path.") from None
+        self.recover()
+
+    def _conn(self) -> sqlite3.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(self.path, timeout=30.0, check_same_thread=False)
+            conn.row_factory = sqlite3.Row
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            conn.execute("PRAGMA foreign_keys=ON")
+            conn.execute("PRAGMA busy_timeout=30000")
+            self._local.conn = conn
+        return conn
+
+    # -- datasets -----------------------------------------------------------------------------
+
+    def add_dataset(self, name: str, content: bytes, *, n_rows: int | None = None, n_cols: int | None = None) -> str:
+        """Store a copy of the file (idempotent: the id is the content hash)."""
+        from tuning.data import content_hash
+
+        ds_id = content_hash(content)
+        with self._conn() as conn:
+            conn.execute(
+                "INSERT OR IGNORE INTO datasets(id, name, created, n_rows, n_cols, content) VALUES (?,?,?,?,?,?)",
+                (ds_id, name, now_iso(), n_rows, n_cols, content),
+            )
+        return ds_id
+
+    def dataset_content(self, dataset_id: str) -> tuple[str, bytes]:
+        row = self._conn().execute("SELECT name, content FROM datasets WHERE id=?", (dataset_id,)).fetchone()
+        if row is None:
+            raise StoreError(f"Dataset {dataset_id!r} is not in {self.path}.", fix="Upload it again.")
+        return row["name"], bytes(row["content"])
+
+    def list_datasets(self) -> list[dict[str, Any]]:
+        rows = self._conn().execute("SELECT id, name, created, n_rows, n_cols FROM datasets ORDER BY created").fetchall()
+        return [dict(r) for r in rows]
+
+    # -- studies ------------------------------------------------------------------------------
+
+    def create_study(self, *, name: str, dataset_id: str, config: dict[str, Any]) -> int:
+        with self._conn() as conn:
+            cur = conn.execute(
+                "INSERT INTO studies(name, dataset_id, config, state, created, pid, host, heartbeat) VALUES (?,?,?,?,?,?,?,?)",
+                (name, dataset_id, dumps(config), StudyState.RUNNING.value, now_iso(), os.getpid(), socket.gethostname(), time.time()),
+            )
+            return int(cur.lastrowid)
+
+    def _study_row(self, study_id: int) -> sqlite3.Row:
+        row = self._conn().execute("SELECT * FROM studies WHERE id=?", (int(study_id),)).fetchone()
+        if row is None:
+            raise StoreError(f"There is no study {study_id} in {self.path}.", fix="Run 'python -m tuning list' to see the studies.")
+        return row
+
+    @staticmethod
+    def _study(row: sqlite3.Row) -> StudyRecord:
+        return StudyRecord(
+            id=row["id"],
+            name=row["name"],
+            dataset_id=row["dataset_id"],
+            config=json.loads(row["config"]),
+            state=StudyState(row["state"]),
+            created=row["created"],
+            finished=row["finished"],
+            elapsed_s=float(row["elapsed_s"] or 0.0),
+            error=row["error"],
+            test_score=row["test_score"],
+        )
+
+    def get_study(self, study_id: int) -> StudyRecord:
+        return self._study(self._study_row(study_id))
+
+    def list_studies(self) -> list[StudyRecord]:
+        return [self._study(r) for r in self._conn().execute("SELECT * FROM studies ORDER BY id").fetchall()]
+
+    def claim_study(self, study_id: int) -> None:
+        """Mark a study RUNNING in this process (start or resume)."""
+        with self._conn() as conn:
+            conn.execute(
+                "UPDATE studies SET state=?, pid=?, host=?, heartbeat=?, finished=NULL, error=NULL WHERE id=?",
+                (StudyState.RUNNING.value, os.getpid(), socket.gethostname(), time.time(), int(study_id)),
+            )
+
+    def heartbeat(self, study_id: int, *, elapsed_s: float) -> None:
+        with self._conn() as conn:
+            conn.execute("UPDATE studies SET heartbeat=?, elapsed_s=? WHERE id=?", (time.time(), elapsed_s, int(study_id)))
+
+    def finish_study(
+        self, study_id: int, state: StudyState, *, elapsed_s: float, error: str | None = None, test_score: float | None = None
+    ) -> None:
+        with self._conn() as conn:
+            conn.execute("DELETE FROM trials WHERE study_id=? AND state=?", (int(study_id), TrialState.RUNNING.value))
+            conn.execute(
+                "UPDATE studies SET state=?, finished=?, elapsed_s=?, error=?, test_score=COALESCE(?, test_score), heartbeat=NULL WHERE id=?",
+                (state.value, now_iso(), elapsed_s, error, _finite(test_score), int(study_id)),
+            )
+
+    def delete_study(self, study_id: int) -> None:
+        with self._conn() as conn:
+            conn.execute("DELETE FROM trials WHERE study_id=?", (int(study_id),))
+            conn.execute("DELETE FROM studies WHERE id=?", (int(study_id),))
+
+    def rename_study(self, study_id: int, name: str) -> None:
+        with self._conn() as conn:
+            conn.execute("UPDATE studies SET name=? WHERE id=?", (name, int(study_id)))
+
+    def recover(self) -> list[int]:
+        """Studies left RUNNING by a dead process (or silent too long) become INTERRUPTED."""
+        host = socket.gethostname()
+        rows = self._conn().execute("SELECT id, pid, host, heartbeat FROM studies WHERE state=?", (StudyState.RUNNING.value,)).fetchall()
+        dead = []
+        for r in rows:
+            stale = r["heartbeat"] is None or time.time() - float(r["heartbeat"]) > STALE_AFTER_S
+            gone = r["host"] == host and r["pid"] is not None and not _pid_alive(int(r["pid"]))
+            if gone or stale:
+                dead.append(int(r["id"]))
+        for sid in dead:
+            with self._conn() as conn:
+                conn.execute("DELETE FROM trials WHERE study_id=? AND state=?", (sid, TrialState.RUNNING.value))
+                conn.execute(
+                    "UPDATE studies SET state=?, finished=?, heartbeat=NULL WHERE id=? AND state=?",
+                    (StudyState.INTERRUPTED.value, now_iso(), sid, StudyState.RUNNING.value),
+                )
+        return dead
+
+    # -- trials -------------------------------------------------------------------------------
+
+    def next_trial_number(self, study_id: int) -> int:
+        row = self._conn().execute("SELECT MAX(number) AS m FROM trials WHERE study_id=?", (int(study_id),)).fetchone()
+        return 0 if row["m"] is None else int(row["m"]) + 1
+
+    def add_running_trial(self, study_id: int, number: int, params: dict[str, Any], *, worker: str | None = None) -> None:
+        with self._conn() as conn:
+            conn.execute(
+                "INSERT OR REPLACE INTO trials(study_id, number, state, params, started, worker) VALUES (?,?,?,?,?,?)",
+                (int(study_id), number, TrialState.RUNNING.value, dumps(params), now_iso(), worker),
+            )
+
+    def finish_trial(
+        self,
+        study_id: int,
+        number: int,
+        *,
+        state: TrialState,
+        params: dict[str, Any],
+        score: float | None = None,
+        train_score: float | None = None,
+        fold_scores: dict[str, list[float]] | None = None,
+        fold_train_scores: dict[str, list[float]] | None = None,
+        fit_time: list[float] | None = None,
+        score_time: list[float] | None = None,
+        curves: dict[str, Any] | None = None,
+        error: str | None = None,
+        duration_s: float | None = None,
+        started: str | None = None,
+        worker: str | None = None,
+    ) -> None:
+        """Commit a finished trial (insert or update its RUNNING row)."""
+        with self._conn() as conn:
+            conn.execute(
+                """INSERT INTO trials(study_id, number, state, params, score, train_score, fold_scores,
+                   fold_train_scores, fit_time, score_time, curves, error, started, finished, duration_s, worker)
+                   VALUES (?,?,?,?,?,?,?,?,?,?,?,?,COALESCE(?, ?),?,?,?)
+                   ON CONFLICT(study_id, number) DO UPDATE SET state=excluded.state, params=excluded.params,
+                   score=excluded.score, train_score=excluded.train_score, fold_scores=excluded.fold_scores,
+                   fold_train_scores=excluded.fold_train_scores, fit_time=excluded.fit_time,
+                   score_time=excluded.score_time, curves=excluded.curves, error=excluded.error,
+                   finished=excluded.finished, duration_s=excluded.duration_s,
+                   worker=COALESCE(excluded.worker, trials.worker)""",
+                (
+                    int(study_id),
+                    number,
+                    state.value,
+                    dumps(params),
+                    _finite(score),
+                    _finite(train_score),
+                    dumps(fold_scores or {}),
+                    dumps(fold_train_scores or {}),
+                    dumps(fit_time or []),
+                    dumps(score_time or []),
+                    dumps(curves) if curves else None,
+                    error,
+                    started,
+                    now_iso(),
+                    now_iso(),
+                    duration_s,
+                    worker,
+                ),
+            )
+
+    def delete_trial(self, study_id: int, number: int) -> None:
+        with self._conn() as conn:
+            conn.execute("DELETE FROM trials WHERE study_id=? AND number=?", (int(study_id), number))
+
+    def get_trials(self, study_id: int, *, with_curves: bool = False, states: tuple[TrialState, ...] | None = None) -> list[TrialRecord]:
+        cols = "study_id, number, state, params, score, train_score, fold_scores, fold_train_scores, fit_time, score_time, error, started, finished, duration_s, worker"
+        if with_curves:
+            cols += ", curves"
+        sql = f"SELECT {cols} FROM trials WHERE study_id=?"
+        args: list[Any] = [int(study_id)]
+        if states:
+            sql += f" AND state IN ({','.join('?' * len(states))})"
+            args += [s.value for s in states]
+        rows = self._conn().execute(sql + " ORDER BY number", args).fetchall()
+        return [self._trial(r, with_curves) for r in rows]
+
+    def get_trial(self, study_id: int, number: int) -> TrialRecord:
+        row = self._conn().execute("SELECT * FROM trials WHERE study_id=? AND number=?", (int(study_id), number)).fetchone()
+        if row is None:
+            raise StoreError(f"Study {study_id} has no trial {number}.")
+        return self._trial(row, True)
+
+    @staticmethod
+    def _trial(r: sqlite3.Row, with_curves: bool) -> TrialRecord:
+        return TrialRecord(
+            study_id=r["study_id"],
+            number=r["number"],
+            state=TrialState(r["state"]),
+            params=json.loads(r["params"]),
+            score=r["score"],
+            train_score=r["train_score"],
+            fold_scores=json.loads(r["fold_scores"]) if r["fold_scores"] else {},
+            fold_train_scores=json.loads(r["fold_train_scores"]) if r["fold_train_scores"] else {},
+            fit_time=json.loads(r["fit_time"]) if r["fit_time"] else [],
+            score_time=json.loads(r["score_time"]) if r["score_time"] else [],
+            curves=json.loads(r["curves"]) if with_curves and r["curves"] else None,
+            error=r["error"],
+            started=r["started"],
+            finished=r["finished"],
+            duration_s=r["duration_s"],
+            worker=r["worker"],
+        )
+
+    def trial_counts(self, study_id: int) -> dict[str, int]:
+        rows = self._conn().execute("SELECT state, COUNT(*) AS n FROM trials WHERE study_id=? GROUP BY state", (int(study_id),)).fetchall()
+        return {r["state"]: int(r["n"]) for r in rows}
+
+    def best_trial(self, study_id: int) -> TrialRecord | None:
+        row = self._conn().execute(
+            "SELECT * FROM trials WHERE study_id=? AND state=? AND score IS NOT NULL ORDER BY score DESC, number ASC LIMIT 1",
+            (int(study_id), TrialState.COMPLETE.value),
+        ).fetchone()
+        return None if row is None else self._trial(row, True)
+
+    def summary(self, study_id: int) -> dict[str, Any]:
+        """The JSON summary of DESIGN.md's CLI contract."""
+        study = self.get_study(study_id)
+        counts = self.trial_counts(study_id)
+        best = self.best_trial(study_id)
+        finished = sum(n for s, n in counts.items() if s != TrialState.RUNNING.value)
+        return {
+            "study_id": study.id,
+            "name": study.name,
+            "state": study.state.value,
+            "n_trials": finished,
+            "n_complete": counts.get(TrialState.COMPLETE.value, 0),
+            "n_failed": counts.get(TrialState.FAILED.value, 0),
+            "n_running": counts.get(TrialState.RUNNING.value, 0),
+            "metric": study.config.get("metric"),
+            "best_score": None if best is None else best.score,
+            "best_params": None if best is None else best.params,
+            "duration_s": round(study.elapsed_s, 3),
+            "model": study.config.get("model"),
+            "strategy": study.config.get("strategy"),
+            "dataset_id": study.dataset_id,
+            "created": study.created,
+            "test_score": study.test_score,
+            "error": study.error,
+        }
