@@ -353,7 +353,7 @@ def make_estimator(
     known = probe.get_params(deep=False)
     if "random_state" in known and "random_state" not in kwargs:
         kwargs["random_state"] = seed
-    if "n_jobs" in known and "n_jobs" not in kwargs:
+    if family.threads and "n_jobs" in known and "n_jobs" not in kwargs:
         kwargs["n_jobs"] = n_jobs
     if family.name == "xgboost":
         kwargs.setdefault("device", device)

@@ -1,0 +1,206 @@
+"""Trials -> a results frame with scikit-learn's ``cv_results_`` names, importance and diagnosis.
+
+One pass over the trials, no per-trial DataFrame work, so 10,000 trials stay fast.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from tuning.space import CategoricalParam, FloatParam, IntParam, SearchSpace
+from tuning.store import TrialRecord, TrialState
+
+# Bounds no range can cross: an optimum sitting on one of these is not a reason to widen the range.
+HARD_BOUNDS: dict[str, tuple[float | None, float | None]] = {
+    "subsample": (0, 1), "colsample_bytree": (0, 1), "colsample_bylevel": (0, 1), "colsample_bynode": (0, 1),
+    "l1_ratio": (0, 1), "rate_drop": (0, 1), "skip_drop": (0, 1), "max_samples": (0, 1), "max_features": (0, 1),
+    "min_samples_leaf": (1, None), "n_neighbors": (1, None), "max_depth": (1, None), "ccp_alpha": (0, None),
+    "gamma": (0, None), "reg_alpha": (0, None), "reg_lambda": (0, None), "min_child_weight": (0, None),
+    "alpha": (0, None),
+}
+LOWER_IS_BETTER_PREFIX = "neg_"
+
+
+def display_score(metric: str, score: float | None) -> float | None:
+    """Scores as users read them: losses (scorers named neg_*) as positive numbers."""
+    if score is None or (isinstance(score, float) and math.isnan(score)):
+        return None
+    return -score if metric.startswith(LOWER_IS_BETTER_PREFIX) else score
+
+
+def display_metric_name(metric: str) -> str:
+    return metric[len(LOWER_IS_BETTER_PREFIX):] if metric.startswith(LOWER_IS_BETTER_PREFIX) else metric
+
+
+def results_frame(trials: Sequence[TrialRecord], *, metric: str, param_names: Sequence[str] | None = None) -> pd.DataFrame:
+    """One row per trial: ``number``, ``state``, ``param_<name>``, ``mean_test_score``, ``std_test_score``,
+    ``mean_train_score``, ``rank_test_score``, ``mean_fit_time``... and per metric ``mean_test_<metric>``."""
+    names = list(param_names) if param_names is not None else list(dict.fromkeys(k for t in trials for k in t.params))
+    metrics = list(dict.fromkeys(m for t in trials for m in t.fold_scores)) or [metric]
+    cols: dict[str, list[Any]] = {"number": [], "state": []}
+    for n in names:
+        cols[f"param_{n}"] = []
+    for key in ("mean_test_score", "std_test_score", "mean_train_score", "std_train_score", "mean_fit_time",
+                "std_fit_time", "mean_score_time", "duration_s", "started", "finished", "error"):
+        cols[key] = []
+    for m in metrics:
+        for key in (f"mean_test_{m}", f"std_test_{m}", f"mean_train_{m}"):
+            cols[key] = []
+    nan = float("nan")
+    for t in trials:
+        cols["number"].append(t.number)
+        cols["state"].append(t.state.value)
+        for n in names:
+            v = t.params.get(n)
+            cols[f"param_{n}"].append(str(v) if isinstance(v, (list, tuple)) else v)
+        val = t.fold_scores.get(metric) or []
+        tr = t.fold_train_scores.get(metric) or []
+        cols["mean_test_score"].append(t.score if t.score is not None else nan)
+        cols["std_test_score"].append(float(np.std(val)) if val else nan)
+        cols["mean_train_score"].append(t.train_score if t.train_score is not None else nan)
+        cols["std_train_score"].append(float(np.nanstd(tr)) if tr else nan)
+        cols["mean_fit_time"].append(float(np.mean(t.fit_time)) if t.fit_time else nan)
+        cols["std_fit_time"].append(float(np.std(t.fit_time)) if t.fit_time else nan)
+        cols["mean_score_time"].append(float(np.mean(t.score_time)) if t.score_time else nan)
+        cols["duration_s"].append(t.duration_s if t.duration_s is not None else nan)
+        cols["started"].append(t.started)
+        cols["finished"].append(t.finished)
+        cols["error"].append(t.error)
+        for m in metrics:
+            v = t.fold_scores.get(m) or []
+            w = t.fold_train_scores.get(m) or []
+            cols[f"mean_test_{m}"].append(_nanmean(v))
+            cols[f"std_test_{m}"].append(float(np.nanstd(v)) if v and not np.all(np.isnan(v)) else nan)
+            cols[f"mean_train_{m}"].append(_nanmean(w))
+    df = pd.DataFrame(cols)
+    df["rank_test_score"] = df["mean_test_score"].rank(ascending=False, method="min").astype("Int64")
+    for c in ("started", "finished"):
+        df[c] = pd.to_datetime(df[c], utc=True, errors="coerce")
+    return df
+
+
+def _nanmean(v: Sequence[float]) -> float:
+    a = np.asarray(v, dtype=float)
+    return float(np.nanmean(a)) if a.size and not np.all(np.isnan(a)) else float("nan")
+
+
+def best_so_far(frame: pd.DataFrame) -> pd.Series:
+    """Running maximum of the validation score over trial numbers (NaN before the first success)."""
+    return frame["mean_test_score"].cummax()
+
+
+def param_importance(frame: pd.DataFrame, space: SearchSpace, *, seed: int = 0) -> pd.DataFrame:
+    """How much each searched parameter explains the score: a random forest on params -> score
+    (impurity importance, normalized to sum to 1) with the sign of the Spearman correlation."""
+    from sklearn.ensemble import RandomForestRegressor
+
+    ok = frame[frame["state"] == TrialState.COMPLETE.value]
+    params = [p for p in space.searched if f"param_{p.name}" in ok.columns]
+    if len(ok) < 4 or not params:
+        return pd.DataFrame(columns=["param", "importance", "correlation"])
+    X = np.column_stack([_encode(ok[f"param_{p.name}"], p) for p in params])
+    y = ok["mean_test_score"].to_numpy(dtype=float)
+    forest = RandomForestRegressor(n_estimators=64, max_depth=8, min_samples_leaf=2, random_state=seed, n_jobs=1)
+    forest.fit(X, y)
+    imp = forest.feature_importances_
+    corr = []
+    for j, p in enumerate(params):
+        if isinstance(p, CategoricalParam) or np.nanstd(X[:, j]) == 0:
+            corr.append(float("nan"))
+            continue
+        r = pd.Series(X[:, j]).rank().corr(pd.Series(y).rank())
+        corr.append(float(r))
+    out = pd.DataFrame({"param": [p.name for p in params], "importance": imp, "correlation": corr})
+    return out.sort_values("importance", ascending=False, ignore_index=True)
+
+
+def _encode(col: pd.Series, p: Any) -> np.ndarray:
+    if isinstance(p, CategoricalParam):
+        mapping = {str(v): i for i, v in enumerate(p.values)}
+        return col.map(lambda v: mapping.get(str(v), -1)).to_numpy(dtype=float)
+    x = pd.to_numeric(col, errors="coerce").to_numpy(dtype=float)
+    if getattr(p, "log", False):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            x = np.log(x)
+    return np.where(np.isnan(x), -1e9, x)  # inactive conditional parameters form their own group
+
+
+@dataclass(frozen=True)
+class Finding:
+    kind: str  # "overfitting" | "underfitting" | "edge" | "failures" | "noise"
+    message: str
+    knobs: tuple[str, ...] = ()
+
+
+def diagnose(frame: pd.DataFrame, space: SearchSpace, *, metric: str, regularizers: Sequence[str] = ()) -> list[Finding]:
+    """Plain-language signals: a train/validation gap, a flat low fit, optima at the edge, failures."""
+    out: list[Finding] = []
+    ok = frame[frame["state"] == TrialState.COMPLETE.value]
+    failed = int((frame["state"] == TrialState.FAILED.value).sum())
+    if failed:
+        first = frame.loc[frame["state"] == TrialState.FAILED.value, "error"].dropna()
+        out.append(Finding("failures", f"{failed} trial(s) failed" + (f", e.g. {first.iloc[0][:160]}" if len(first) else "") + "."))
+    if ok.empty:
+        return out
+    best = ok.loc[ok["mean_test_score"].idxmax()]
+    tr, va = float(best["mean_train_score"]), float(best["mean_test_score"])
+    knobs = tuple(r for r in regularizers if r in space.names) or tuple(regularizers)[:4]
+    if math.isfinite(tr) and math.isfinite(va):
+        gap = tr - va
+        scale = max(abs(tr), abs(va), 1e-12)
+        bounded = not metric.startswith(LOWER_IS_BETTER_PREFIX)
+        rel = gap if bounded else gap / scale
+        if rel > 0.05:
+            out.append(Finding(
+                "overfitting",
+                f"The best trial scores {display_score(metric, tr):.4g} on training folds but {display_score(metric, va):.4g} "
+                f"on validation folds: it is overfitting. Strengthen regularization or lower capacity.",
+                knobs,
+            ))
+        elif rel < 0.01 and bounded and tr < 0.8 and metric in ("accuracy", "roc_auc", "r2", "f1", "f1_macro", "roc_auc_ovr"):
+            out.append(Finding(
+                "underfitting",
+                f"Training and validation scores are both low and close ({display_score(metric, tr):.4g} vs "
+                f"{display_score(metric, va):.4g}): the model is underfitting. Give it more capacity or weaker regularization.",
+                knobs,
+            ))
+    std = float(best["std_test_score"]) if "std_test_score" in best else float("nan")
+    if math.isfinite(std) and len(ok) > 1:
+        close = int((ok["mean_test_score"] >= va - std).sum())
+        if close > 1:
+            out.append(Finding("noise", f"{close} trials are within one fold standard deviation ({std:.3g}) of the best: "
+                                        "their differences may be noise; prefer the simplest of them."))
+    for p in space.searched:
+        if not isinstance(p, (IntParam, FloatParam)) or f"param_{p.name}" not in best:
+            continue
+        v = best[f"param_{p.name}"]
+        if v is None or (isinstance(v, float) and math.isnan(v)):
+            continue
+        lo, hi = (math.log(p.low), math.log(p.high)) if p.log else (p.low, p.high)
+        x = math.log(v) if p.log else float(v)
+        if hi <= lo:
+            continue
+        pos = (x - lo) / (hi - lo)
+        hard_lo, hard_hi = HARD_BOUNDS.get(p.name, (None, None))
+        if pos <= 0.05 and not (hard_lo is not None and p.low <= hard_lo):
+            out.append(Finding("edge", f"The best {p.name} ({v:.4g}) sits at the low edge of its range [{p.low:g}, {p.high:g}]: widen it downwards.", (p.name,)))
+        elif pos >= 0.95 and not (hard_hi is not None and p.high >= hard_hi):
+            out.append(Finding("edge", f"The best {p.name} ({v:.4g}) sits at the high edge of its range [{p.low:g}, {p.high:g}]: widen it upwards.", (p.name,)))
+    return out
+
+
+__all__ = [
+    "Finding",
+    "best_so_far",
+    "diagnose",
+    "display_metric_name",
+    "display_score",
+    "param_importance",
+    "results_frame",
+]

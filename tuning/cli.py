@@ -1,0 +1,274 @@
+"""Command line: ``python -m tuning run | resume | list | show | export | models``.
+
+Exit 0 on success, 2 on bad input (one plain line on stderr), 1 on an internal error. Progress
+goes to stderr; ``--json`` prints one JSON object as the last line of stdout.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any, NoReturn
+
+from tuning.errors import ConfigError, SpaceError, TuningError
+
+EXIT_OK, EXIT_INTERNAL, EXIT_BAD_INPUT = 0, 1, 2
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_BAD_INPUT, f"error: {message} (see 'python -m tuning {self.prog.split()[-1]} --help')\n"
+                  if " " in self.prog else f"error: {message} (see 'python -m tuning --help')\n")
+
+
+def _build_parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="python -m tuning", description="Hyperparameter tuning from the command line.")
+    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    r = sub.add_parser("run", help="run a new study")
+    r.add_argument("--data", required=True, help="CSV/TSV/Parquet/XLSX file")
+    r.add_argument("--target", required=True, help="column to predict")
+    r.add_argument("--model", required=True, help="model family (see 'models')")
+    r.add_argument("--task", choices=["classification", "regression"])
+    r.add_argument("--strategy", default="tpe", choices=["grid", "random", "tpe", "anneal"])
+    r.add_argument("--trials", type=int, help="number of trials (default 50; the whole grid for grid)")
+    r.add_argument("--timeout", type=float, help="stop after this many seconds")
+    r.add_argument("--target-score", type=float, help="stop once the best score reaches this")
+    r.add_argument("--patience", type=int, help="stop after N trials without improvement")
+    r.add_argument("--cv", type=int, default=5, help="cross-validation folds (default 5)")
+    r.add_argument("--test-size", type=float, default=0.0, help="held-out test fraction (default 0)")
+    r.add_argument("--metric", help="scikit-learn scorer name (default: roc_auc / accuracy / neg_root_mean_squared_error)")
+    r.add_argument("--space", help="search-space JSON file (default: the model's space)")
+    r.add_argument("--grid-points", type=int, default=5, help="points per range for grid search (default 5)")
+    r.add_argument("--workers", type=int, default=1, help="trials evaluated at once (default 1)")
+    r.add_argument("--seed", type=int, default=0)
+    r.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
+    r.add_argument("--early-stopping", type=int, help="XGBoost: stop boosting after N rounds without improvement")
+    r.add_argument("--name", default="", help="a name for the study")
+    _common(r)
+
+    s = sub.add_parser("resume", help="continue a stopped or interrupted study")
+    s.add_argument("study_id", type=int)
+    _common(s)
+
+    ls = sub.add_parser("list", help="list the studies")
+    _common(ls)
+
+    sh = sub.add_parser("show", help="show one study and its trials")
+    sh.add_argument("study_id", type=int)
+    _common(sh)
+
+    ex = sub.add_parser("export", help="export a study's trials")
+    ex.add_argument("study_id", type=int)
+    ex.add_argument("--format", required=True, choices=["csv", "json"])
+    ex.add_argument("-o", "--output", help="file to write (default: stdout)")
+    ex.add_argument("--db", default="tuning.db", help="SQLite file (default tuning.db)")
+
+    m = sub.add_parser("models", help="list the model families")
+    m.add_argument("--json", action="store_true")
+    return p
+
+
+def _common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--db", default="tuning.db", help="SQLite file (default tuning.db)")
+    p.add_argument("--json", action="store_true", help="print a JSON object as the last line")
+
+
+class _Progress:
+    """A one-line progress bar on stderr."""
+
+    def __init__(self, total: int | None, metric: str) -> None:
+        self.total, self.metric, self.t0 = total, metric, time.monotonic()
+        self.tty = sys.stderr.isatty()
+
+    def __call__(self, ev: dict[str, Any]) -> None:
+        from tuning.analysis import display_score
+
+        if ev.get("event") != "trial":
+            return
+        done, total = ev["n_done"], ev.get("budget") or self.total or 0
+        width = 24
+        frac = min(1.0, done / total) if total else 0.0
+        bar = "#" * int(frac * width) + "." * (width - int(frac * width))
+        best = display_score(self.metric, ev.get("best"))
+        elapsed = time.monotonic() - self.t0
+        eta = f" eta {elapsed / max(done, 1) * (total - done):.0f}s" if total and total < 10**8 and done < total else ""
+        line = f"[{bar}] {done}/{total if total < 10**8 else '?'} best {self.metric}={best if best is None else f'{best:.5g}'}{eta}"
+        sys.stderr.write(("\r" + line) if self.tty else line + "\n")
+        sys.stderr.flush()
+
+    def close(self) -> None:
+        if self.tty:
+            sys.stderr.write("\n")
+
+
+def _run_study(store: Any, runner: Any, as_json: bool) -> int:
+    try:
+        while runner.running:
+            runner.join(0.2)
+    except KeyboardInterrupt:
+        sys.stderr.write("\nstopping... (finished trials are kept; resume with 'python -m tuning resume "
+                         f"{runner.study_id}')\n")
+        runner.stop(wait=True, timeout=None)
+    summary = store.summary(runner.study_id)
+    _print_summary(summary, as_json)
+    if summary["state"] == "failed":
+        sys.stderr.write(f"error: {summary['error']}\n")
+        return EXIT_BAD_INPUT
+    return EXIT_OK
+
+
+def _print_summary(summary: dict[str, Any], as_json: bool) -> None:
+    keys = ("study_id", "state", "n_trials", "n_complete", "n_failed", "metric", "best_score", "best_params", "duration_s")
+    if as_json:
+        print(json.dumps({k: summary[k] for k in keys} | {k: v for k, v in summary.items() if k not in keys}))
+        return
+    print(f"study {summary['study_id']} ({summary['name']}): {summary['state']}, {summary['n_trials']} trials "
+          f"({summary['n_complete']} complete, {summary['n_failed']} failed) in {summary['duration_s']:.1f}s")
+    if summary["best_score"] is not None:
+        print(f"best {summary['metric']} = {summary['best_score']:.6g} with {json.dumps(summary['best_params'])}")
+    if summary.get("test_score") is not None:
+        print(f"held-out test {summary['metric']} of the best = {summary['test_score']:.6g}")
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from tuning.config import StudyConfig
+    from tuning.data import parse_table, read_bytes
+    from tuning.device import cuda_status
+    from tuning.runner import StudyRunner, create_study
+    from tuning.space import SearchSpace
+    from tuning.store import Store
+
+    content = read_bytes(args.data)
+    name = Path(args.data).name
+    df = parse_table(content, name=name)
+    space = None
+    if args.space:
+        path = Path(args.space)
+        if not path.exists():
+            raise SpaceError(f"Search-space file not found: {path}.")
+        space = SearchSpace.from_json(path.read_text(encoding="utf-8"), grid_points=args.grid_points).to_dict()
+    if args.device == "cuda":
+        ok, why = cuda_status()
+        if not ok:
+            raise ConfigError(f"--device cuda is not usable: {why}", fix="Use --device cpu.")
+    trials = args.trials
+    if trials is None and args.strategy != "grid" and args.timeout is None:
+        trials = 50
+    store = Store(args.db)
+    ds = store.add_dataset(name, content, n_rows=len(df), n_cols=df.shape[1])
+    config = StudyConfig(
+        dataset_id=ds, target=args.target, model=args.model, task=args.task, strategy=args.strategy,
+        n_trials=trials, timeout=args.timeout, target_score=args.target_score, patience=args.patience,
+        cv=args.cv, test_size=args.test_size, metric=args.metric, space=space, grid_points=args.grid_points,
+        workers=args.workers, seed=args.seed, device=args.device, early_stopping_rounds=args.early_stopping,
+        name=args.name,
+    )
+    study_id, resolved = create_study(store, config)
+    progress = _Progress(resolved.n_trials, resolved.metric or "")
+    sys.stderr.write(f"study {study_id}: {resolved.model} on {name}, {resolved.strategy}, metric {resolved.metric}\n")
+    runner = StudyRunner(store, study_id, on_progress=progress).start()
+    try:
+        return _run_study(store, runner, args.json)
+    finally:
+        progress.close()
+
+
+def cmd_resume(args: argparse.Namespace) -> int:
+    from tuning.runner import resume
+    from tuning.store import Store
+
+    store = Store(args.db)
+    study = store.get_study(args.study_id)
+    progress = _Progress(study.config.get("n_trials"), study.config.get("metric", ""))
+    runner = resume(store, args.study_id, on_progress=progress)
+    try:
+        return _run_study(store, runner, args.json)
+    finally:
+        progress.close()
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    from tuning.store import Store
+
+    store = Store(args.db)
+    summaries = [store.summary(s.id) for s in store.list_studies()]
+    if args.json:
+        print(json.dumps(summaries))
+        return EXIT_OK
+    if not summaries:
+        print(f"no studies in {args.db}")
+    for s in summaries:
+        best = "-" if s["best_score"] is None else f"{s['best_score']:.6g}"
+        print(f"{s['study_id']:>4}  {s['state']:<11} {s['n_trials']:>5} trials  best {s['metric']}={best}  {s['name']}")
+    return EXIT_OK
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    from tuning.store import Store
+
+    store = Store(args.db)
+    summary = store.summary(args.study_id)
+    trials = [t.to_summary() for t in store.get_trials(args.study_id)]
+    if args.json:
+        print(json.dumps({**summary, "trials": trials}))
+        return EXIT_OK
+    _print_summary(summary, False)
+    for t in trials:
+        score = "-" if t["score"] is None else f"{t['score']:.6g}"
+        print(f"  #{t['number']:<4} {t['state']:<9} {score:>10}  {json.dumps(t['params'])}" + (f"  {t['error']}" if t["error"] else ""))
+    return EXIT_OK
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from tuning.export import trials_csv, trials_json
+    from tuning.store import Store
+
+    store = Store(args.db)
+    text = trials_csv(store, args.study_id) if args.format == "csv" else trials_json(store, args.study_id)
+    if args.output:
+        Path(args.output).write_text(text, encoding="utf-8")
+        sys.stderr.write(f"wrote {args.output}\n")
+    else:
+        sys.stdout.write(text)
+    return EXIT_OK
+
+
+def cmd_models(args: argparse.Namespace) -> int:
+    from tuning.models import MODELS
+
+    rows = [
+        {"name": m.name, "label": m.label, "description": m.description, "tasks": list(m.tasks),
+         "gpu": m.gpu, "early_stopping": m.early_stopping, "curves": m.curves, "coefficients": m.coefficients,
+         "default_space": m.default_space, "params": {k: {"help": d.help, "regularizes": d.regularizes} for k, d in m.params.items()}}
+        for m in MODELS.values()
+    ]
+    if args.json:
+        print(json.dumps(rows))
+        return EXIT_OK
+    for r in rows:
+        print(f"{r['name']:<20} {'/'.join(r['tasks']):<27} {r['description']}")
+    return EXIT_OK
+
+
+COMMANDS = {"run": cmd_run, "resume": cmd_resume, "list": cmd_list, "show": cmd_show, "export": cmd_export, "models": cmd_models}
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _build_parser().parse_args(argv)
+    try:
+        return COMMANDS[args.command](args)
+    except TuningError as exc:
+        sys.stderr.write(f"error: {exc}\n")
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        sys.stderr.write("interrupted\n")
+        return EXIT_BAD_INPUT
+    except Exception as exc:
+        sys.stderr.write(f"internal error: {type(exc).__name__}: {exc}\n")
+        return EXIT_INTERNAL
+
+
