@@ -18,10 +18,23 @@ from tuning.store import TrialRecord, TrialState
 
 # Bounds no range can cross: an optimum sitting on one of these is not a reason to widen the range.
 HARD_BOUNDS: dict[str, tuple[float | None, float | None]] = {
-    "subsample": (0, 1), "colsample_bytree": (0, 1), "colsample_bylevel": (0, 1), "colsample_bynode": (0, 1),
-    "l1_ratio": (0, 1), "rate_drop": (0, 1), "skip_drop": (0, 1), "max_samples": (0, 1), "max_features": (0, 1),
-    "min_samples_leaf": (1, None), "n_neighbors": (1, None), "max_depth": (1, None), "ccp_alpha": (0, None),
-    "gamma": (0, None), "reg_alpha": (0, None), "reg_lambda": (0, None), "min_child_weight": (0, None),
+    "subsample": (0, 1),
+    "colsample_bytree": (0, 1),
+    "colsample_bylevel": (0, 1),
+    "colsample_bynode": (0, 1),
+    "l1_ratio": (0, 1),
+    "rate_drop": (0, 1),
+    "skip_drop": (0, 1),
+    "max_samples": (0, 1),
+    "max_features": (0, 1),
+    "min_samples_leaf": (1, None),
+    "n_neighbors": (1, None),
+    "max_depth": (1, None),
+    "ccp_alpha": (0, None),
+    "gamma": (0, None),
+    "reg_alpha": (0, None),
+    "reg_lambda": (0, None),
+    "min_child_weight": (0, None),
     "alpha": (0, None),
 }
 LOWER_IS_BETTER_PREFIX = "neg_"
@@ -35,10 +48,12 @@ def display_score(metric: str, score: float | None) -> float | None:
 
 
 def display_metric_name(metric: str) -> str:
-    return metric[len(LOWER_IS_BETTER_PREFIX):] if metric.startswith(LOWER_IS_BETTER_PREFIX) else metric
+    return metric[len(LOWER_IS_BETTER_PREFIX) :] if metric.startswith(LOWER_IS_BETTER_PREFIX) else metric
 
 
-def results_frame(trials: Sequence[TrialRecord], *, metric: str, param_names: Sequence[str] | None = None) -> pd.DataFrame:
+def results_frame(
+    trials: Sequence[TrialRecord], *, metric: str, param_names: Sequence[str] | None = None
+) -> pd.DataFrame:
     """One row per trial: ``number``, ``state``, ``param_<name>``, ``mean_test_score``, ``std_test_score``,
     ``mean_train_score``, ``rank_test_score``, ``mean_fit_time``... and per metric ``mean_test_<metric>``."""
     names = list(param_names) if param_names is not None else list(dict.fromkeys(k for t in trials for k in t.params))
@@ -46,8 +61,19 @@ def results_frame(trials: Sequence[TrialRecord], *, metric: str, param_names: Se
     cols: dict[str, list[Any]] = {"number": [], "state": []}
     for n in names:
         cols[f"param_{n}"] = []
-    for key in ("mean_test_score", "std_test_score", "mean_train_score", "std_train_score", "mean_fit_time",
-                "std_fit_time", "mean_score_time", "duration_s", "started", "finished", "error"):
+    for key in (
+        "mean_test_score",
+        "std_test_score",
+        "mean_train_score",
+        "std_train_score",
+        "mean_fit_time",
+        "std_fit_time",
+        "mean_score_time",
+        "duration_s",
+        "started",
+        "finished",
+        "error",
+    ):
         cols[key] = []
     for m in metrics:
         for key in (f"mean_test_{m}", f"std_test_{m}", f"mean_train_{m}"):
@@ -138,14 +164,20 @@ class Finding:
     knobs: tuple[str, ...] = ()
 
 
-def diagnose(frame: pd.DataFrame, space: SearchSpace, *, metric: str, regularizers: Sequence[str] = ()) -> list[Finding]:
+def diagnose(
+    frame: pd.DataFrame, space: SearchSpace, *, metric: str, regularizers: Sequence[str] = ()
+) -> list[Finding]:
     """Plain-language signals: a train/validation gap, a flat low fit, optima at the edge, failures."""
     out: list[Finding] = []
     ok = frame[frame["state"] == TrialState.COMPLETE.value]
     failed = int((frame["state"] == TrialState.FAILED.value).sum())
     if failed:
         first = frame.loc[frame["state"] == TrialState.FAILED.value, "error"].dropna()
-        out.append(Finding("failures", f"{failed} trial(s) failed" + (f", e.g. {first.iloc[0][:160]}" if len(first) else "") + "."))
+        out.append(
+            Finding(
+                "failures", f"{failed} trial(s) failed" + (f", e.g. {first.iloc[0][:160]}" if len(first) else "") + "."
+            )
+        )
     if ok.empty:
         return out
     best = ok.loc[ok["mean_test_score"].idxmax()]
@@ -157,25 +189,39 @@ def diagnose(frame: pd.DataFrame, space: SearchSpace, *, metric: str, regularize
         bounded = not metric.startswith(LOWER_IS_BETTER_PREFIX)
         rel = gap if bounded else gap / scale
         if rel > 0.05:
-            out.append(Finding(
-                "overfitting",
-                f"The best trial scores {display_score(metric, tr):.4g} on training folds but {display_score(metric, va):.4g} "
-                f"on validation folds: it is overfitting. Strengthen regularization or lower capacity.",
-                knobs,
-            ))
-        elif rel < 0.01 and bounded and tr < 0.8 and metric in ("accuracy", "roc_auc", "r2", "f1", "f1_macro", "roc_auc_ovr"):
-            out.append(Finding(
-                "underfitting",
-                f"Training and validation scores are both low and close ({display_score(metric, tr):.4g} vs "
-                f"{display_score(metric, va):.4g}): the model is underfitting. Give it more capacity or weaker regularization.",
-                knobs,
-            ))
+            out.append(
+                Finding(
+                    "overfitting",
+                    f"The best trial scores {display_score(metric, tr):.4g} on training folds but {display_score(metric, va):.4g} "
+                    f"on validation folds: it is overfitting. Strengthen regularization or lower capacity.",
+                    knobs,
+                )
+            )
+        elif (
+            rel < 0.01
+            and bounded
+            and tr < 0.8
+            and metric in ("accuracy", "roc_auc", "r2", "f1", "f1_macro", "roc_auc_ovr")
+        ):
+            out.append(
+                Finding(
+                    "underfitting",
+                    f"Training and validation scores are both low and close ({display_score(metric, tr):.4g} vs "
+                    f"{display_score(metric, va):.4g}): the model is underfitting. Give it more capacity or weaker regularization.",
+                    knobs,
+                )
+            )
     std = float(best["std_test_score"]) if "std_test_score" in best else float("nan")
     if math.isfinite(std) and len(ok) > 1:
         close = int((ok["mean_test_score"] >= va - std).sum())
         if close > 1:
-            out.append(Finding("noise", f"{close} trials are within one fold standard deviation ({std:.3g}) of the best: "
-                                        "their differences may be noise; prefer the simplest of them."))
+            out.append(
+                Finding(
+                    "noise",
+                    f"{close} trials are within one fold standard deviation ({std:.3g}) of the best: "
+                    "their differences may be noise; prefer the simplest of them.",
+                )
+            )
     for p in space.searched:
         if not isinstance(p, (IntParam, FloatParam)) or f"param_{p.name}" not in best:
             continue
@@ -189,9 +235,21 @@ def diagnose(frame: pd.DataFrame, space: SearchSpace, *, metric: str, regularize
         pos = (x - lo) / (hi - lo)
         hard_lo, hard_hi = HARD_BOUNDS.get(p.name, (None, None))
         if pos <= 0.05 and not (hard_lo is not None and p.low <= hard_lo):
-            out.append(Finding("edge", f"The best {p.name} ({v:.4g}) sits at the low edge of its range [{p.low:g}, {p.high:g}]: widen it downwards.", (p.name,)))
+            out.append(
+                Finding(
+                    "edge",
+                    f"The best {p.name} ({v:.4g}) sits at the low edge of its range [{p.low:g}, {p.high:g}]: widen it downwards.",
+                    (p.name,),
+                )
+            )
         elif pos >= 0.95 and not (hard_hi is not None and p.high >= hard_hi):
-            out.append(Finding("edge", f"The best {p.name} ({v:.4g}) sits at the high edge of its range [{p.low:g}, {p.high:g}]: widen it upwards.", (p.name,)))
+            out.append(
+                Finding(
+                    "edge",
+                    f"The best {p.name} ({v:.4g}) sits at the high edge of its range [{p.low:g}, {p.high:g}]: widen it upwards.",
+                    (p.name,),
+                )
+            )
     return out
 
 

@@ -20,8 +20,12 @@ EXIT_OK, EXIT_INTERNAL, EXIT_BAD_INPUT = 0, 1, 2
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
-        self.exit(EXIT_BAD_INPUT, f"error: {message} (see 'python -m tuning {self.prog.split()[-1]} --help')\n"
-                  if " " in self.prog else f"error: {message} (see 'python -m tuning --help')\n")
+        self.exit(
+            EXIT_BAD_INPUT,
+            f"error: {message} (see 'python -m tuning {self.prog.split()[-1]} --help')\n"
+            if " " in self.prog
+            else f"error: {message} (see 'python -m tuning --help')\n",
+        )
 
 
 def _build_parser() -> argparse.ArgumentParser:
@@ -40,7 +44,9 @@ def _build_parser() -> argparse.ArgumentParser:
     r.add_argument("--patience", type=int, help="stop after N trials without improvement")
     r.add_argument("--cv", type=int, default=5, help="cross-validation folds (default 5)")
     r.add_argument("--test-size", type=float, default=0.0, help="held-out test fraction (default 0)")
-    r.add_argument("--metric", help="scikit-learn scorer name (default: roc_auc / accuracy / neg_root_mean_squared_error)")
+    r.add_argument(
+        "--metric", help="scikit-learn scorer name (default: roc_auc / accuracy / neg_root_mean_squared_error)"
+    )
     r.add_argument("--space", help="search-space JSON file (default: the model's space)")
     r.add_argument("--grid-points", type=int, default=5, help="points per range for grid search (default 5)")
     r.add_argument("--workers", type=int, default=1, help="trials evaluated at once (default 1)")
@@ -110,8 +116,9 @@ def _run_study(store: Any, runner: Any, as_json: bool) -> int:
         while runner.running:
             runner.join(0.2)
     except KeyboardInterrupt:
-        sys.stderr.write("\nstopping... (finished trials are kept; resume with 'python -m tuning resume "
-                         f"{runner.study_id}')\n")
+        sys.stderr.write(
+            f"\nstopping... (finished trials are kept; resume with 'python -m tuning resume {runner.study_id}')\n"
+        )
         runner.stop(wait=True, timeout=None)
     summary = store.summary(runner.study_id)
     _print_summary(summary, as_json)
@@ -122,12 +129,24 @@ def _run_study(store: Any, runner: Any, as_json: bool) -> int:
 
 
 def _print_summary(summary: dict[str, Any], as_json: bool) -> None:
-    keys = ("study_id", "state", "n_trials", "n_complete", "n_failed", "metric", "best_score", "best_params", "duration_s")
+    keys = (
+        "study_id",
+        "state",
+        "n_trials",
+        "n_complete",
+        "n_failed",
+        "metric",
+        "best_score",
+        "best_params",
+        "duration_s",
+    )
     if as_json:
         print(json.dumps({k: summary[k] for k in keys} | {k: v for k, v in summary.items() if k not in keys}))
         return
-    print(f"study {summary['study_id']} ({summary['name']}): {summary['state']}, {summary['n_trials']} trials "
-          f"({summary['n_complete']} complete, {summary['n_failed']} failed) in {summary['duration_s']:.1f}s")
+    print(
+        f"study {summary['study_id']} ({summary['name']}): {summary['state']}, {summary['n_trials']} trials "
+        f"({summary['n_complete']} complete, {summary['n_failed']} failed) in {summary['duration_s']:.1f}s"
+    )
     if summary["best_score"] is not None:
         print(f"best {summary['metric']} = {summary['best_score']:.6g} with {json.dumps(summary['best_params'])}")
     if summary.get("test_score") is not None:
@@ -161,10 +180,24 @@ def cmd_run(args: argparse.Namespace) -> int:
     store = Store(args.db)
     ds = store.add_dataset(name, content, n_rows=len(df), n_cols=df.shape[1])
     config = StudyConfig(
-        dataset_id=ds, target=args.target, model=args.model, task=args.task, strategy=args.strategy,
-        n_trials=trials, timeout=args.timeout, target_score=args.target_score, patience=args.patience,
-        cv=args.cv, test_size=args.test_size, metric=args.metric, space=space, grid_points=args.grid_points,
-        workers=args.workers, seed=args.seed, device=args.device, early_stopping_rounds=args.early_stopping,
+        dataset_id=ds,
+        target=args.target,
+        model=args.model,
+        task=args.task,
+        strategy=args.strategy,
+        n_trials=trials,
+        timeout=args.timeout,
+        target_score=args.target_score,
+        patience=args.patience,
+        cv=args.cv,
+        test_size=args.test_size,
+        metric=args.metric,
+        space=space,
+        grid_points=args.grid_points,
+        workers=args.workers,
+        seed=args.seed,
+        device=args.device,
+        early_stopping_rounds=args.early_stopping,
         name=args.name,
     )
     study_id, resolved = create_study(store, config)
@@ -219,7 +252,10 @@ def cmd_show(args: argparse.Namespace) -> int:
     _print_summary(summary, False)
     for t in trials:
         score = "-" if t["score"] is None else f"{t['score']:.6g}"
-        print(f"  #{t['number']:<4} {t['state']:<9} {score:>10}  {json.dumps(t['params'])}" + (f"  {t['error']}" if t["error"] else ""))
+        print(
+            f"  #{t['number']:<4} {t['state']:<9} {score:>10}  {json.dumps(t['params'])}"
+            + (f"  {t['error']}" if t["error"] else "")
+        )
     return EXIT_OK
 
 
@@ -241,9 +277,18 @@ def cmd_models(args: argparse.Namespace) -> int:
     from tuning.models import MODELS
 
     rows = [
-        {"name": m.name, "label": m.label, "description": m.description, "tasks": list(m.tasks),
-         "gpu": m.gpu, "early_stopping": m.early_stopping, "curves": m.curves, "coefficients": m.coefficients,
-         "default_space": m.default_space, "params": {k: {"help": d.help, "regularizes": d.regularizes} for k, d in m.params.items()}}
+        {
+            "name": m.name,
+            "label": m.label,
+            "description": m.description,
+            "tasks": list(m.tasks),
+            "gpu": m.gpu,
+            "early_stopping": m.early_stopping,
+            "curves": m.curves,
+            "coefficients": m.coefficients,
+            "default_space": m.default_space,
+            "params": {k: {"help": d.help, "regularizes": d.regularizes} for k, d in m.params.items()},
+        }
         for m in MODELS.values()
     ]
     if args.json:
@@ -254,7 +299,14 @@ def cmd_models(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-COMMANDS = {"run": cmd_run, "resume": cmd_resume, "list": cmd_list, "show": cmd_show, "export": cmd_export, "models": cmd_models}
+COMMANDS = {
+    "run": cmd_run,
+    "resume": cmd_resume,
+    "list": cmd_list,
+    "show": cmd_show,
+    "export": cmd_export,
+    "models": cmd_models,
+}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -270,5 +322,3 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:
         sys.stderr.write(f"internal error: {type(exc).__name__}: {exc}\n")
         return EXIT_INTERNAL
-
-

@@ -96,7 +96,9 @@ def resolve_config(config: StudyConfig, profile: DatasetProfile) -> StudyConfig:
     if config.device not in DEVICES:
         raise ConfigError(f"Unknown device {config.device!r}.", fix="Use cpu or cuda.")
     if config.device == "cuda" and not family.gpu:
-        raise ConfigError(f"{family.label} runs on the CPU only.", fix="Use --device cpu, or the xgboost model for the GPU.")
+        raise ConfigError(
+            f"{family.label} runs on the CPU only.", fix="Use --device cpu, or the xgboost model for the GPU."
+        )
     if config.early_stopping_rounds is not None and not family.early_stopping:
         raise ConfigError(f"{family.label} has no early stopping here.", fix="Remove early stopping or use xgboost.")
     if config.early_stopping_rounds is not None and config.early_stopping_rounds < 1:

@@ -110,7 +110,9 @@ def read_bytes(source: str | Path | bytes | BinaryIO) -> bytes:
         if not path.exists():
             raise DataError(f"File not found: {path}.", fix="Check the path.")
         if path.is_dir():
-            raise DataError(f"{path} is a folder, not a file.", fix="Give the path of a CSV, TSV, Parquet or Excel file.")
+            raise DataError(
+                f"{path} is a folder, not a file.", fix="Give the path of a CSV, TSV, Parquet or Excel file."
+            )
         return path.read_bytes()
     return source.read()
 
@@ -141,7 +143,9 @@ def _read_parquet(data: bytes, label: str) -> pd.DataFrame:
     try:
         return pd.read_parquet(io.BytesIO(data))
     except Exception as exc:  # pyarrow raises many types
-        raise DataError(f"{label} is not a readable Parquet file ({type(exc).__name__}).", fix="Re-export it as Parquet or CSV.") from None
+        raise DataError(
+            f"{label} is not a readable Parquet file ({type(exc).__name__}).", fix="Re-export it as Parquet or CSV."
+        ) from None
 
 
 def _read_excel(data: bytes, label: str) -> pd.DataFrame:
@@ -150,7 +154,9 @@ def _read_excel(data: bytes, label: str) -> pd.DataFrame:
     try:
         return pd.read_excel(io.BytesIO(data), na_values=MISSING_MARKERS, engine="openpyxl")
     except Exception as exc:
-        raise DataError(f"{label} is not a readable .xlsx workbook ({type(exc).__name__}).", fix="Save it again as .xlsx or CSV.") from None
+        raise DataError(
+            f"{label} is not a readable .xlsx workbook ({type(exc).__name__}).", fix="Save it again as .xlsx or CSV."
+        ) from None
 
 
 def _decode(data: bytes, label: str) -> str:
@@ -395,7 +401,9 @@ def _leakage_warnings(rows: pd.DataFrame, features: list[str], target: str, task
         if task == "regression" and pd.api.types.is_numeric_dtype(x):
             c = np.corrcoef(x[ok].astype(float), y[ok].astype(float))[0, 1]
             if np.isfinite(c) and abs(c) > 0.999:
-                out.append(f"Column {f!r} is almost perfectly correlated with the target (r = {c:.4f}): a possible leak.")
+                out.append(
+                    f"Column {f!r} is almost perfectly correlated with the target (r = {c:.4f}): a possible leak."
+                )
         elif task == "classification":
             n_unique = x[ok].nunique()
             if n_unique < 0.5 * ok.sum() and sample[ok].groupby(f, observed=True)[target].nunique().max() == 1:
@@ -434,7 +442,7 @@ def prepare_xy(df: pd.DataFrame, profile: DatasetProfile) -> PreparedData:
             t = pd.to_datetime(s, errors="coerce", format="mixed") if not pd.api.types.is_datetime64_any_dtype(s) else s
             X[f"{name}__days"] = (t - pd.Timestamp("1970-01-01")).dt.days.astype(float)
             X[f"{name}__month"] = t.dt.month.astype(float)
-            X[f"{name}__weekday"] = t.dt.dayofweek.astype(float)
+            X[f"{name}__weekday"] = t.dt.day_of_week.astype(float)
             numeric.extend([f"{name}__days", f"{name}__month", f"{name}__weekday"])
         else:
             X[name] = np.array([np.nan if pd.isna(v) else str(v) for v in s], dtype=object)
@@ -463,7 +471,9 @@ def check_folds(y: np.ndarray, *, task: str, cv: int, classes: Sequence[str] | N
     if cv < 2:
         raise DataError(f"Cross-validation needs at least 2 folds, got {cv}.", fix="Use --cv 2 or more.")
     if len(y) < cv:
-        raise DataError(f"Only {len(y)} rows with a target, fewer than the {cv} CV folds.", fix="Use fewer folds or more rows.")
+        raise DataError(
+            f"Only {len(y)} rows with a target, fewer than the {cv} CV folds.", fix="Use fewer folds or more rows."
+        )
     if task == "classification":
         counts = np.bincount(y)
         small = [(classes[i] if classes else str(i), int(c)) for i, c in enumerate(counts) if 0 < c < cv]

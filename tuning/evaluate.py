@@ -26,7 +26,14 @@ from tuning.models import build_pipeline, get_model
 CLASSIFICATION_BINARY = ("accuracy", "f1", "roc_auc", "neg_log_loss", "precision", "recall")
 CLASSIFICATION_MULTI = ("accuracy", "f1_macro", "roc_auc_ovr", "neg_log_loss", "precision_macro", "recall_macro")
 REGRESSION = ("neg_root_mean_squared_error", "neg_mean_absolute_error", "r2")
-_PROBA_METRICS = {"neg_log_loss", "neg_brier_score", "roc_auc_ovr", "roc_auc_ovo", "roc_auc_ovr_weighted", "roc_auc_ovo_weighted"}
+_PROBA_METRICS = {
+    "neg_log_loss",
+    "neg_brier_score",
+    "roc_auc_ovr",
+    "roc_auc_ovo",
+    "roc_auc_ovr_weighted",
+    "roc_auc_ovo_weighted",
+}
 
 
 def secondary_metrics(task: str, n_classes: int | None) -> tuple[str, ...]:
@@ -51,10 +58,19 @@ def check_metric(metric: str, *, task: str, n_classes: int | None, model: str) -
         )
     regression_only = metric.startswith(("neg_mean", "neg_root", "neg_median", "r2", "explained", "max_error", "d2"))
     if task == "classification" and regression_only:
-        raise ConfigError(f"{metric!r} is a regression metric but the task is classification.", fix="Use e.g. roc_auc or accuracy.")
+        raise ConfigError(
+            f"{metric!r} is a regression metric but the task is classification.", fix="Use e.g. roc_auc or accuracy."
+        )
     if task == "regression" and not regression_only:
-        raise ConfigError(f"{metric!r} is a classification metric but the task is regression.", fix="Use e.g. r2 or neg_root_mean_squared_error.")
-    if task == "classification" and (n_classes or 2) > 2 and metric in ("roc_auc", "f1", "precision", "recall", "average_precision"):
+        raise ConfigError(
+            f"{metric!r} is a classification metric but the task is regression.",
+            fix="Use e.g. r2 or neg_root_mean_squared_error.",
+        )
+    if (
+        task == "classification"
+        and (n_classes or 2) > 2
+        and metric in ("roc_auc", "f1", "precision", "recall", "average_precision")
+    ):
         raise ConfigError(
             f"{metric!r} is for two classes, but the target has {n_classes}.",
             fix=f"Use {metric}_ovr" if metric == "roc_auc" else f"Use {metric}_macro or accuracy.",
@@ -63,7 +79,10 @@ def check_metric(metric: str, *, task: str, n_classes: int | None, model: str) -
     if metric in _PROBA_METRICS and task == "classification":
         est = family.factory(task)()
         if not hasattr(est, "predict_proba"):
-            raise ConfigError(f"{metric!r} needs predicted probabilities, which {family.label} does not give.", fix="Use accuracy or roc_auc.")
+            raise ConfigError(
+                f"{metric!r} needs predicted probabilities, which {family.label} does not give.",
+                fix="Use accuracy or roc_auc.",
+            )
 
 
 def make_folds(y: np.ndarray, *, task: str, cv: int, seed: int) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -148,9 +167,9 @@ def _to_float(v: Any) -> float:
     return f
 
 
-def _scorer(names: tuple[str, ...], est: Any) -> Any:
-    usable = [n for n in names if n not in _PROBA_METRICS or hasattr(est, "predict_proba")]
-    return check_scoring(est, scoring=usable, raise_exc=False)
+def _usable_metrics(names: tuple[str, ...], est: Any) -> tuple[str, ...]:
+    """Drop the secondary metrics this estimator cannot give (log loss without predict_proba)."""
+    return tuple(n for n in names if n not in _PROBA_METRICS or hasattr(est, "predict_proba"))
 
 
 def evaluate(ctx: EvalContext, params: dict[str, Any], *, stop: threading.Event | None = None) -> TrialResult:
@@ -170,6 +189,8 @@ def evaluate(ctx: EvalContext, params: dict[str, Any], *, stop: threading.Event 
 def _evaluate(ctx: EvalContext, params: dict[str, Any], stop: threading.Event | None) -> TrialResult:
     names = tuple(dict.fromkeys((ctx.metric, *ctx.secondary)))
     base = ctx.pipeline(params)
+    names = (ctx.metric, *(n for n in _usable_metrics(names, base) if n != ctx.metric))
+    scorer = check_scoring(base, scoring=list(names), raise_exc=False)
     is_xgb = ctx.model == "xgboost"
     fold_val: dict[str, list[float]] = {n: [] for n in names}
     fold_train: dict[str, list[float]] = {n: [] for n in names}
@@ -209,13 +230,11 @@ def _evaluate(ctx: EvalContext, params: dict[str, Any], stop: threading.Event | 
                 best_iters.append(int(getattr(model, "best_iteration", len(curves_va[-1]) - 1) or 0))
             fit_times.append(time.perf_counter() - t)
             t = time.perf_counter()
-            scorer = _scorer(names, model)
             sv, st = scorer(model, Xt_va, y_va), scorer(model, Xt_tr, y_tr)
         else:
             pipe.fit(X_tr, y_tr)
             fit_times.append(time.perf_counter() - t)
             t = time.perf_counter()
-            scorer = _scorer(names, pipe)
             sv, st = scorer(pipe, X_va, y_va), scorer(pipe, X_tr, y_tr)
         score_times.append(time.perf_counter() - t)
         if not isinstance(sv.get(ctx.metric), (int, float, np.floating)):

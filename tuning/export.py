@@ -33,8 +33,17 @@ def best_params_json(store: Store, study_id: int) -> str:
     if best is None:
         raise StoreError(f"Study {study_id} has no complete trial yet.")
     cfg = store.get_study(study_id).config
-    return json.dumps({"model": cfg["model"], "task": cfg["task"], "metric": cfg["metric"], "score": best.score,
-                       "trial": best.number, "params": best.params}, indent=2)
+    return json.dumps(
+        {
+            "model": cfg["model"],
+            "task": cfg["task"],
+            "metric": cfg["metric"],
+            "score": best.score,
+            "trial": best.number,
+            "params": best.params,
+        },
+        indent=2,
+    )
 
 
 _ESTIMATOR_IMPORTS = {
@@ -54,7 +63,7 @@ def _estimator_ref(model: str, task: str) -> tuple[str, str]:
 
 def standalone_script(store: Store, study_id: int) -> str:
     """A Python script that rebuilds and refits the best model with scikit-learn/xgboost alone."""
-    from tuning.data import prepare_xy, parse_table, profile_table
+    from tuning.data import parse_table, prepare_xy, profile_table
 
     study = store.get_study(study_id)
     cfg = StudyConfig.from_dict(study.config)
@@ -81,14 +90,21 @@ def standalone_script(store: Store, study_id: int) -> str:
         num_steps.append('("scale", StandardScaler())')
     num_pipe = f"Pipeline([{', '.join(num_steps)}])" if num_steps else '"passthrough"'
     metric = cfg.metric
-    reader = "pd.read_parquet(path)" if name.endswith((".parquet", ".pq")) else (
-        "pd.read_excel(path)" if name.endswith((".xlsx", ".xlsm")) else
-        'pd.read_csv(path, sep=None, engine="python", na_values=MISSING)')
+    reader = (
+        "pd.read_parquet(path)"
+        if name.endswith((".parquet", ".pq"))
+        else (
+            "pd.read_excel(path)"
+            if name.endswith((".xlsx", ".xlsm"))
+            else 'pd.read_csv(path, sep=None, engine="python", na_values=MISSING)'
+        )
+    )
     label_code = (
         "    classes = np.unique(y_raw.astype(str))\n    y = np.searchsorted(classes, y_raw.astype(str))\n"
-        if cfg.task == "classification" and not _numeric(df[cfg.target]) else
-        "    classes = np.unique(y_raw)\n    y = np.searchsorted(classes, y_raw)\n" if cfg.task == "classification" else
-        "    classes = None\n    y = y_raw.astype(float).to_numpy()\n"
+        if cfg.task == "classification" and not _numeric(df[cfg.target])
+        else "    classes = np.unique(y_raw)\n    y = np.searchsorted(classes, y_raw)\n"
+        if cfg.task == "classification"
+        else "    classes = None\n    y = y_raw.astype(float).to_numpy()\n"
     )
     return f'''"""Refit the best model of study {study_id} ({study.name}).
 
@@ -127,7 +143,7 @@ def load(path):
         t = pd.to_datetime(df[c], errors="coerce", format="mixed")
         X[c + "__days"] = (t - pd.Timestamp("1970-01-01")).dt.days.astype(float)
         X[c + "__month"] = t.dt.month.astype(float)
-        X[c + "__weekday"] = t.dt.dayofweek.astype(float)
+        X[c + "__weekday"] = t.dt.day_of_week.astype(float)
     for c in CATEGORICAL:
         X[c] = np.array([np.nan if pd.isna(v) else str(v) for v in df[c]], dtype=object)
     y_raw = df[TARGET]
@@ -200,18 +216,26 @@ def export_model(store: Store, study_id: int) -> list[ModelExport]:
     out = []
     buf = io.BytesIO()
     joblib.dump({"model": pipe, "classes": prepared.classes, "features": list(prepared.X.columns)}, buf)
-    out.append(ModelExport(
-        f"study_{study_id}_pipeline.joblib", buf.getvalue(), "application/octet-stream",
-        "The preprocessing + model pipeline. Load with joblib.load(path) - it uses pickle, so load only files you "
-        "trust, with the same scikit-learn/xgboost versions. Predict with obj['model'].predict(X); obj['classes'] "
-        "maps label indices back to names.",
-    ))
+    out.append(
+        ModelExport(
+            f"study_{study_id}_pipeline.joblib",
+            buf.getvalue(),
+            "application/octet-stream",
+            "The preprocessing + model pipeline. Load with joblib.load(path) - it uses pickle, so load only files you "
+            "trust, with the same scikit-learn/xgboost versions. Predict with obj['model'].predict(X); obj['classes'] "
+            "maps label indices back to names.",
+        )
+    )
     if cfg["model"] == "xgboost":
         booster = pipe.named_steps["model"].get_booster()
         raw = booster.save_raw(raw_format="json")
-        out.append(ModelExport(
-            f"study_{study_id}_xgboost.json", bytes(raw), "application/json",
-            "XGBoost's own JSON model format (safe to load: xgboost.Booster(model_file=path)). It holds the trees "
-            "only: apply the same preprocessing (see the exported script) before predicting.",
-        ))
+        out.append(
+            ModelExport(
+                f"study_{study_id}_xgboost.json",
+                bytes(raw),
+                "application/json",
+                "XGBoost's own JSON model format (safe to load: xgboost.Booster(model_file=path)). It holds the trees "
+                "only: apply the same preprocessing (see the exported script) before predicting.",
+            )
+        )
     return out

@@ -63,19 +63,23 @@ class ModelFamily:
         f = self.classifier if task == "classification" else self.regressor
         if f is None:
             others = [m.name for m in MODELS.values() if task in m.tasks]
-            raise ConfigError(
-                f"{self.label} does not support {task}.", fix=f"Choose one of: {', '.join(others)}."
-            )
+            raise ConfigError(f"{self.label} does not support {task}.", fix=f"Choose one of: {', '.join(others)}.")
         return f
 
 
 _XGB_DOCS = {
     "n_estimators": ParamDoc("Number of boosting rounds (trees). More rounds fit the training data more closely."),
     "max_depth": ParamDoc("Maximum depth of each tree; deeper trees capture interactions but overfit sooner.", True),
-    "learning_rate": ParamDoc("Shrinks each tree's contribution; smaller values need more rounds but generalize better.", True),
-    "subsample": ParamDoc("Fraction of rows sampled for each tree; below 1 adds randomness that reduces overfitting.", True),
+    "learning_rate": ParamDoc(
+        "Shrinks each tree's contribution; smaller values need more rounds but generalize better.", True
+    ),
+    "subsample": ParamDoc(
+        "Fraction of rows sampled for each tree; below 1 adds randomness that reduces overfitting.", True
+    ),
     "colsample_bytree": ParamDoc("Fraction of columns sampled for each tree; below 1 decorrelates trees.", True),
-    "min_child_weight": ParamDoc("Minimum sum of instance weight (hessian) in a leaf; larger values block small, noisy leaves.", True),
+    "min_child_weight": ParamDoc(
+        "Minimum sum of instance weight (hessian) in a leaf; larger values block small, noisy leaves.", True
+    ),
     "gamma": ParamDoc("Minimum loss reduction to make a split; prunes splits that do not pay for themselves.", True),
     "reg_alpha": ParamDoc("L1 penalty on leaf weights: pushes small leaf values to exactly zero.", True),
     "reg_lambda": ParamDoc("L2 penalty on leaf weights: shrinks all leaf values smoothly.", True),
@@ -105,7 +109,9 @@ _LINEAR_DOCS = {
 
 _LOGISTIC_DOCS = {
     "C": ParamDoc("Inverse penalty strength: small C = strong regularization, large C = weak.", True),
-    "l1_ratio": ParamDoc("Penalty mix: 0 = L2 (ridge), 1 = L1 (lasso, zeroes coefficients), between = elastic net.", True),
+    "l1_ratio": ParamDoc(
+        "Penalty mix: 0 = L2 (ridge), 1 = L1 (lasso, zeroes coefficients), between = elastic net.", True
+    ),
     "solver": ParamDoc("Optimizer; saga supports every l1_ratio."),
     "max_iter": ParamDoc("Maximum solver iterations; raise it if the solver does not converge."),
     "class_weight": ParamDoc("balanced reweights classes inversely to their frequency."),
@@ -118,7 +124,9 @@ _FOREST_DOCS = {
     "max_depth": ParamDoc("Maximum depth of each tree (none = grow until pure).", True),
     "min_samples_leaf": ParamDoc("Minimum rows in a leaf; larger values smooth the model.", True),
     "min_samples_split": ParamDoc("Minimum rows needed to split a node.", True),
-    "max_features": ParamDoc("Features considered at each split (sqrt, log2 or a fraction); lower decorrelates trees.", True),
+    "max_features": ParamDoc(
+        "Features considered at each split (sqrt, log2 or a fraction); lower decorrelates trees.", True
+    ),
     "bootstrap": ParamDoc("Whether each tree sees a bootstrap sample of the rows."),
     "max_samples": ParamDoc("Fraction of rows drawn for each tree when bootstrapping.", True),
     "criterion": ParamDoc("Split quality measure."),
@@ -226,8 +234,10 @@ MODELS: dict[str, ModelFamily] = {
             RidgeClassifier,
             Ridge,
             {"alpha": {"type": "float", "low": 1e-3, "high": 1000.0, "log": True}},
-            {"alpha": ParamDoc("Strength of the L2 penalty; larger = smaller coefficients.", True), **{
-                k: v for k, v in _LINEAR_DOCS.items() if k in ("fit_intercept", "max_iter", "tol")}},
+            {
+                "alpha": ParamDoc("Strength of the L2 penalty; larger = smaller coefficients.", True),
+                **{k: v for k, v in _LINEAR_DOCS.items() if k in ("fit_intercept", "max_iter", "tol")},
+            },
             scale=True,
             coefficients=True,
         ),

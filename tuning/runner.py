@@ -51,7 +51,9 @@ def load_study_data(store: Store, config: StudyConfig) -> LoadedData:
     prepared = prepare_xy(df, profile)
     n = len(prepared.y)
     if config.test_size and config.test_size > 0:
-        train_idx, test_idx = holdout_split(n, prepared.y, task=profile.task or "", test_size=config.test_size, seed=config.seed)
+        train_idx, test_idx = holdout_split(
+            n, prepared.y, task=profile.task or "", test_size=config.test_size, seed=config.seed
+        )
     else:
         train_idx, test_idx = np.arange(n), None
     check_folds(prepared.y[train_idx], task=profile.task or "", cv=config.cv, classes=prepared.classes)
@@ -173,7 +175,9 @@ class StudyRunner:
         ctx = make_context(cfg, data, n_jobs=model_threads(workers) if shared_memory else 1)
         strategy = make_strategy(cfg.strategy, cfg.search_space(), seed=cfg.seed)
 
-        history = self.store.get_trials(self.study_id, states=(TrialState.COMPLETE, TrialState.FAILED, TrialState.PRUNED))
+        history = self.store.get_trials(
+            self.study_id, states=(TrialState.COMPLETE, TrialState.FAILED, TrialState.PRUNED)
+        )
         strategy.replay([(t.params, t.score if t.state is TrialState.COMPLETE else None) for t in history])
         n_done = len(history)
         n_failed = sum(t.state is TrialState.FAILED for t in history)
@@ -186,7 +190,9 @@ class StudyRunner:
         budget = cfg.n_trials if cfg.n_trials is not None else (strategy.total or 10**9)
 
         own = self._executor is None
-        executor = self._executor or ThreadPoolExecutor(max_workers=workers, thread_name_prefix=f"study-{self.study_id}-worker")
+        executor = self._executor or ThreadPoolExecutor(
+            max_workers=workers, thread_name_prefix=f"study-{self.study_id}-worker"
+        )
         pending: dict[Future[TrialResult], tuple[int, dict[str, Any], str]] = {}
         exhausted = False
         last_beat = 0.0
@@ -245,8 +251,18 @@ class StudyRunner:
                         since_best += 1
                     if state is TrialState.COMPLETE and best is not None and res.score == best:
                         since_best = 0
-                    self._emit({"event": "trial", "number": num, "state": state.value, "score": res.score,
-                                "best": best, "n_done": n_done, "budget": budget, "elapsed": elapsed()})
+                    self._emit(
+                        {
+                            "event": "trial",
+                            "number": num,
+                            "state": state.value,
+                            "score": res.score,
+                            "best": best,
+                            "n_done": n_done,
+                            "budget": budget,
+                            "elapsed": elapsed(),
+                        }
+                    )
         finally:
             if own:
                 executor.shutdown(wait=True, cancel_futures=True)
@@ -296,13 +312,17 @@ class StudyRunner:
                 log.exception("progress callback failed")
 
 
-def start(store: Store, config: StudyConfig, *, executor: Executor | None = None, on_progress: ProgressFn | None = None) -> StudyRunner:
+def start(
+    store: Store, config: StudyConfig, *, executor: Executor | None = None, on_progress: ProgressFn | None = None
+) -> StudyRunner:
     """Create the study and run it in the background; returns the runner (``.study_id``, ``.stop()``)."""
     study_id, _ = create_study(store, config)
     return StudyRunner(store, study_id, executor=executor, on_progress=on_progress).start()
 
 
-def resume(store: Store, study_id: int, *, executor: Executor | None = None, on_progress: ProgressFn | None = None) -> StudyRunner:
+def resume(
+    store: Store, study_id: int, *, executor: Executor | None = None, on_progress: ProgressFn | None = None
+) -> StudyRunner:
     """Continue a stopped or interrupted study up to its budget."""
     store.recover()
     study = store.get_study(study_id)

@@ -154,8 +154,8 @@ def param_from_dict(name: str, spec: Any) -> Param:
     """Build one parameter from its JSON spec; the message names the parameter on any problem."""
     if not isinstance(spec, Mapping):
         raise SpaceError(
-            f"Parameter '{name}': expected an object such as {{\"value\": 3}}, {{\"values\": [...]}} "
-            f"or {{\"type\": \"int\", \"low\": 1, \"high\": 10}}, got {json.dumps(spec, default=str)}."
+            f'Parameter \'{name}\': expected an object such as {{"value": 3}}, {{"values": [...]}} '
+            f'or {{"type": "int", "low": 1, "high": 10}}, got {json.dumps(spec, default=str)}.'
         )
     unknown = set(spec) - _KEYS
     if unknown:
@@ -183,7 +183,7 @@ def param_from_dict(name: str, spec: Any) -> Param:
     if "low" not in spec or "high" not in spec:
         raise SpaceError(
             f"Parameter '{name}': needs 'value', 'values', or both 'low' and 'high'.",
-            fix="For example {\"type\": \"float\", \"low\": 0.01, \"high\": 1, \"log\": true}.",
+            fix='For example {"type": "float", "low": 0.01, "high": 1, "log": true}.',
         )
     low, high, log = spec["low"], spec["high"], bool(spec.get("log", False))
     if not _is_number(low) or not _is_number(high):
@@ -204,7 +204,7 @@ def param_from_dict(name: str, spec: Any) -> Param:
         return IntParam(name, low=int(low), high=int(high), log=log, when=frozen_when)
     if kind == "float":
         return FloatParam(name, low=float(low), high=float(high), log=log, when=frozen_when)
-    raise SpaceError(f"Parameter '{name}': unknown type {kind!r}.", fix="Use \"int\" or \"float\".")
+    raise SpaceError(f"Parameter '{name}': unknown type {kind!r}.", fix='Use "int" or "float".')
 
 
 @dataclass(frozen=True)
@@ -222,7 +222,7 @@ class SearchSpace:
             raise SpaceError("The search space is empty.", fix="Enable at least one parameter.")
         points = grid_points or DEFAULT_GRID_POINTS
         params = [param_from_dict(str(n), s) for n, s in spec.items()]
-        for n, s in spec.items():
+        for s in spec.values():
             if isinstance(s, Mapping) and "grid_points" in s:
                 points = max(points, int(s["grid_points"]))
         if points < 2:

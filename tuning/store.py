@@ -15,7 +15,7 @@ import sqlite3
 import threading
 import time
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from enum import Enum
 from pathlib import Path
 from typing import Any
@@ -115,7 +115,7 @@ CREATE INDEX IF NOT EXISTS trials_state ON trials(study_id, state);
 
 
 def now_iso() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def _json_default(o: Any) -> Any:
@@ -156,13 +156,18 @@ class Store:
         if self.path != ":memory:":
             parent = Path(self.path).expanduser().resolve().parent
             if not parent.exists():
-                raise StoreError(f"The folder for the database does not exist: {parent}.", fix="Create it or choose another --db path.")
+                raise StoreError(
+                    f"The folder for the database does not exist: {parent}.",
+                    fix="Create it or choose another --db path.",
+                )
         self._local = threading.local()
         try:
             with self._conn() as conn:
                 conn.executescript(_SCHEMA)
         except sqlite3.DatabaseError as exc:
-            raise StoreError(f"{self.path} is not a usable SQLite database ({exc}).", fix="Choose another --db path.") from None
+            raise StoreError(
+                f"{self.path} is not a usable SQLite database ({exc}).", fix="Choose another --db path."
+            ) from None
         self.recover()
 
     def _conn(self) -> sqlite3.Connection:
@@ -198,7 +203,9 @@ class Store:
         return row["name"], bytes(row["content"])
 
     def list_datasets(self) -> list[dict[str, Any]]:
-        rows = self._conn().execute("SELECT id, name, created, n_rows, n_cols FROM datasets ORDER BY created").fetchall()
+        rows = (
+            self._conn().execute("SELECT id, name, created, n_rows, n_cols FROM datasets ORDER BY created").fetchall()
+        )
         return [dict(r) for r in rows]
 
     # -- studies ------------------------------------------------------------------------------
@@ -207,14 +214,25 @@ class Store:
         with self._conn() as conn:
             cur = conn.execute(
                 "INSERT INTO studies(name, dataset_id, config, state, created, pid, host, heartbeat) VALUES (?,?,?,?,?,?,?,?)",
-                (name, dataset_id, dumps(config), StudyState.RUNNING.value, now_iso(), os.getpid(), socket.gethostname(), time.time()),
+                (
+                    name,
+                    dataset_id,
+                    dumps(config),
+                    StudyState.RUNNING.value,
+                    now_iso(),
+                    os.getpid(),
+                    socket.gethostname(),
+                    time.time(),
+                ),
             )
             return int(cur.lastrowid)
 
     def _study_row(self, study_id: int) -> sqlite3.Row:
         row = self._conn().execute("SELECT * FROM studies WHERE id=?", (int(study_id),)).fetchone()
         if row is None:
-            raise StoreError(f"There is no study {study_id} in {self.path}.", fix="Run 'python -m tuning list' to see the studies.")
+            raise StoreError(
+                f"There is no study {study_id} in {self.path}.", fix="Run 'python -m tuning list' to see the studies."
+            )
         return row
 
     @staticmethod
@@ -248,10 +266,18 @@ class Store:
 
     def heartbeat(self, study_id: int, *, elapsed_s: float) -> None:
         with self._conn() as conn:
-            conn.execute("UPDATE studies SET heartbeat=?, elapsed_s=? WHERE id=?", (time.time(), elapsed_s, int(study_id)))
+            conn.execute(
+                "UPDATE studies SET heartbeat=?, elapsed_s=? WHERE id=?", (time.time(), elapsed_s, int(study_id))
+            )
 
     def finish_study(
-        self, study_id: int, state: StudyState, *, elapsed_s: float, error: str | None = None, test_score: float | None = None
+        self,
+        study_id: int,
+        state: StudyState,
+        *,
+        elapsed_s: float,
+        error: str | None = None,
+        test_score: float | None = None,
     ) -> None:
         with self._conn() as conn:
             conn.execute("DELETE FROM trials WHERE study_id=? AND state=?", (int(study_id), TrialState.RUNNING.value))
@@ -272,7 +298,11 @@ class Store:
     def recover(self) -> list[int]:
         """Studies left RUNNING by a dead process (or silent too long) become INTERRUPTED."""
         host = socket.gethostname()
-        rows = self._conn().execute("SELECT id, pid, host, heartbeat FROM studies WHERE state=?", (StudyState.RUNNING.value,)).fetchall()
+        rows = (
+            self._conn()
+            .execute("SELECT id, pid, host, heartbeat FROM studies WHERE state=?", (StudyState.RUNNING.value,))
+            .fetchall()
+        )
         dead = []
         for r in rows:
             stale = r["heartbeat"] is None or time.time() - float(r["heartbeat"]) > STALE_AFTER_S
@@ -294,7 +324,9 @@ class Store:
         row = self._conn().execute("SELECT MAX(number) AS m FROM trials WHERE study_id=?", (int(study_id),)).fetchone()
         return 0 if row["m"] is None else int(row["m"]) + 1
 
-    def add_running_trial(self, study_id: int, number: int, params: dict[str, Any], *, worker: str | None = None) -> None:
+    def add_running_trial(
+        self, study_id: int, number: int, params: dict[str, Any], *, worker: str | None = None
+    ) -> None:
         with self._conn() as conn:
             conn.execute(
                 "INSERT OR REPLACE INTO trials(study_id, number, state, params, started, worker) VALUES (?,?,?,?,?,?)",
@@ -357,7 +389,9 @@ class Store:
         with self._conn() as conn:
             conn.execute("DELETE FROM trials WHERE study_id=? AND number=?", (int(study_id), number))
 
-    def get_trials(self, study_id: int, *, with_curves: bool = False, states: tuple[TrialState, ...] | None = None) -> list[TrialRecord]:
+    def get_trials(
+        self, study_id: int, *, with_curves: bool = False, states: tuple[TrialState, ...] | None = None
+    ) -> list[TrialRecord]:
         cols = "study_id, number, state, params, score, train_score, fold_scores, fold_train_scores, fit_time, score_time, error, started, finished, duration_s, worker"
         if with_curves:
             cols += ", curves"
@@ -370,7 +404,11 @@ class Store:
         return [self._trial(r, with_curves) for r in rows]
 
     def get_trial(self, study_id: int, number: int) -> TrialRecord:
-        row = self._conn().execute("SELECT * FROM trials WHERE study_id=? AND number=?", (int(study_id), number)).fetchone()
+        row = (
+            self._conn()
+            .execute("SELECT * FROM trials WHERE study_id=? AND number=?", (int(study_id), number))
+            .fetchone()
+        )
         if row is None:
             raise StoreError(f"Study {study_id} has no trial {number}.")
         return self._trial(row, True)
@@ -397,14 +435,22 @@ class Store:
         )
 
     def trial_counts(self, study_id: int) -> dict[str, int]:
-        rows = self._conn().execute("SELECT state, COUNT(*) AS n FROM trials WHERE study_id=? GROUP BY state", (int(study_id),)).fetchall()
+        rows = (
+            self._conn()
+            .execute("SELECT state, COUNT(*) AS n FROM trials WHERE study_id=? GROUP BY state", (int(study_id),))
+            .fetchall()
+        )
         return {r["state"]: int(r["n"]) for r in rows}
 
     def best_trial(self, study_id: int) -> TrialRecord | None:
-        row = self._conn().execute(
-            "SELECT * FROM trials WHERE study_id=? AND state=? AND score IS NOT NULL ORDER BY score DESC, number ASC LIMIT 1",
-            (int(study_id), TrialState.COMPLETE.value),
-        ).fetchone()
+        row = (
+            self._conn()
+            .execute(
+                "SELECT * FROM trials WHERE study_id=? AND state=? AND score IS NOT NULL ORDER BY score DESC, number ASC LIMIT 1",
+                (int(study_id), TrialState.COMPLETE.value),
+            )
+            .fetchone()
+        )
         return None if row is None else self._trial(row, True)
 
     def summary(self, study_id: int) -> dict[str, Any]:

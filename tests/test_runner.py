@@ -1,0 +1,239 @@
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from tuning.config import StudyConfig
+from tuning.errors import ConfigError, DataError, StoreError
+from tuning.runner import StudyRegistry, StudyRunner, create_study, resume, run, start
+from tuning.store import Store, StudyState, TrialState
+
+from .conftest import ROOT, SAMPLES
+
+TREE = {"max_depth": {"type": "int", "low": 1, "high": 12}, "min_samples_leaf": {"type": "int", "low": 1, "high": 20}}
+
+
+def _wait_for(pred, timeout=120.0):
+    t0 = time.monotonic()
+    while time.monotonic() - t0 < timeout:
+        if pred():
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def test_run_with_workers_stores_every_trial(store, add_sample):
+    ds = add_sample("moons.csv")
+    summary = run(store, StudyConfig(dataset_id=ds, target="label", model="decision_tree", strategy="random",
+                                     n_trials=12, cv=3, space=TREE, workers=2, seed=1))
+    assert summary["state"] == "complete"
+    assert summary["n_trials"] == summary["n_complete"] == 12
+    trials = store.get_trials(summary["study_id"])
+    assert [t.number for t in trials] == list(range(12))
+    assert all(t.state is TrialState.COMPLETE and t.started and t.finished for t in trials)
+    assert summary["best_score"] == max(t.score for t in trials)
+
+
+def test_same_seed_one_worker_same_trials(store, add_sample):
+    ds = add_sample("moons.csv")
+    cfg = StudyConfig(dataset_id=ds, target="label", model="decision_tree", strategy="tpe", n_trials=6, cv=3,
+                      space=TREE, seed=5)
+    a, b = run(store, cfg), run(store, cfg)
+    ta = [(t.params, t.score) for t in store.get_trials(a["study_id"])]
+    tb = [(t.params, t.score) for t in store.get_trials(b["study_id"])]
+    assert ta == tb
+
+
+def test_failing_candidates_become_failed_trials_and_the_search_goes_on(store, add_sample):
+    ds = add_sample("moons.csv")
+    space = {"max_depth": {"values": [2, -1, 4]}}  # -1 is invalid for scikit-learn
+    summary = run(store, StudyConfig(dataset_id=ds, target="label", model="decision_tree", strategy="grid",
+                                     n_trials=None, cv=3, space=space))
+    assert summary["state"] == "complete"
+    assert summary["n_complete"] == 2 and summary["n_failed"] == 1
+    failed = [t for t in store.get_trials(summary["study_id"]) if t.state is TrialState.FAILED][0]
+    assert "max_depth" in failed.error
+
+
+def test_all_trials_failing_fails_the_study_with_the_message(store, add_sample):
+    ds = add_sample("moons.csv")
+    summary = run(store, StudyConfig(dataset_id=ds, target="label", model="decision_tree", strategy="grid",
+                                     n_trials=None, cv=3, space={"max_depth": {"values": [-1, -2]}}))
+    assert summary["state"] == "failed"
+    assert "Every trial failed" in summary["error"] and "max_depth" in summary["error"]
+
+
+def test_patience_and_target_score_budgets(store, add_sample):
+    ds = add_sample("moons.csv")
+    s = run(store, StudyConfig(dataset_id=ds, target="label", model="decision_tree", strategy="random", n_trials=200,
+                               cv=3, space=TREE, patience=3))
+    assert s["state"] == "complete" and s["n_trials"] < 200
+    trials = store.get_trials(s["study_id"])
+    best_at = max(range(len(trials)), key=lambda i: (trials[i].score, -i))
+    assert len(trials) - 1 - best_at == 3  # stopped exactly 3 trials after the last improvement
+    s2 = run(store, StudyConfig(dataset_id=ds, target="label", model="decision_tree", strategy="random", n_trials=200,
+                                cv=3, space=TREE, target_score=0.5))
+    assert s2["n_trials"] == 1  # the first trial already beats 0.5
+
+
+def test_timeout_budget(store, add_sample):
+    ds = add_sample("moons.csv")
+    s = run(store, StudyConfig(dataset_id=ds, target="label", model="decision_tree", strategy="random", n_trials=None,
+                               timeout=1.0, cv=3, space=TREE))
+    assert s["state"] == "complete" and s["n_trials"] >= 1
+
+
+def test_held_out_test_score(store, add_sample):
+    ds = add_sample("breast_cancer.csv")
+    s = run(store, StudyConfig(dataset_id=ds, target="diagnosis", model="logistic_regression", strategy="random",
+                               n_trials=3, cv=3, test_size=0.25))
+    assert s["test_score"] is not None and 0.5 < s["test_score"] <= 1.0
+
+
+def test_stop_during_a_long_xgboost_trial_is_prompt_and_keeps_finished_trials(store, add_sample):
+    ds = add_sample("breast_cancer.csv")
+    # The third grid point takes minutes (2 million rounds); the first two finish quickly.
+    space = {"n_estimators": {"values": [5, 10, 2_000_000]}, "max_depth": {"value": 3}}
+    runner = start(store, StudyConfig(dataset_id=ds, target="diagnosis", model="xgboost", strategy="grid",
+                                      n_trials=None, cv=2, space=space, record_curves=False))
+    sid = runner.study_id
+    assert _wait_for(lambda: store.trial_counts(sid).get("complete", 0) == 2 and store.trial_counts(sid).get("running"))
+    time.sleep(1.0)  # well inside the long fit
+    t0 = time.monotonic()
+    runner.stop(wait=True, timeout=60)
+    latency = time.monotonic() - t0
+    print(f"stop latency {latency:.3f}s")
+    assert not runner.running
+    study = store.get_study(sid)
+    assert study.state is StudyState.STOPPED
+    trials = store.get_trials(sid)
+    assert [t.params["n_estimators"] for t in trials] == [5, 10]  # the aborted one is not kept
+    assert all(t.state is TrialState.COMPLETE for t in trials)
+    # The long trial would need minutes; the stop came back in a small fraction of that.
+    assert latency < 30
+
+
+def test_resume_continues_a_stopped_study_to_its_budget(store, add_sample):
+    ds = add_sample("moons.csv")
+    runner = start(store, StudyConfig(dataset_id=ds, target="label", model="decision_tree", strategy="tpe",
+                                      n_trials=15, cv=3, space=TREE))
+    assert _wait_for(lambda: store.trial_counts(runner.study_id).get("complete", 0) >= 3)
+    runner.stop()
+    done = {t.number: t.score for t in store.get_trials(runner.study_id)}
+    assert store.get_study(runner.study_id).state is StudyState.STOPPED and len(done) < 15
+    again = resume(store, runner.study_id)
+    again.join(120)
+    s = store.summary(runner.study_id)
+    assert s["state"] == "complete" and s["n_trials"] == 15
+    after = {t.number: t.score for t in store.get_trials(runner.study_id)}
+    assert all(after[n] == sc for n, sc in done.items())
+
+
+def test_sigkill_loses_no_finished_trial_and_resume_completes(tmp_path):
+    db = tmp_path / "k.db"
+    space = tmp_path / "space.json"
+    space.write_text(json.dumps({"n_estimators": {"value": 150}, "max_depth": {"type": "int", "low": 2, "high": 6}}))
+    cmd = [sys.executable, "-m", "tuning", "run", "--data", str(SAMPLES / "breast_cancer.csv"), "--target", "diagnosis",
+           "--model", "xgboost", "--strategy", "random", "--trials", "20", "--cv", "3", "--space", str(space),
+           "--db", str(db), "--json"]
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            env={**os.environ, "PYTHONPATH": str(ROOT)})
+    try:
+        assert _wait_for(lambda: db.exists() and _count(db) >= 3, timeout=180)
+        before = {t.number: t.score for t in Store(db).get_trials(1, states=(TrialState.COMPLETE,))}
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    store = Store(db)  # opening the store recovers studies whose process is gone
+    assert store.get_study(1).state is StudyState.INTERRUPTED
+    kept = {t.number: t.score for t in store.get_trials(1)}
+    assert all(kept[n] == s for n, s in before.items())
+    assert not any(t.state is TrialState.RUNNING for t in store.get_trials(1))
+    out = subprocess.run([sys.executable, "-m", "tuning", "resume", "1", "--db", str(db), "--json"], cwd=ROOT,
+                         capture_output=True, text=True, timeout=600, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert out.returncode == 0, out.stderr
+    summary = json.loads(out.stdout.strip().splitlines()[-1])
+    assert summary["state"] == "complete" and summary["n_trials"] == 20
+
+
+def _count(db) -> int:
+    try:
+        return Store(db).trial_counts(1).get("complete", 0)
+    except Exception:
+        return 0
+
+
+def test_bad_configs_raise_before_anything_runs(store, add_sample):
+    ds = add_sample("moons.csv")
+    base = dict(dataset_id=ds, target="label", model="decision_tree")
+    cases = [
+        (dict(model="lasso"), ConfigError, "does not support classification"),
+        (dict(model="boosted_unicorn"), ConfigError, "Unknown model"),
+        (dict(metric="r2"), ConfigError, "regression metric"),
+        (dict(metric="roc_aucc"), ConfigError, "Unknown metric"),
+        (dict(strategy="bayes"), ConfigError, "Unknown strategy"),
+        (dict(n_trials=0), ConfigError, "at least 1"),
+        (dict(cv=1), ConfigError, "at least 2 folds"),
+        (dict(test_size=0.95), ConfigError, "between 0 and 0.9"),
+        (dict(device="tpu"), ConfigError, "Unknown device"),
+        (dict(device="cuda"), ConfigError, "CPU only"),
+        (dict(space={"max_dept": {"values": [1]}}), Exception, "'max_dept'"),
+        (dict(target="nope"), DataError, "not in the table"),
+        (dict(early_stopping_rounds=5), ConfigError, "no early stopping"),
+        (dict(model="svm", metric="neg_log_loss"), ConfigError, "probabilities"),
+    ]
+    for change, exc, words in cases:
+        with pytest.raises(exc) as err:
+            create_study(store, StudyConfig(**{**base, **change}))
+        assert words in str(err.value), change
+    assert store.list_studies() == []
+
+
+def test_class_smaller_than_folds_is_reported(store):
+    ds = store.add_dataset("tiny.csv", b"x,y\n" + b"".join(f"{i % 7},{'a' if i < 20 else 'b'}\n".encode() for i in range(22)))
+    with pytest.raises(DataError, match="Class 'b' has only 2 row"):
+        create_study(store, StudyConfig(dataset_id=ds, target="y", model="decision_tree", cv=5))
+
+
+def test_unknown_study_and_dataset(store):
+    with pytest.raises(StoreError, match="no study 42"):
+        store.get_study(42)
+    with pytest.raises(StoreError, match="Upload it again"):
+        store.dataset_content("deadbeef")
+
+
+def test_registry_finds_and_stops_a_running_study(store, add_sample):
+    ds = add_sample("moons.csv")
+    reg = StudyRegistry()
+    runner = start(store, StudyConfig(dataset_id=ds, target="label", model="decision_tree", strategy="random",
+                                      n_trials=10_000, cv=3, space=TREE))
+    reg.add(runner)
+    assert reg.get(store, runner.study_id) is runner
+    assert reg.stop(store, runner.study_id)
+    assert reg.get(store, runner.study_id) is None
+    assert store.get_study(runner.study_id).state is StudyState.STOPPED
+
+
+def test_two_studies_at_once_share_a_store(store, add_sample):
+    ds = add_sample("moons.csv")
+    cfg = StudyConfig(dataset_id=ds, target="label", model="decision_tree", strategy="random", n_trials=8, cv=3, space=TREE)
+    a, b = start(store, cfg), start(store, cfg.replace(seed=3))
+    a.join(120)
+    b.join(120)
+    assert store.summary(a.study_id)["n_complete"] == 8 and store.summary(b.study_id)["n_complete"] == 8
+
+
+def test_store_recover_leaves_live_studies_alone(store, add_sample):
+    ds = add_sample("moons.csv")
+    runner = StudyRunner(store, create_study(store, StudyConfig(dataset_id=ds, target="label", model="decision_tree",
+                                                                n_trials=3, cv=3, space=TREE))[0])
+    assert store.recover() == []  # this process is alive
+    assert store.get_study(runner.study_id).state is StudyState.RUNNING

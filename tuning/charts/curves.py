@@ -1,0 +1,152 @@
+"""Learning curves of boosted trees: train and validation metric per boosting round, mean ± std over folds."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import NamedTuple
+
+import numpy as np
+import plotly.graph_objects as go
+
+from tuning.charts._common import TRAIN, VALIDATION, apply_layout, empty_figure
+from tuning.store import TrialRecord
+
+NO_CURVES = "No learning curves recorded for these trials (XGBoost records them)"
+# XGBoost eval metrics where higher is better; the rest (logloss, rmse, error, mae...) are losses.
+HIGHER_IS_BETTER = ("auc", "aucpr", "map", "ndcg", "pre")
+MAX_TRIALS = 10
+# Trials after the first are told apart by their dash; "dash" itself stays free for test-set lines.
+DASHES = ("solid", "dot", "dashdot", "longdashdot", "longdash")
+
+
+class TrialCurves(NamedTuple):
+    number: int
+    metric: str
+    rounds: np.ndarray
+    train_mean: np.ndarray
+    train_std: np.ndarray
+    val_mean: np.ndarray
+    val_std: np.ndarray
+    best_round: int  # round of the best mean validation value
+    best_value: float
+
+
+class CurvesInfo(NamedTuple):
+    trials: list[TrialCurves]
+    n_with_curves: int
+
+
+def curve_higher_is_better(metric: str) -> bool:
+    return metric.split("@")[0] in HIGHER_IS_BETTER
+
+
+def _get_learning_curves_info(trials: Sequence[TrialRecord], *, max_trials: int = MAX_TRIALS) -> CurvesInfo:
+    """Trials without curves are skipped; past ``max_trials`` only the best-scoring ones are kept."""
+    usable = [t for t in trials if t.curves and len(t.curves.get("val_mean") or ()) > 0]
+    n = len(usable)
+    if n > max_trials:
+        ranked = sorted(usable, key=lambda t: -t.score if t.score is not None else np.inf)[:max_trials]
+        keep = {id(t) for t in ranked}
+        usable = [t for t in usable if id(t) in keep]
+    out = []
+    for t in usable:
+        c = t.curves or {}
+        metric = str(c.get("metric") or "metric")
+        val = _array(c.get("val_mean"))
+        if not np.isfinite(val).any():
+            continue
+        size = val.size
+        best = int(np.nanargmax(val) if curve_higher_is_better(metric) else np.nanargmin(val))
+        out.append(
+            TrialCurves(
+                number=t.number,
+                metric=metric,
+                rounds=np.arange(size),
+                train_mean=_array(c.get("train_mean"), size),
+                train_std=_array(c.get("train_std"), size),
+                val_mean=val,
+                val_std=_array(c.get("val_std"), size),
+                best_round=best,
+                best_value=float(val[best]),
+            )
+        )
+    return CurvesInfo(out, n)
+
+
+def _array(values: object, size: int | None = None) -> np.ndarray:
+    """A float array of ``size`` (padded with NaN or cut), NaN for missing values."""
+    a = np.array(values if values is not None else [], dtype=float).ravel()  # None becomes NaN
+    if size is None:
+        return a
+    return np.concatenate([a[:size], np.full(max(0, size - a.size), np.nan)])
+
+
+def plot_learning_curves(trials: Sequence[TrialRecord], *, max_trials: int = MAX_TRIALS) -> go.Figure:
+    """Per boosting round, train (blue) and validation (orange) mean ± std; a star at the best validation round."""
+    info = _get_learning_curves_info(trials, max_trials=max_trials)
+    title = "Learning curves"
+    if not info.trials:
+        return empty_figure(NO_CURVES, title=title)
+    if info.n_with_curves > len(info.trials):
+        title += f" (best {len(info.trials)} of {info.n_with_curves} trials)"
+    fig = go.Figure()
+    for i, tc in enumerate(info.trials):
+        label, dash = f"#{tc.number}", DASHES[i % len(DASHES)]
+        for part, mean, std, colour in (
+            ("train", tc.train_mean, tc.train_std, TRAIN),
+            ("validation", tc.val_mean, tc.val_std, VALIDATION),
+        ):
+            _add_band(fig, tc.rounds, mean, std, colour, label)
+            fig.add_trace(
+                go.Scatter(
+                    x=tc.rounds,
+                    y=mean,
+                    mode="lines",
+                    name=f"{label} {part}",
+                    legendgroup=label,
+                    line={"color": colour, "dash": dash, "width": 2},
+                    hovertemplate=f"{label} {part}<br>round %{{x}}<br>{tc.metric} %{{y:.5g}}<extra></extra>",
+                )
+            )
+        fig.add_trace(
+            go.Scatter(
+                x=[tc.best_round],
+                y=[tc.best_value],
+                mode="markers",
+                name=f"{label} best round",
+                legendgroup=label,
+                showlegend=False,
+                marker={"symbol": "star", "size": 15, "color": VALIDATION, "line": {"color": "black", "width": 1}},
+                hovertemplate=f"{label} best validation<br>round %{{x}}<br>{tc.metric} %{{y:.5g}}<extra></extra>",
+            )
+        )
+    metrics = sorted({tc.metric for tc in info.trials})
+    better = {"higher" if curve_higher_is_better(m) else "lower" for m in metrics}
+    y_title = ", ".join(metrics) + (f" ({better.pop()} is better)" if len(better) == 1 else "")
+    return apply_layout(fig, title=title, x_title="boosting round", y_title=y_title)
+
+
+def _add_band(fig: go.Figure, x: np.ndarray, mean: np.ndarray, std: np.ndarray, colour: str, group: str) -> None:
+    """Mean ± std as one filled polygon (rounds where either is missing are dropped)."""
+    ok = np.isfinite(mean) & np.isfinite(std)
+    if not ok.any():
+        return
+    xs, lo, hi = x[ok], (mean - std)[ok], (mean + std)[ok]
+    fig.add_trace(
+        go.Scatter(
+            x=np.concatenate([xs, xs[::-1]]),
+            y=np.concatenate([hi, lo[::-1]]),
+            fill="toself",
+            fillcolor=_rgba(colour, 0.15),
+            line={"width": 0},
+            mode="lines",
+            legendgroup=group,
+            showlegend=False,
+            hoverinfo="skip",
+        )
+    )
+
+
+def _rgba(hex_colour: str, alpha: float) -> str:
+    r, g, b = (int(hex_colour[i : i + 2], 16) for i in (1, 3, 5))
+    return f"rgba({r},{g},{b},{alpha})"

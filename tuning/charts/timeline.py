@@ -1,0 +1,110 @@
+"""Timeline: each trial as a bar from its start to its finish, one lane per (inferred) worker."""
+
+from __future__ import annotations
+
+import heapq
+from typing import NamedTuple
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+from tuning.charts._common import STATE_COLORS, apply_layout, empty_figure, scatter_class, utc_naive
+
+NO_TIMES = "No trials with a start time yet"
+
+
+class TimelineInfo(NamedTuple):
+    numbers: np.ndarray
+    start: np.ndarray  # UTC datetime64[ns]
+    end: np.ndarray  # running trials end at ``now``
+    lanes: np.ndarray  # lane per trial: no two trials in one lane overlap, and as few lanes as possible
+    states: np.ndarray
+
+
+def _get_timeline_info(frame: pd.DataFrame, *, now: pd.Timestamp | None = None) -> TimelineInfo:
+    if frame is None or frame.empty or "started" not in frame.columns or "state" not in frame.columns:
+        nat = np.empty(0, dtype="datetime64[ns]")
+        return TimelineInfo(np.empty(0, dtype=np.int64), nat, nat, np.empty(0, dtype=np.int64), np.empty(0, object))
+    start = utc_naive(frame["started"])
+    end = utc_naive(frame["finished"]) if "finished" in frame.columns else np.full(len(frame), np.datetime64("NaT"))
+    if "duration_s" in frame.columns:  # a trial with a finish and a duration but no recorded start
+        dur = pd.to_numeric(frame["duration_s"], errors="coerce").to_numpy(dtype=float)
+        guess = end - (np.nan_to_num(dur) * 1e9).astype("timedelta64[ns]")
+        start = np.where(np.isnat(start) & ~np.isnat(end) & np.isfinite(dur), guess, start)
+    now_ts = pd.Timestamp.now(tz="UTC") if now is None else pd.Timestamp(now)
+    now_ts = now_ts.tz_localize("UTC") if now_ts.tzinfo is None else now_ts.tz_convert("UTC")
+    end = np.where(np.isnat(end), now_ts.tz_convert(None).to_datetime64().astype("datetime64[ns]"), end)
+    end = np.maximum(end, start)
+    keep = ~np.isnat(start)
+    start, end = start[keep], end[keep]
+    numbers = frame["number"].to_numpy(dtype=np.int64)[keep]
+    states = frame["state"].astype(str).to_numpy(dtype=object)[keep]
+    order = np.lexsort((numbers, start))
+    start, end, numbers, states = start[order], end[order], numbers[order], states[order]
+    return TimelineInfo(numbers, start, end, _assign_lanes(start.view(np.int64), end.view(np.int64)), states)
+
+
+def _assign_lanes(start: np.ndarray, end: np.ndarray) -> np.ndarray:
+    """Interval partitioning over intervals sorted by start: reuse the lane that freed earliest, else open one.
+
+    A trial may start in the lane of one that finished at the same instant. O(n log n) with a heap.
+    """
+    lanes = np.empty(start.size, dtype=np.int64)
+    free_at: list[tuple[int, int]] = []  # (end, lane)
+    for i, (s, e) in enumerate(zip(start.tolist(), end.tolist(), strict=True)):
+        if free_at and free_at[0][0] <= s:
+            _, lane = heapq.heapreplace(free_at, (e, free_at[0][1]))
+        else:
+            lane = len(free_at)
+            heapq.heappush(free_at, (e, lane))
+        lanes[i] = lane
+    return lanes
+
+
+def plot_timeline(frame: pd.DataFrame, *, now: pd.Timestamp | None = None) -> go.Figure:
+    """When each trial ran and how many ran at once; colour by state."""
+    info = _get_timeline_info(frame, now=now)
+    title = "Timeline"
+    if info.numbers.size == 0:
+        return empty_figure(NO_TIMES, title=title)
+    fig = go.Figure()
+    n_lanes = int(info.lanes.max()) + 1
+    width = max(2, min(14, 240 // n_lanes))
+    for state, colour in STATE_COLORS.items():
+        m = info.states == state
+        if m.any():
+            _add_segments(fig, info, m, state, colour, width)
+    other = ~np.isin(info.states, list(STATE_COLORS))
+    if other.any():
+        _add_segments(fig, info, other, "other", "#bcbd22", width)
+    return apply_layout(
+        fig,
+        title=title,
+        x_title="time (UTC)",
+        y_title="lane (trials running at once)",
+        yaxis={"range": [n_lanes - 0.5, -0.5], **({"tickmode": "linear", "dtick": 1} if n_lanes <= 20 else {})},
+        legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 1, "xanchor": "right"},
+    )
+
+
+def _add_segments(fig: go.Figure, info: TimelineInfo, m: np.ndarray, name: str, colour: str, width: int) -> None:
+    """One trace of line segments (start, end, gap) for all trials in ``m``: linear, and WebGL when large."""
+    n = int(m.sum())
+    x = np.empty(3 * n, dtype="datetime64[ns]")
+    x[0::3], x[1::3], x[2::3] = info.start[m], info.end[m], np.datetime64("NaT")
+    y = np.full(3 * n, np.nan)
+    y[0::3] = y[1::3] = info.lanes[m]
+    seconds = (info.end[m] - info.start[m]) / np.timedelta64(1, "s")
+    custom = np.repeat(np.column_stack([info.numbers[m], seconds]), 3, axis=0)
+    fig.add_trace(
+        scatter_class(3 * n)(
+            x=x,
+            y=y,
+            mode="lines",
+            name=name,
+            line={"color": colour, "width": width},
+            customdata=custom,
+            hovertemplate=f"trial #%{{customdata[0]}} ({name})<br>%{{customdata[1]:.1f}} s<extra></extra>",
+        )
+    )
