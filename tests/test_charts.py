@@ -193,8 +193,9 @@ def test_parallel_top_fraction_keeps_the_best_trials():
     assert info.n_complete == 10
     np.testing.assert_array_equal(info.numbers, [1, 3, 5])  # the three lowest losses
     np.testing.assert_allclose(info.score, [0.1, 0.3, 0.2])
-    assert len(charts._get_parallel_coordinates_info(frame, SPACE, metric="neg_log_loss", top_fraction=0.25).numbers) == 3
-    assert len(charts._get_parallel_coordinates_info(frame, SPACE, metric="neg_log_loss", top_fraction=0.01).numbers) == 1
+    for fraction, kept in ((0.25, 3), (0.01, 1), (1.0, 10)):
+        info = charts._get_parallel_coordinates_info(frame, SPACE, metric="neg_log_loss", top_fraction=fraction)
+        assert len(info.numbers) == kept, fraction
     with pytest.raises(ValueError):
         charts.plot_parallel_coordinates(frame, SPACE, metric="neg_log_loss", top_fraction=0)
     fig = charts.plot_parallel_coordinates(frame, SPACE, metric="neg_log_loss", top_fraction=0.3)
@@ -265,17 +266,15 @@ def test_contour_log_and_categorical_axes():
 
 
 def test_importance_sorted_and_coloured_by_direction():
-    df = pd.DataFrame(
-        {"param": ["a", "b", "c"], "importance": [0.2, 0.5, 0.3], "correlation": [0.4, -0.6, np.nan]}
-    )
+    df = pd.DataFrame({"param": ["a", "b", "c"], "importance": [0.2, 0.5, 0.3], "correlation": [0.4, -0.6, np.nan]})
     info = charts._get_importance_info(df)
     assert info.params == ["b", "c", "a"]
     np.testing.assert_array_equal(info.sign, [-1, 0, 1])
     fig = charts.plot_importance(df)
     by_name = {t.name: t for t in fig.data}
-    assert list(by_name["improves the score"].y) == ["a"]
-    assert list(by_name["worsens the score"].y) == ["b"]
-    assert list(by_name["worsens the score"].customdata) == ["-0.60"]
+    assert list(by_name["raising it improves the score"].y) == ["a"]
+    assert list(by_name["raising it worsens the score"].y) == ["b"]
+    assert list(by_name["raising it worsens the score"].customdata) == ["-0.60"]
     assert list(fig.layout.yaxis.categoryarray) == ["a", "c", "b"]  # most important on top
 
 
@@ -286,7 +285,8 @@ def test_importance_from_analysis():
     )
     fig = charts.plot_importance(param_importance(frame, SPACE))
     assert {p for t in fig.data for p in t.y} == {"max_depth", "booster"}
-    assert "importance needs at least 4" in annotation_texts(charts.plot_importance(param_importance(frame[:2], SPACE)))[0]
+    too_few = charts.plot_importance(param_importance(frame[:2], SPACE))
+    assert "importance needs at least 4" in annotation_texts(too_few)[0]
 
 
 # -- train vs validation ----------------------------------------------------------------------------
@@ -449,8 +449,14 @@ def test_no_complete_trials_gives_an_empty_figure_that_says_so(frame):
 
 def test_charts_from_trial_records():
     trials = [
-        record(i, score=0.6 + 0.01 * (i % 7), learning_rate=10 ** (-3 + i / 10), max_depth=2 + i % 9,
-               booster="dart" if i % 3 else "gbtree", rate_drop=0.1 if i % 3 else None)
+        record(
+            i,
+            score=0.6 + 0.01 * (i % 7),
+            learning_rate=10 ** (-3 + i / 10),
+            max_depth=2 + i % 9,
+            booster="dart" if i % 3 else "gbtree",
+            rate_drop=0.1 if i % 3 else None,
+        )
         for i in range(30)
     ]
     trials.append(record(30, score=None, state=TrialState.FAILED, learning_rate=0.1))

@@ -47,6 +47,7 @@ class ModelFamily:
     coefficients: bool = False
     threads: bool = False
     extra_allowed: tuple[str, ...] = field(default=())
+    extra_space: dict[str, dict[str, Any]] = field(default_factory=dict)  # offered in the editor, off by default
 
     @property
     def tasks(self) -> tuple[str, ...]:
@@ -210,6 +211,17 @@ MODELS: dict[str, ModelFamily] = {
             curves=True,
             threads=True,
             extra_allowed=("rate_drop", "skip_drop", "normalize_type", "sample_type", "one_drop"),
+            extra_space={
+                "gamma": {"type": "float", "low": 1e-3, "high": 10.0, "log": True},
+                "booster": {"values": ["gbtree", "dart"]},
+                "rate_drop": {"type": "float", "low": 0.0, "high": 0.5, "when": {"booster": "dart"}},
+                "skip_drop": {"type": "float", "low": 0.0, "high": 0.5, "when": {"booster": "dart"}},
+                "max_leaves": {"type": "int", "low": 0, "high": 64},
+                "max_bin": {"type": "int", "low": 16, "high": 256, "log": True},
+                "grow_policy": {"values": ["depthwise", "lossguide"]},
+                "colsample_bynode": {"type": "float", "low": 0.5, "high": 1.0},
+                "max_delta_step": {"type": "float", "low": 0.0, "high": 10.0},
+            },
         ),
         ModelFamily(
             "logistic_regression",
@@ -225,6 +237,10 @@ MODELS: dict[str, ModelFamily] = {
             },
             _LOGISTIC_DOCS,
             scale=True,
+            extra_space={
+                "class_weight": {"values": [None, "balanced"]},
+                "tol": {"type": "float", "low": 1e-6, "high": 1e-2, "log": True},
+            },
             coefficients=True,
         ),
         ModelFamily(
@@ -281,6 +297,12 @@ MODELS: dict[str, ModelFamily] = {
             },
             _FOREST_DOCS,
             threads=True,
+            extra_space={
+                "min_samples_split": {"type": "int", "low": 2, "high": 20},
+                "bootstrap": {"values": [True, False]},
+                "ccp_alpha": {"type": "float", "low": 0.0, "high": 0.02},
+                "class_weight": {"values": [None, "balanced"]},
+            },
         ),
         ModelFamily(
             "svm",
@@ -294,6 +316,10 @@ MODELS: dict[str, ModelFamily] = {
             },
             _SVM_DOCS,
             scale=True,
+            extra_space={
+                "kernel": {"values": ["rbf", "linear", "poly"]},
+                "degree": {"type": "int", "low": 2, "high": 5},
+            },
         ),
         ModelFamily(
             "mlp",
@@ -309,6 +335,7 @@ MODELS: dict[str, ModelFamily] = {
             },
             _MLP_DOCS,
             scale=True,
+            extra_space={"activation": {"values": ["relu", "tanh"]}, "early_stopping": {"values": [False, True]}},
         ),
         ModelFamily(
             "knn",
@@ -322,6 +349,7 @@ MODELS: dict[str, ModelFamily] = {
             },
             _KNN_DOCS,
             scale=True,
+            extra_space={"p": {"values": [1, 2]}},
             threads=True,
         ),
         ModelFamily(
@@ -336,6 +364,11 @@ MODELS: dict[str, ModelFamily] = {
                 "ccp_alpha": {"type": "float", "low": 0.0, "high": 0.02},
             },
             _TREE_DOCS,
+            extra_space={
+                "min_samples_split": {"type": "int", "low": 2, "high": 40, "log": True},
+                "max_leaf_nodes": {"type": "int", "low": 4, "high": 256, "log": True},
+                "criterion": {"values": ["gini", "entropy"]},
+            },
         ),
     ]
 }

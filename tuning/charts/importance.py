@@ -14,8 +14,8 @@ TOO_FEW = "No complete trials yet, or too few: importance needs at least 4"
 # Keyed by the sign of the Spearman correlation with the stored (higher-is-better) score, so "raises the
 # score" means "improves it" for losses too.
 GROUPS = (
-    ("improves the score", "#2a9d8f", 1),
-    ("worsens the score", "#e76f51", -1),
+    ("raising it improves the score", "#2a9d8f", 1),
+    ("raising it worsens the score", "#e76f51", -1),
     ("no direction (categorical or constant)", "#b0b0b0", 0),
 )
 

@@ -61,7 +61,7 @@ def _get_slices_info(frame: pd.DataFrame, space: SearchSpace, *, metric: str) ->
 
 
 def plot_slices(frame: pd.DataFrame, space: SearchSpace, *, metric: str) -> go.Figure:
-    """How the score varies with each parameter; later trials are lighter."""
+    """How the score varies with each parameter; later trials are darker."""
     info = _get_slices_info(frame, space, metric=metric)
     title = "Slices"
     if not info.subplots:
@@ -100,6 +100,6 @@ def plot_slices(frame: pd.DataFrame, space: SearchSpace, *, metric: str) -> go.F
         fig,
         title=title,
         height=max(350, 300 * rows),
-        coloraxis={"colorscale": "Blues", "colorbar": {"title": {"text": "trial"}}},
+        coloraxis={"colorscale": [[0, "#c6dbef"], [1, "#08306b"]], "colorbar": {"title": {"text": "trial"}}},
     )
     return fig

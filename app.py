@@ -1,0 +1,22 @@
+"""Entry point: ``streamlit run app.py``. Routes to the pages; the pages wire widgets to ``tuning``."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+st.set_page_config(page_title="Tuning workbench", page_icon=":material/tune:", layout="wide")
+
+PAGES = {
+    "Tune": [
+        st.Page("pages/data.py", title="Data", icon=":material/table:", default=True),
+        st.Page("pages/search.py", title="Search", icon=":material/travel_explore:"),
+        st.Page("pages/results.py", title="Results", icon=":material/insights:"),
+        st.Page("pages/compare.py", title="Compare", icon=":material/compare_arrows:"),
+    ],
+    "Learn": [
+        st.Page("pages/learn_regularization.py", title="Regularization", icon=":material/school:"),
+        st.Page("pages/learn_overfitting.py", title="Overfitting lab", icon=":material/science:"),
+    ],
+}
+
+st.navigation(PAGES).run()

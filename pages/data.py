@@ -1,0 +1,118 @@
+"""Data: upload a table or pick a sample, choose the target and task, read the profile."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from tuning.data import TASKS, infer_task, parse_table
+from ui.data_view import render_profile
+from ui.state import (
+    SAMPLES,
+    dataset_profile,
+    db_path,
+    get_store,
+    load_dataset,
+    sample_catalog,
+    selection,
+    set_selection,
+    show_error,
+)
+
+st.title("Data")
+st.caption("Bring a table (CSV, TSV, Parquet or Excel) or start from a bundled sample; choose what to predict.")
+sel = selection()
+store = get_store()
+catalog = sample_catalog()
+
+source = st.radio("Source", ["Bundled sample", "Upload a file", "Stored dataset"], horizontal=True, key="data_source")
+chosen_target = None
+if source == "Upload a file":
+    up = st.file_uploader(
+        "Table file",
+        type=["csv", "tsv", "txt", "parquet", "pq", "xlsx"],
+        key="data_upload",
+        help="Delimiter and encoding (UTF-8, UTF-8 with BOM, Latin-1) are detected.",
+    )
+    if up is not None:
+        content = up.getvalue()
+        try:
+            df = parse_table(content, name=up.name)
+            ds = store.add_dataset(up.name, content, n_rows=len(df), n_cols=df.shape[1])
+            if sel["dataset"] != ds:
+                set_selection(dataset=ds, target=str(df.columns[-1]), task=None, study=None)
+                sel = selection()
+        except Exception as exc:
+            show_error(exc)
+elif source == "Bundled sample":
+    names = [e["name"] for e in catalog]
+    pick = st.selectbox(
+        "Sample",
+        names,
+        key="data_sample",
+        format_func=lambda n: f"{n} — {next(e['description'] for e in catalog if e['name'] == n)}",
+    )
+    entry = next(e for e in catalog if e["name"] == pick)
+    if st.button("Use this sample", key="data_use_sample", type="primary") or sel["dataset"] is None:
+        content = (SAMPLES / entry["file"]).read_bytes()
+        df = parse_table(content, name=entry["file"])
+        ds = store.add_dataset(entry["file"], content, n_rows=len(df), n_cols=df.shape[1])
+        set_selection(dataset=ds, target=entry["target"], task=entry["task"], study=None)
+        sel = selection()
+else:
+    stored = store.list_datasets()
+    if not stored:
+        st.info("No stored dataset yet: upload one or use a sample.")
+    else:
+        ids = [d["id"] for d in stored]
+        labels = {d["id"]: f"{d['name']} ({d['n_rows']} rows, added {d['created'][:16]})" for d in stored}
+        idx = ids.index(sel["dataset"]) if sel["dataset"] in ids else len(ids) - 1
+        pick_id = st.selectbox("Dataset", ids, index=idx, format_func=labels.get, key="data_stored")
+        if pick_id != sel["dataset"]:
+            _, df_pick = load_dataset(db_path(), pick_id)
+            set_selection(dataset=pick_id, target=str(df_pick.columns[-1]), task=None, study=None)
+            sel = selection()
+
+if sel["dataset"] is None:
+    st.stop()
+
+try:
+    name, df = load_dataset(db_path(), sel["dataset"])
+except Exception as exc:
+    show_error(exc)
+    st.stop()
+
+st.subheader(name)
+with st.expander("Preview (first 100 rows)", expanded=False):
+    st.dataframe(df.head(100), key="data_preview")
+
+cols = [str(c) for c in df.columns]
+target = sel["target"] if sel["target"] in cols else cols[-1]
+c1, c2 = st.columns(2)
+target = c1.selectbox("Target column (what to predict)", cols, index=cols.index(target), key="data_target")
+guessed = infer_task(df[target])
+task_options = ["auto", *TASKS]
+task_now = sel["task"] if sel["task"] in TASKS else "auto"
+task_pick = c2.radio(
+    "Task",
+    task_options,
+    index=task_options.index(task_now),
+    horizontal=True,
+    key="data_task",
+    format_func=lambda t: f"auto ({guessed})" if t == "auto" else t,
+)
+task = None if task_pick == "auto" else task_pick
+if target != sel["target"] or task != sel["task"]:
+    set_selection(target=target, task=task, study=None)
+
+try:
+    profile = dataset_profile(db_path(), sel["dataset"], target, task)
+except Exception as exc:
+    show_error(exc)
+    st.stop()
+
+render_profile(profile, df)
+st.success(
+    f"Ready: predict **{target}** ({profile.task}) from {len(profile.features)} features. Next, configure a search.",
+    icon=":material/check_circle:",
+)
+st.page_link("pages/search.py", label="Go to Search", icon=":material/arrow_forward:")

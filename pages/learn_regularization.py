@@ -1,0 +1,6 @@
+"""Placeholder until the Learn pages land."""
+
+import streamlit as st
+
+st.title("Learn")
+st.info("Coming soon.")

@@ -1,0 +1,73 @@
+"""Results: every study in the store; for the chosen one, charts, diagnosis, trials and exports."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from tuning.analysis import display_metric_name, display_score
+from ui.results_view import render_charts, render_diagnosis, render_export, render_trial, studies_table, trials_table
+from ui.state import current_study_id, get_store, selection, set_selection, show_error
+from ui.study_data import study_config, study_frame
+
+st.title("Results")
+selection()
+store = get_store()
+table = studies_table(store)
+if table.empty:
+    st.info("No study yet: start one on the Search page (or from the CLI with the same database).")
+    st.page_link("pages/search.py", label="Go to Search", icon=":material/travel_explore:")
+    st.stop()
+
+event = st.dataframe(
+    table,
+    hide_index=True,
+    on_select="rerun",
+    selection_mode="single-row",
+    key="res_studies",
+    height=min(300, 38 + 35 * len(table)),
+    column_config={"best": st.column_config.NumberColumn("best", format="%.4g")},
+)
+picked = event.selection.rows if event is not None else []
+study_id = int(table.iloc[picked[0]]["id"]) if picked else current_study_id()
+if study_id is None or study_id not in set(table["id"]):
+    study_id = int(table["id"].iloc[-1])
+if study_id != current_study_id():
+    set_selection(study=study_id)
+
+try:
+    cfg = study_config(study_id)
+    frame = study_frame(study_id)
+except Exception as exc:
+    show_error(exc)
+    st.stop()
+
+summary = store.summary(study_id)
+metric = cfg.metric or ""
+st.subheader(f"Study {study_id}: {summary['name']}")
+c = st.columns(5)
+best = display_score(metric, summary["best_score"])
+c[0].metric("State", summary["state"])
+c[1].metric(f"Best {display_metric_name(metric)}", "-" if best is None else f"{best:.4g}")
+c[2].metric("Trials", f"{summary['n_complete']} ok / {summary['n_failed']} failed")
+c[3].metric("Duration", f"{summary['duration_s']:.0f} s")
+test = display_score(metric, summary["test_score"])
+c[4].metric("Held-out test", "-" if test is None else f"{test:.4g}")
+if summary["error"]:
+    st.error(summary["error"])
+
+render_diagnosis(frame, cfg)
+render_charts(frame, cfg, store, study_id)
+
+st.markdown("### Trials")
+number = trials_table(frame, cfg)
+if number is not None:
+    try:
+        render_trial(store, study_id, number, cfg)
+    except Exception as exc:
+        show_error(exc)
+
+st.markdown("### Export")
+try:
+    render_export(store, study_id)
+except Exception as exc:
+    show_error(exc)

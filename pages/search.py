@@ -1,0 +1,121 @@
+"""Search: pick a model, metric, strategy, budget and search space; start, watch and stop a study."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from tuning.config import StudyConfig
+from tuning.models import get_model
+from tuning.runner import StudyRunner, create_study
+from ui.live import render_live
+from ui.search_form import (
+    budget_inputs,
+    cost_preview,
+    evaluation_inputs,
+    metric_picker,
+    model_picker,
+    profile_classes,
+    space_editor,
+    strategy_picker,
+)
+from ui.state import (
+    current_study_id,
+    dataset_profile,
+    db_path,
+    get_registry,
+    get_store,
+    selection,
+    set_selection,
+    show_error,
+)
+
+st.title("Search")
+sel = selection()
+store = get_store()
+if sel["dataset"] is None or sel["target"] is None:
+    st.info("Choose a dataset and a target first.", icon=":material/info:")
+    st.page_link("pages/data.py", label="Go to Data", icon=":material/table:")
+    st.stop()
+try:
+    profile = dataset_profile(db_path(), sel["dataset"], sel["target"], sel["task"])
+except Exception as exc:
+    show_error(exc)
+    st.stop()
+
+task = profile.task or "classification"
+st.caption(f"Predicting **{profile.target}** ({task}, {profile.n_rows:,} rows, {len(profile.features)} features).")
+
+with st.container(border=True):
+    c1, c2 = st.columns(2)
+    with c1:
+        model = model_picker(task)
+    with c2:
+        metric = metric_picker(task, profile_classes(profile))
+    strategy = strategy_picker()
+    grid_points = 5
+    if strategy == "grid":
+        grid_points = st.slider(
+            "Grid points per range",
+            2,
+            12,
+            5,
+            key="search_grid_points",
+            help="Each int/float range is cut into this many values (log-spaced when log).",
+        )
+    space = space_editor(model)
+    budget = budget_inputs(strategy, space, grid_points)
+    family = get_model(model)
+    ev = evaluation_inputs(family.gpu)
+    early = None
+    if family.early_stopping:
+        es = st.number_input(
+            "Early stopping rounds (0 = off)",
+            min_value=0,
+            value=0,
+            key="search_early",
+            help="Stop boosting when the validation fold has not improved for this many rounds.",
+        )
+        early = int(es) or None
+
+    config = StudyConfig(
+        dataset_id=sel["dataset"],
+        target=profile.target or "",
+        model=model,
+        task=task,
+        strategy=strategy,
+        n_trials=budget["n_trials"],
+        timeout=budget["timeout"],
+        target_score=budget["target_score"],
+        patience=budget["patience"],
+        metric=metric,
+        space=space,
+        grid_points=grid_points,
+        early_stopping_rounds=early,
+        **ev,
+    )
+    last = [s for s in store.list_studies() if s.config.get("model") == model and s.dataset_id == sel["dataset"]]
+    mean_s = None
+    if last:
+        durations = [t.duration_s for t in store.get_trials(last[-1].id) if t.duration_s]
+        mean_s = sum(durations) / len(durations) if durations else None
+    st.markdown(cost_preview(config, budget["grid_size"], mean_s))
+    if st.button(
+        "Start search", type="primary", key="search_start", disabled=space is None, icon=":material/play_arrow:"
+    ):
+        try:
+            study_id, _ = create_study(store, config)
+            get_registry().add(StudyRunner(store, study_id).start())
+            set_selection(study=study_id)
+            st.rerun()
+        except Exception as exc:
+            show_error(exc)
+
+study_id = current_study_id()
+if study_id is not None:
+    try:
+        store.get_study(study_id)
+    except Exception as exc:
+        show_error(exc)
+        st.stop()
+    render_live(study_id)
+    st.page_link("pages/results.py", label="Explore the results", icon=":material/insights:")

@@ -1,0 +1,50 @@
+"""Rendering helpers for the Data page: the profile, warnings and the target chart."""
+
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from tuning.data import DatasetProfile
+
+
+def target_figure(profile: DatasetProfile, df: pd.DataFrame) -> go.Figure:
+    if profile.class_counts:
+        labels = list(profile.class_counts)
+        counts = list(profile.class_counts.values())
+        fig = go.Figure(go.Bar(x=labels, y=counts, marker_color="#ff7f0e", text=counts, textposition="auto"))
+        fig.update_layout(title=f"Class balance of '{profile.target}'", xaxis_title="class", yaxis_title="rows")
+        fig.update_xaxes(type="category")
+    else:
+        fig = go.Figure(go.Histogram(x=df[profile.target].dropna(), nbinsx=40, marker_color="#ff7f0e"))
+        fig.update_layout(
+            title=f"Distribution of '{profile.target}'", xaxis_title=str(profile.target), yaxis_title="rows"
+        )
+    fig.update_layout(template="plotly_white", height=320, margin=dict(l=50, r=20, t=50, b=40))
+    return fig
+
+
+def render_profile(profile: DatasetProfile, df: pd.DataFrame) -> None:
+    c = st.columns(5)
+    c[0].metric("Rows", f"{profile.n_rows:,}")
+    c[1].metric("Columns", profile.n_cols)
+    c[2].metric("Features used", len(profile.features))
+    c[3].metric("Ignored", len(profile.dropped))
+    c[4].metric("Task", profile.task or "-")
+    for w in profile.warnings:
+        st.warning(w, icon=":material/warning:")
+    left, right = st.columns([3, 2])
+    with left:
+        st.markdown("**Columns**")
+        st.dataframe(
+            profile.to_frame(),
+            hide_index=True,
+            height=min(420, 36 + 35 * profile.n_cols),
+            column_config={
+                "missing %": st.column_config.ProgressColumn("missing %", min_value=0, max_value=100, format="%.1f%%")
+            },
+            key="data_profile_table",
+        )
+    with right:
+        st.plotly_chart(target_figure(profile, df), key="data_target_chart")

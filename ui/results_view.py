@@ -1,0 +1,208 @@
+"""Rendering helpers for the Results page: the study list, chart tabs, trial detail and exports."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from tuning import charts
+from tuning.analysis import diagnose, display_metric_name, display_score, param_importance
+from tuning.config import StudyConfig
+from tuning.export import best_params_json, export_model, standalone_script, trials_csv
+from tuning.models import get_model
+from tuning.store import Store, TrialState
+
+
+def studies_table(store: Store) -> pd.DataFrame:
+    rows = []
+    names = {d["id"]: d["name"] for d in store.list_datasets()}
+    for s in store.list_studies():
+        summ = store.summary(s.id)
+        metric = summ["metric"] or ""
+        rows.append(
+            {
+                "id": s.id,
+                "name": s.name,
+                "state": s.state.value,
+                "dataset": names.get(s.dataset_id, s.dataset_id),
+                "model": summ["model"],
+                "strategy": summ["strategy"],
+                "metric": display_metric_name(metric),
+                "best": display_score(metric, summ["best_score"]),
+                "trials": summ["n_trials"],
+                "started": s.created[:19].replace("T", " "),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def render_diagnosis(frame: pd.DataFrame, cfg: StudyConfig) -> None:
+    family = get_model(cfg.model)
+    regularizers = [k for k, d in family.params.items() if d.regularizes]
+    findings = diagnose(frame, cfg.search_space(), metric=cfg.metric or "", regularizers=regularizers)
+    if not findings:
+        st.success("No warning signs: no large train/validation gap, no optimum at the edge of a range.")
+    for f in findings:
+        knobs = f" Knobs: {', '.join(f'`{k}`' for k in f.knobs)}." if f.knobs else ""
+        (st.warning if f.kind in ("overfitting", "underfitting", "edge", "failures") else st.info)(
+            f"**{f.kind.capitalize()}** — {f.message}{knobs}"
+        )
+
+
+def render_charts(frame: pd.DataFrame, cfg: StudyConfig, store: Store, study_id: int) -> None:
+    metric = cfg.metric or ""
+    space = cfg.search_space()
+    searched = [p.name for p in space.searched]
+    tabs = st.tabs(["History", "Parameters", "Importance", "Overfitting", "Distribution & timeline"])
+    with tabs[0]:
+        by_time = st.toggle("x axis: time", key="res_hist_time")
+        st.plotly_chart(charts.plot_history(frame, metric=metric, x="time" if by_time else "number"), key="res_hist")
+    with tabs[1]:
+        top = st.slider("Show the best % of trials", 5, 100, 100, 5, key="res_top") / 100
+        st.plotly_chart(
+            charts.plot_parallel_coordinates(frame, space, metric=metric, top_fraction=top), key="res_parallel"
+        )
+        st.plotly_chart(charts.plot_slices(frame, space, metric=metric), key="res_slices")
+        if len(searched) >= 2:
+            c1, c2 = st.columns(2)
+            xp = c1.selectbox("Contour x", searched, index=0, key="res_cx")
+            yp = c2.selectbox("Contour y", searched, index=1, key="res_cy")
+            if xp != yp:
+                st.plotly_chart(charts.plot_contour(frame, space, xp, yp, metric=metric), key="res_contour")
+    with tabs[2]:
+        imp = param_importance(frame, space)
+        st.plotly_chart(charts.plot_importance(imp), key="res_importance")
+        st.caption(
+            "Random-forest importance of each parameter for the validation score; the colour gives the "
+            "sign of the rank correlation (raising the parameter raises or lowers the score)."
+        )
+    with tabs[3]:
+        st.plotly_chart(charts.plot_train_vs_validation(frame, metric=metric), key="res_gap")
+        st.caption(
+            "Each point is a trial. The further below the diagonal, the larger the train-validation gap: overfitting."
+        )
+        if get_model(cfg.model).curves:
+            ok = frame[frame["state"] == "complete"].sort_values("mean_test_score", ascending=False)
+            picks = st.multiselect(
+                "Learning curves of trials",
+                ok["number"].tolist(),
+                default=ok["number"].head(3).tolist(),
+                key="res_curve_trials",
+            )
+            trials = [store.get_trial(study_id, int(n)) for n in picks[:8]]
+            st.plotly_chart(charts.plot_learning_curves(trials), key="res_curves")
+    with tabs[4]:
+        st.plotly_chart(charts.plot_score_distribution(frame, metric=metric), key="res_dist")
+        st.plotly_chart(charts.plot_timeline(frame), key="res_timeline")
+
+
+def trials_table(frame: pd.DataFrame, cfg: StudyConfig) -> int | None:
+    """The trial table with a state filter; returns the number of the selected trial."""
+    metric = cfg.metric or ""
+    states = st.multiselect(
+        "States",
+        ["complete", "failed", "running", "pruned"],
+        default=["complete", "failed", "running"],
+        key="res_states",
+    )
+    view = frame[frame["state"].isin(states)]
+    cols = ["number", "state", *[c for c in view.columns if c.startswith("param_")]]
+    shown = view[cols].copy()
+    shown[f"validation {display_metric_name(metric)}"] = [display_score(metric, v) for v in view["mean_test_score"]]
+    shown[f"train {display_metric_name(metric)}"] = [display_score(metric, v) for v in view["mean_train_score"]]
+    shown["std"] = view["std_test_score"].to_numpy()
+    shown["fit time (s)"] = view["mean_fit_time"].to_numpy()
+    shown["rank"] = view["rank_test_score"].to_numpy()
+    shown["error"] = view["error"].to_numpy()
+    shown.columns = [c.removeprefix("param_") for c in shown.columns]
+    event = st.dataframe(
+        shown, hide_index=True, on_select="rerun", selection_mode="single-row", key="res_trials", height=320
+    )
+    rows = event.selection.rows if event is not None else []
+    return int(shown.iloc[rows[0]]["number"]) if rows else None
+
+
+def render_trial(store: Store, study_id: int, number: int, cfg: StudyConfig) -> None:
+    t = store.get_trial(study_id, number)
+    st.markdown(f"#### Trial #{t.number} — `{t.state.value}`")
+    if t.error:
+        st.error(t.error)
+    c1, c2 = st.columns([1, 2])
+    with c1:
+        st.json(t.params)
+        st.caption(f"{t.duration_s or 0:.2f} s; started {t.started}")
+    with c2:
+        if t.fold_scores:
+            folds = pd.DataFrame(
+                {
+                    f"validation {display_metric_name(m)}": [display_score(m, v) for v in vals]
+                    for m, vals in t.fold_scores.items()
+                }
+            )
+            folds.index = [f"fold {i + 1}" for i in range(len(folds))]
+            st.dataframe(folds, key=f"res_folds_{number}")
+    if t.curves:
+        st.plotly_chart(charts.plot_learning_curves([t]), key=f"res_trial_curve_{number}")
+    if t.state is TrialState.COMPLETE and st.button(
+        "Refit this trial on all rows and show feature importance", key=f"res_refit_{number}"
+    ):
+        with st.spinner("Refitting..."):
+            _feature_importance(store, study_id, cfg, t.params)
+
+
+def _feature_importance(store: Store, study_id: int, cfg: StudyConfig, params: dict) -> None:
+    from sklearn.inspection import permutation_importance
+
+    from tuning.runner import load_study_data, make_context
+
+    data = load_study_data(store, cfg)
+    ctx = make_context(cfg, data, n_jobs=1)
+    pipe = ctx.pipeline(params).fit(ctx.X, ctx.y)
+    imp = permutation_importance(pipe, ctx.X, ctx.y, scoring=metric_or_none(cfg), n_repeats=3, random_state=0)
+    df = pd.DataFrame({"feature": ctx.X.columns, "importance": imp.importances_mean}).sort_values("importance")
+    import plotly.graph_objects as go
+
+    fig = go.Figure(go.Bar(x=df["importance"], y=df["feature"], orientation="h", marker_color="#ff7f0e"))
+    fig.update_layout(
+        template="plotly_white",
+        title="Permutation importance (drop in score when a feature is shuffled)",
+        xaxis_title="importance",
+        yaxis_title="feature",
+        height=max(300, 18 * len(df)),
+    )
+    st.plotly_chart(fig, key="res_feature_importance")
+
+
+def metric_or_none(cfg: StudyConfig) -> str | None:
+    return cfg.metric or None
+
+
+def render_export(store: Store, study_id: int) -> None:
+    c = st.columns(4)
+    c[0].download_button(
+        "Trials (CSV)", trials_csv(store, study_id), f"study_{study_id}_trials.csv", "text/csv", key="exp_csv"
+    )
+    best = store.best_trial(study_id)
+    if best is None:
+        st.caption("Best parameters, script and model come with the first complete trial.")
+        return
+    c[1].download_button(
+        "Best params (JSON)",
+        best_params_json(store, study_id),
+        f"study_{study_id}_best.json",
+        "application/json",
+        key="exp_best",
+    )
+    c[2].download_button(
+        "Python script",
+        standalone_script(store, study_id),
+        f"refit_study_{study_id}.py",
+        "text/x-python",
+        key="exp_script",
+    )
+    if c[3].button("Refit best model", key="exp_refit"):
+        with st.spinner("Refitting the best model on all training rows..."):
+            st.session_state[f"exp_models_{study_id}"] = export_model(store, study_id)
+    for i, m in enumerate(st.session_state.get(f"exp_models_{study_id}", [])):
+        st.download_button(f"Download {m.filename}", m.content, m.filename, m.mime, key=f"exp_model_{i}")
+        st.caption(m.note)

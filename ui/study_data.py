@@ -1,0 +1,34 @@
+"""Cached reads of a study from the store (invalidated as soon as a trial finishes)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from tuning.analysis import results_frame
+from tuning.config import StudyConfig
+from tuning.store import Store
+from ui.state import get_store
+
+
+def study_version(store: Store, study_id: int) -> tuple[int, str, float]:
+    """Changes whenever a trial starts/finishes or the study changes state: the cache key."""
+    counts = store.trial_counts(study_id)
+    s = store.get_study(study_id)
+    return sum(counts.values()) * 1000 + counts.get("complete", 0), s.state.value, s.elapsed_s if s.finished else 0.0
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def _frame(db: str, study_id: int, version: tuple) -> pd.DataFrame:
+    store = get_store()
+    cfg = StudyConfig.from_dict(store.get_study(study_id).config)
+    return results_frame(store.get_trials(study_id), metric=cfg.metric or "", param_names=cfg.search_space().names)
+
+
+def study_frame(study_id: int) -> pd.DataFrame:
+    store = get_store()
+    return _frame(store.path, study_id, study_version(store, study_id))
+
+
+def study_config(study_id: int) -> StudyConfig:
+    return StudyConfig.from_dict(get_store().get_study(study_id).config)
