@@ -58,7 +58,7 @@ def _get_parallel_coordinates_info(
     if n_complete and top_fraction < 1:
         keep = max(1, math.ceil(top_fraction * n_complete))
         stored = ok["mean_test_score"].to_numpy(dtype=float)
-        best = np.sort(np.argsort(stored, kind="stable")[:keep])
+        best = np.sort(np.argsort(-stored, kind="stable")[:keep])
         ok = ok.iloc[best]
     dims = [_dimension(ok, p) for p in searched_params(space, ok)] if len(ok) else []
     score = to_display(ok["mean_test_score"], metric)
