@@ -73,6 +73,7 @@ def results_frame(
         "started",
         "finished",
         "error",
+        "worker",
     ):
         cols[key] = []
     for m in metrics:
@@ -98,6 +99,7 @@ def results_frame(
         cols["started"].append(t.started)
         cols["finished"].append(t.finished)
         cols["error"].append(t.error)
+        cols["worker"].append(t.worker)
         for m in metrics:
             v = t.fold_scores.get(m) or []
             w = t.fold_train_scores.get(m) or []

@@ -157,6 +157,7 @@ class TrialResult:
     curves: dict[str, Any] | None = None
     error: str | None = None
     duration_s: float = 0.0
+    worker: str | None = None
 
 
 def _to_float(v: Any) -> float:
@@ -183,6 +184,7 @@ def evaluate(ctx: EvalContext, params: dict[str, Any], *, stop: threading.Event 
         msg = f"{type(exc).__name__}: {exc}".strip()
         res = TrialResult(params=params, state="failed", error=msg[:2000] or traceback.format_exc(limit=2))
     res.duration_s = time.perf_counter() - t0
+    res.worker = threading.current_thread().name
     return res
 
 

@@ -239,6 +239,7 @@ class StudyRunner:
                         error=res.error,
                         duration_s=res.duration_s,
                         started=started,
+                        worker=res.worker,
                     )
                     strategy.tell(params, res.score if state is TrialState.COMPLETE else None)
                     n_done += 1
