@@ -1,0 +1,227 @@
+"""The Overfitting lab's views: each reads a few widgets, computes through tuning.lessons, draws."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from tuning import lessons
+from tuning.analysis import display_metric_name, display_score
+from tuning.charts.learn_boundary import plot_decision_boundary, plot_fit_1d
+from tuning.charts.learn_curves import (
+    plot_bias_variance,
+    plot_bias_variance_fits,
+    plot_boosting_rounds,
+    plot_learning_curve,
+    plot_validation_curve,
+    plot_validation_overfit,
+)
+from tuning.models import get_model
+from ui.jobs import compute
+from ui.learn_data import pick_data
+from ui.learn_presets import BIAS_VARIANCE, BOUNDARY_KNOBS, FIT1D_KNOBS, SWEEPS, fmt
+from ui.state import get_store
+
+
+def explain(text: str, try_this: str) -> None:
+    st.markdown(text)
+    st.info(f"**Try this:** {try_this}", icon=":material/lightbulb:")
+
+
+def _pins(key: str) -> list:
+    return st.session_state.setdefault(key, [])
+
+
+def _pin_buttons(key: str, item: object, label: str) -> None:
+    pins = _pins(key)
+    c1, c2 = st.columns(2)
+    if c1.button(f"Pin this {label}", key=f"{key}_pin", disabled=len(pins) >= 4):
+        pins.append(item)
+    if c2.button("Clear pins", key=f"{key}_clear", disabled=not pins):
+        pins.clear()
+
+
+def _sweep_controls(prefix: str, task: str) -> tuple[str, str, list, str, dict]:
+    models = [m for m in SWEEPS if task in get_model(m).tasks]
+    c1, c2 = st.columns(2)
+    model = c1.selectbox("Model", models, index=0, key=f"{prefix}_model", format_func=lambda m: get_model(m).label)
+    sweeps = {s[0]: s for s in SWEEPS[model]}
+    param = c2.selectbox("Hyperparameter", list(sweeps), key=f"{prefix}_param")
+    _, values, simpler, fixed = sweeps[param]
+    return model, param, values, simpler, fixed
+
+
+def validation_curve_view() -> None:
+    explain(
+        "Sweep one hyperparameter and score every setting on the training folds and on the validation folds. "
+        "Training scores keep improving with capacity; validation scores rise, peak, then fall once the model "
+        "starts fitting noise. The star is the best validation score; the diamond is the simplest setting "
+        "within one standard error of it — usually the safer choice.",
+        "on the noisy sine, sweep the decision tree's max_depth: where does the gap start to open?",
+    )
+    data = pick_data("vc_data", default_file="noisy_sine.csv")
+    if data is None:
+        return
+    model, param, values, simpler, fixed = _sweep_controls("vc", data.task)
+    cv = st.slider("CV folds", 3, 10, 5, key="vc_cv")
+    curve = compute(f"vc|{data.label}|{model}|{param}|{values}|{fixed}|{cv}", lessons.validation_curve,
+                    label="Fitting every setting", X=data.X, y=data.y, model=model, task=data.task, param=param,
+                    values=values, fixed=fixed, cv=cv, simpler=simpler)
+    if curve is None:
+        return
+    current = st.select_slider(f"Current {param}", options=values, value=values[curve.best_index],
+                               key=f"vc_current_{model}_{param}", format_func=fmt)
+    i = values.index(current)
+    m = curve.metric
+    st.plotly_chart(plot_validation_curve(curve, current=current, pinned=_pins("vc_pins")), key="vc_chart")
+    c = st.columns(3)
+    c[0].metric(f"Train {display_metric_name(m)}", f"{display_score(m, curve.train_mean[i]):.4g}")
+    c[1].metric(f"Validation {display_metric_name(m)}", f"{display_score(m, curve.val_mean[i]):.4g}")
+    c[2].metric("Regime", curve.regimes[i])
+    _pin_buttons("vc_pins", curve, "curve")
+
+
+def learning_curve_view() -> None:
+    explain(
+        "Train the same model on growing slices of the training folds. A high-variance model starts with a large "
+        "gap that closes as data grows: more data helps. A high-bias model has train and validation meeting "
+        "early at a low score: more data will not help, more capacity will.",
+        "compare a depth-2 tree with a depth-12 tree on the moons: which one would more data rescue?",
+    )
+    data = pick_data("lc_data", default_file="moons.csv")
+    if data is None:
+        return
+    model, param, values, _, fixed = _sweep_controls("lc", data.task)
+    c1, c2 = st.columns(2)
+    a = c1.select_slider("Setting A", options=values, value=values[1], key=f"lc_a_{model}_{param}", format_func=fmt)
+    b = c2.select_slider("Setting B", options=values, value=values[-2], key=f"lc_b_{model}_{param}", format_func=fmt)
+    curves = []
+    for v in (a, b):
+        params = {**fixed, param: v}
+        curves.append(compute(f"lc|{data.label}|{model}|{params}", lessons.learning_curve, label=f"{param}={fmt(v)}",
+                              X=data.X, y=data.y, model=model, task=data.task, params=params))
+    if any(cv is None for cv in curves):
+        return
+    st.plotly_chart(plot_learning_curve(curves, [f"{param}={fmt(a)}", f"{param}={fmt(b)}"]), key="lc_chart")
+    for v, cv in zip((a, b), curves):
+        st.markdown(f"**{param}={fmt(v)}**: {lessons.verdict(cv)}")
+
+
+def boosting_view() -> None:
+    explain(
+        "Boosting adds one tree per round. Training loss falls forever; validation loss falls, bottoms out, then "
+        "creeps up. Early stopping watches the validation loss and stops a patience window after its best round; "
+        "the shaded rounds after that are wasted. A smaller learning rate needs more rounds but often ends lower.",
+        "lower the learning rate to 0.03 and see the best round move right and the minimum go down.",
+    )
+    data = pick_data("bo_data", default_file="breast_cancer.csv")
+    if data is None:
+        return
+    c1, c2, c3 = st.columns(3)
+    rates = c1.multiselect("Learning rates", [0.5, 0.3, 0.1, 0.03, 0.01], default=[0.3, 0.1, 0.03], key="bo_rates")
+    patience = c2.slider("Early-stopping patience (rounds)", 5, 100, 20, key="bo_patience")
+    rounds = c3.select_slider("Max rounds", [100, 200, 300, 500, 800], value=300, key="bo_rounds")
+    if not rates:
+        st.warning("Pick at least one learning rate.")
+        return
+    res = compute(f"bo|{data.label}|{sorted(rates)}|{patience}|{rounds}", lessons.boosting_rounds,
+                  label="Boosting", X=data.X, y=data.y, task=data.task, learning_rates=sorted(rates, reverse=True),
+                  early_stopping_rounds=patience, n_estimators=rounds, params={"max_depth": 4})
+    if res is None:
+        return
+    st.plotly_chart(plot_boosting_rounds(res), key="bo_chart")
+    st.dataframe(res.frame() if callable(getattr(res, "frame", None)) else None, hide_index=True, key="bo_table")
+
+
+def boundary_view() -> None:
+    explain(
+        "Two features, two classes, a known shape plus noise. The colour is the model's predicted probability; "
+        "circles are training points, crosses validation points. A flexible model bends around every training "
+        "point (high train accuracy, lower validation accuracy); a stiff one cannot follow the shape at all.",
+        "on the spiral, raise the tree depth step by step, pin a few, then press Resample: which boundary changes most?",
+    )
+    c = st.columns(4)
+    shape = c[0].selectbox("Shape", list(lessons.DATASETS_2D), key="db_shape")
+    noise = c[1].slider("Noise", 0.0, 1.0, 0.3, 0.05, key="db_noise")
+    n = c[2].select_slider("Points", [50, 100, 200, 400, 800], value=200, key="db_n")
+    model = c[3].selectbox("Model", list(BOUNDARY_KNOBS), key="db_model", format_func=lambda m: get_model(m).label)
+    param, values, default = BOUNDARY_KNOBS[model]
+    value = st.select_slider(param, options=values, value=default, key=f"db_{model}_{param}", format_func=fmt)
+    seed = st.session_state.setdefault("db_seed", 0)
+    if st.button("Resample the data", key="db_resample", icon=":material/casino:"):
+        st.session_state["db_seed"] = seed = seed + 1
+    params = {param: value}
+    res = compute(f"db|{shape}|{noise}|{n}|{model}|{params}|{seed}", lessons.decision_boundary, label="Fitting",
+                  data=shape, model=model, params=params, n=n, noise=noise, seed=seed)
+    if res is None:
+        return
+    st.plotly_chart(plot_decision_boundary(res, pinned=_pins("db_pins")), key="db_chart")
+    _pin_buttons("db_pins", res, "boundary")
+
+
+def fit_1d_view() -> None:
+    explain(
+        "A noisy sine with the truth drawn in black. A low-degree polynomial misses the wave (underfit); a "
+        "high-degree one passes through training points and swings wildly between them (overfit).",
+        "set the degree to 15, then Resample a few times: the fit changes completely each time — that is variance.",
+    )
+    c = st.columns(3)
+    model = c[0].selectbox("Model", list(FIT1D_KNOBS), key="f1_model")
+    noise = c[1].slider("Noise", 0.0, 1.0, 0.3, 0.05, key="f1_noise")
+    n = c[2].select_slider("Points", [20, 30, 60, 120, 300], value=30, key="f1_n")
+    param, values, default = FIT1D_KNOBS[model]
+    value = st.select_slider(param, options=values, value=default, key=f"f1_{model}_{param}", format_func=fmt)
+    seed = st.session_state.setdefault("f1_seed", 0)
+    if st.button("Resample the data", key="f1_resample", icon=":material/casino:"):
+        st.session_state["f1_seed"] = seed = seed + 1
+    res = compute(f"f1|{model}|{param}={value}|{noise}|{n}|{seed}", lessons.fit_1d, label="Fitting", model=model,
+                  params={param: value}, n=n, noise=noise, seed=seed)
+    if res is None:
+        return
+    pins = _pins("f1_pins")
+    st.plotly_chart(plot_fit_1d([res, *pins]), key="f1_chart")
+    _pin_buttons("f1_pins", res, "fit")
+
+
+def bias_variance_view() -> None:
+    explain(
+        "Refit the same model on many fresh samples from a known truth. Bias² is how far the average fit is from "
+        "the truth; variance is how much the fits disagree; noise is what no model can remove. Their sum tracks "
+        "the measured test error: bias falls and variance rises with complexity.",
+        "switch to k-NN: complexity grows as k shrinks — watch variance explode at k = 1.",
+    )
+    c = st.columns(3)
+    model = c[0].selectbox("Model", list(BIAS_VARIANCE), key="bv_model")
+    noise = c[1].slider("Noise", 0.05, 1.0, 0.3, 0.05, key="bv_noise")
+    repeats = c[2].select_slider("Resamples", [10, 20, 40, 80], value=20, key="bv_repeats")
+    param, values = BIAS_VARIANCE[model]
+    res = compute(f"bv|{model}|{noise}|{repeats}", lessons.bias_variance, label="Refitting on fresh samples",
+                  model=model, param=param, values=values, noise=noise, n_repeats=repeats)
+    if res is None:
+        return
+    current = st.select_slider(f"Show fits for {param}", options=values, value=values[len(values) // 2],
+                               key=f"bv_current_{model}", format_func=fmt)
+    st.plotly_chart(plot_bias_variance(res, current=current), key="bv_chart")
+    st.plotly_chart(plot_bias_variance_fits(res, values.index(current)), key="bv_fits")
+
+
+def validation_overfit_view() -> None:
+    explain(
+        "Every time a search picks the best of many trials by their validation score, it partly picks luck. "
+        "Here the best-so-far cross-validation score of a finished study is set against the held-out test score "
+        "of the configuration it would have chosen at that point: the gap is the optimism of the search.",
+        "run a 100-trial random search with a held-out test of 0.3 on a small dataset, then open it here.",
+    )
+    store = get_store()
+    studies = [s for s in store.list_studies() if (s.config.get("test_size") or 0) > 0]
+    if not studies:
+        st.info("No study has a held-out test split yet: on the Search page set *Held-out test* above 0 and run "
+                "one (or `python -m tuning run ... --test-size 0.3`).")
+        return
+    labels = {s.id: f"#{s.id} {s.name} ({s.state.value})" for s in studies}
+    sid = st.selectbox("Study", list(labels), index=len(labels) - 1, format_func=labels.get, key="vo_study")
+    n = store.summary(sid)["n_complete"]
+    res = compute(f"vo|{store.path}|{sid}|{n}", lessons.validation_overfitting, label="Refitting chosen configs",
+                  store=store, study_id=sid)
+    if res is None:
+        return
+    st.plotly_chart(plot_validation_overfit(res), key="vo_chart")
