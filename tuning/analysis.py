@@ -6,6 +6,7 @@ One pass over the trials, no per-trial DataFrame work, so 10,000 trials stay fas
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -55,57 +56,37 @@ def results_frame(
     trials: Sequence[TrialRecord], *, metric: str, param_names: Sequence[str] | None = None
 ) -> pd.DataFrame:
     """One row per trial: ``number``, ``state``, ``param_<name>``, ``mean_test_score``, ``std_test_score``,
-    ``mean_train_score``, ``rank_test_score``, ``mean_fit_time``... and per metric ``mean_test_<metric>``."""
+    ``mean_train_score``, ``rank_test_score``, ``mean_fit_time``... and per metric ``mean_test_<metric>``.
+
+    Per-fold lists are packed into NaN-padded 2-D arrays and reduced column-wise, so the cost is a few
+    vectorized calls per column rather than numpy calls per trial (10,000 trials in well under a second)."""
     names = list(param_names) if param_names is not None else list(dict.fromkeys(k for t in trials for k in t.params))
     metrics = list(dict.fromkeys(m for t in trials for m in t.fold_scores)) or [metric]
-    cols: dict[str, list[Any]] = {"number": [], "state": []}
-    for n in names:
-        cols[f"param_{n}"] = []
-    for key in (
-        "mean_test_score",
-        "std_test_score",
-        "mean_train_score",
-        "std_train_score",
-        "mean_fit_time",
-        "std_fit_time",
-        "mean_score_time",
-        "duration_s",
-        "started",
-        "finished",
-        "error",
-        "worker",
-    ):
-        cols[key] = []
-    for m in metrics:
-        for key in (f"mean_test_{m}", f"std_test_{m}", f"mean_train_{m}"):
-            cols[key] = []
     nan = float("nan")
-    for t in trials:
-        cols["number"].append(t.number)
-        cols["state"].append(t.state.value)
-        for n in names:
-            v = t.params.get(n)
-            cols[f"param_{n}"].append(str(v) if isinstance(v, (list, tuple)) else v)
-        val = t.fold_scores.get(metric) or []
-        tr = t.fold_train_scores.get(metric) or []
-        cols["mean_test_score"].append(t.score if t.score is not None else nan)
-        cols["std_test_score"].append(float(np.std(val)) if val else nan)
-        cols["mean_train_score"].append(t.train_score if t.train_score is not None else nan)
-        cols["std_train_score"].append(float(np.nanstd(tr)) if tr else nan)
-        cols["mean_fit_time"].append(float(np.mean(t.fit_time)) if t.fit_time else nan)
-        cols["std_fit_time"].append(float(np.std(t.fit_time)) if t.fit_time else nan)
-        cols["mean_score_time"].append(float(np.mean(t.score_time)) if t.score_time else nan)
-        cols["duration_s"].append(t.duration_s if t.duration_s is not None else nan)
-        cols["started"].append(t.started)
-        cols["finished"].append(t.finished)
-        cols["error"].append(t.error)
-        cols["worker"].append(t.worker)
-        for m in metrics:
-            v = t.fold_scores.get(m) or []
-            w = t.fold_train_scores.get(m) or []
-            cols[f"mean_test_{m}"].append(_nanmean(v))
-            cols[f"std_test_{m}"].append(float(np.nanstd(v)) if v and not np.all(np.isnan(v)) else nan)
-            cols[f"mean_train_{m}"].append(_nanmean(w))
+    cols: dict[str, Any] = {
+        "number": [t.number for t in trials],
+        "state": [t.state.value for t in trials],
+    }
+    for n in names:
+        cols[f"param_{n}"] = [_param_cell(t.params.get(n)) for t in trials]
+    cols["mean_test_score"] = np.array([nan if t.score is None else t.score for t in trials], dtype=float)
+    cols["std_test_score"] = _reduce([t.fold_scores.get(metric) for t in trials], np.nanstd)
+    cols["mean_train_score"] = np.array([nan if t.train_score is None else t.train_score for t in trials], dtype=float)
+    cols["std_train_score"] = _reduce([t.fold_train_scores.get(metric) for t in trials], np.nanstd)
+    fit = [t.fit_time for t in trials]
+    cols["mean_fit_time"] = _reduce(fit, np.nanmean)
+    cols["std_fit_time"] = _reduce(fit, np.nanstd)
+    cols["mean_score_time"] = _reduce([t.score_time for t in trials], np.nanmean)
+    cols["duration_s"] = np.array([nan if t.duration_s is None else t.duration_s for t in trials], dtype=float)
+    cols["started"] = [t.started for t in trials]
+    cols["finished"] = [t.finished for t in trials]
+    cols["error"] = [t.error for t in trials]
+    cols["worker"] = [t.worker for t in trials]
+    for m in metrics:
+        test = [t.fold_scores.get(m) for t in trials]
+        cols[f"mean_test_{m}"] = _reduce(test, np.nanmean)
+        cols[f"std_test_{m}"] = _reduce(test, np.nanstd)
+        cols[f"mean_train_{m}"] = _reduce([t.fold_train_scores.get(m) for t in trials], np.nanmean)
     df = pd.DataFrame(cols)
     df["rank_test_score"] = df["mean_test_score"].rank(ascending=False, method="min").astype("Int64")
     for c in ("started", "finished"):
@@ -113,9 +94,22 @@ def results_frame(
     return df
 
 
-def _nanmean(v: Sequence[float]) -> float:
-    a = np.asarray(v, dtype=float)
-    return float(np.nanmean(a)) if a.size and not np.all(np.isnan(a)) else float("nan")
+def _param_cell(v: Any) -> Any:
+    return str(v) if isinstance(v, (list, tuple)) else v
+
+
+def _reduce(rows: Sequence[Sequence[float] | None], fn: Any) -> np.ndarray:
+    """Row-wise ``fn`` (nanmean/nanstd) of ragged lists; NaN for a missing or all-NaN row."""
+    width = max((len(r) for r in rows if r), default=0)
+    if width == 0:
+        return np.full(len(rows), np.nan)
+    a = np.full((len(rows), width), np.nan)
+    for i, r in enumerate(rows):
+        if r:
+            a[i, : len(r)] = r
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN rows give NaN, which is what we want
+        return fn(a, axis=1)
 
 
 def best_so_far(frame: pd.DataFrame) -> pd.Series:

@@ -17,7 +17,7 @@ import pandas as pd
 from tuning.errors import ConfigError
 from tuning.lessons import synthetic
 from tuning.lessons._common import Progress, quiet, tick
-from tuning.lessons.boundary import make_1d_model
+from tuning.lessons.boundary import make_1d_model, model_input
 
 N_SAMPLE_CURVES = 10
 
@@ -94,7 +94,8 @@ def bias_variance(
     grid = (np.arange(grid_size) + 0.5) / grid_size  # midpoints: a uniform test distribution on [0, 1]
     f = synthetic.truth(grid)
     y_test = f + test_rng.normal(0.0, noise, (n_repeats, grid_size))  # one fresh test draw per fit
-    G = pd.DataFrame({"x": grid})
+    G = model_input(model, grid)
+    train_inputs = [model_input(model, d.x) for d in samples]
     V = len(values)
     bias2, var, test_mse, train_mse = (np.zeros(V) for _ in range(4))
     mean_pred = np.zeros((V, grid_size))
@@ -104,11 +105,11 @@ def bias_variance(
         for i, v in enumerate(values):
             preds = np.zeros((n_repeats, grid_size))
             tr_err = np.zeros(n_repeats)
-            for r, d in enumerate(samples):
+            for r, (d, Xr) in enumerate(zip(samples, train_inputs)):
                 est = make_1d_model(model, {**fixed, param: v}, seed=seed + r)
-                est.fit(d.X, d.y)
+                est.fit(Xr, d.y)
                 preds[r] = est.predict(G)
-                tr_err[r] = float(np.mean((est.predict(d.X) - d.y) ** 2))
+                tr_err[r] = float(np.mean((est.predict(Xr) - d.y) ** 2))
             m = preds.mean(axis=0)
             mean_pred[i] = m
             sample_preds[i] = preds[:k]

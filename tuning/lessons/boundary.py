@@ -179,7 +179,7 @@ class Fit1D:
 
 
 def make_1d_model(model: str, params: dict[str, Any] | None = None, *, seed: int = 0) -> Any:
-    """An unfitted regressor taking a one-column frame: ``poly_ridge`` or any registry model.
+    """An unfitted 1-D regressor: ``poly_ridge`` or any registry model (input: :func:`model_input`).
 
     ``poly_ridge`` params: ``degree`` (default 3) and ``alpha`` (default 1e-8: almost no penalty,
     so high degrees overfit visibly); features are standardized after the expansion so that alpha
@@ -201,6 +201,13 @@ def make_1d_model(model: str, params: dict[str, Any] | None = None, *, seed: int
             ]
         )
     return build_pipeline(model, "regression", params, numeric=("x",), categorical=(), seed=seed)
+
+
+def model_input(model: str, x: np.ndarray) -> np.ndarray | pd.DataFrame:
+    """What ``make_1d_model(model)`` fits on: a plain column for ``poly_ridge`` (3x faster than a
+    frame through scikit-learn's checks), a one-column frame ``x`` for registry pipelines."""
+    x = np.asarray(x, dtype=float).ravel()
+    return x.reshape(-1, 1) if model == POLY_RIDGE else pd.DataFrame({"x": x})
 
 
 def _rmse(a: np.ndarray, b: np.ndarray) -> float:
@@ -240,13 +247,12 @@ def fit_1d(
     params = dict(params or {})
     tr, va = _split(len(xs), None, test_fraction, seed)
     est = make_1d_model(model, params, seed=seed)
-    frame = pd.DataFrame({"x": xs})
     grid = np.linspace(lo, hi, grid_size)
     with quiet():
-        est.fit(frame.iloc[tr], ys[tr])
-        pred = np.asarray(est.predict(pd.DataFrame({"x": grid})), dtype=float)
-        p_tr = est.predict(frame.iloc[tr])
-        p_va = est.predict(frame.iloc[va])
+        est.fit(model_input(model, xs[tr]), ys[tr])
+        pred = np.asarray(est.predict(model_input(model, grid)), dtype=float)
+        p_tr = est.predict(model_input(model, xs[tr]))
+        p_va = est.predict(model_input(model, xs[va]))
     rmse_tr, rmse_va = _rmse(p_tr, ys[tr]), _rmse(p_va, ys[va])
     return Fit1D(
         grid=grid,

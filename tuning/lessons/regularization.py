@@ -51,7 +51,8 @@ class LinearPaths:
     """Per penalty (``none``, ``l1``, ``l2``, ``elasticnet``), arrays over ``strengths``.
 
     ``coefs[p]`` is (n_strengths, n_outputs, n_features): one output for regression and binary
-    classification, one per class otherwise; features are standardized, so sizes compare.
+    classification, one per class otherwise; numeric features are standardized (one-hot columns stay
+    0/1), so coefficient sizes compare.
     ``n_nonzero[p]`` counts coefficients with ``|c| > 1e-8``; ``n_features_used[p]`` counts
     features with any such coefficient. Scores are CV means/stds (higher is better). ``none`` has no
     strength: its single fit is repeated across the axis so it draws as a flat reference line.
@@ -410,6 +411,14 @@ def _knob_params(param: str, value: Any, base: dict[str, Any], n_estimators: int
     return params
 
 
+def _require_trees(params: dict[str, Any]) -> None:
+    if params.get("booster") == "gblinear":
+        raise ConfigError(
+            "Leaves, tree sizes and tree attributions need a tree booster, not gblinear.",
+            fix="Use booster gbtree or dart here; the linear-model lesson covers L1/L2 on coefficients.",
+        )
+
+
 def _fit_booster(ctx: EvalContext, params: dict[str, Any]) -> tuple[Any, Any]:
     """The pipeline refit on all rows and its booster."""
     pipe = ctx.pipeline(params)
@@ -437,6 +446,7 @@ def xgboost_knobs(
     """
     grids = {k: tuple(v) for k, v in (knobs or DEFAULT_KNOBS).items()}
     base = dict(params or {})
+    _require_trees(base)
     ctx = make_context(X, y, model="xgboost", task=task, metric=metric, cv=cv, seed=seed)
     total = sum(len(v) for v in grids.values())
     done = 0
@@ -535,8 +545,9 @@ def xgboost_attributions(
     """
     import xgboost as xgb
 
-    ctx = make_context(X, y, model="xgboost", task=task, cv=2, seed=seed)
     base = {**(params or {}), "n_estimators": n_estimators}
+    _require_trees(base)
+    ctx = make_context(X, y, model="xgboost", task=task, cv=2, seed=seed)  # folds unused: one refit per value
     vals = list(reg_values)
     gains, shaps, used, leaves = [], [], [], []
     names: tuple[str, ...] = ()
