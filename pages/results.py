@@ -61,11 +61,11 @@ render_charts(frame, cfg, store, study_id)
 st.markdown("### Trials")
 number = trials_table(frame, cfg)
 if number is None and not frame.empty:
-    numbers = frame["number"].tolist()
-    best = summary["best_score"]
-    best_n = int(frame.loc[frame["mean_test_score"].idxmax(), "number"]) if best is not None else numbers[-1]
-    number = st.selectbox("Open trial (or click a row above)", numbers, index=numbers.index(best_n),
-                          key="res_open_trial", format_func=lambda n: f"#{n}" + (" (best)" if n == best_n else ""))
+    best_n = int(frame.loc[frame["mean_test_score"].idxmax(), "number"]) if summary["best_score"] is not None else 0
+    number = int(st.number_input(f"Open trial number (or click a row above; the best is #{best_n})", min_value=0,
+                                 max_value=int(frame["number"].max()), value=best_n, key="res_open_trial"))
+    if number not in set(frame["number"]):
+        number = None
 if number is not None:
     try:
         render_trial(store, study_id, number, cfg)

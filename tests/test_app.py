@@ -83,7 +83,7 @@ def test_search_start_runs_to_completion_and_results_show_it(app):
     assert app.subheader[0].value.startswith(f"Study {sid}")
     assert len(app.get("plotly_chart")) >= 8
     # open a trial and export
-    app.selectbox(key="res_open_trial").set_value(1).run()
+    app.number_input(key="res_open_trial").set_value(1).run()
     _no_errors(app)
     assert any(md.value.startswith("#### Trial #1") for md in app.markdown)
     assert len(app.get("download_button")) >= 3

@@ -70,7 +70,7 @@ def render_charts(frame: pd.DataFrame, cfg: StudyConfig, store: Store, study_id:
             if xp != yp:
                 st.plotly_chart(charts.plot_contour(frame, space, xp, yp, metric=metric), key="res_contour")
     with tabs[2]:
-        imp = param_importance(frame, space)
+        imp = _importance(store.path, study_id, len(frame), frame, cfg)
         st.plotly_chart(charts.plot_importance(imp), key="res_importance")
         st.caption(
             "Random-forest importance of each parameter for the validation score; the colour gives the "
@@ -94,6 +94,12 @@ def render_charts(frame: pd.DataFrame, cfg: StudyConfig, store: Store, study_id:
     with tabs[4]:
         st.plotly_chart(charts.plot_score_distribution(frame, metric=metric), key="res_dist")
         st.plotly_chart(charts.plot_timeline(frame), key="res_timeline")
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def _importance(db: str, study_id: int, n_rows: int, _frame: pd.DataFrame, _cfg: StudyConfig) -> pd.DataFrame:
+    """Cached per study and trial count: the forest is the slowest part of a rerun with many trials."""
+    return param_importance(_frame, _cfg.search_space())
 
 
 def trials_table(frame: pd.DataFrame, cfg: StudyConfig) -> int | None:
@@ -178,28 +184,17 @@ def metric_or_none(cfg: StudyConfig) -> str | None:
 
 
 def render_export(store: Store, study_id: int) -> None:
+    """Download buttons whose contents are generated only when clicked (callables), so reruns stay cheap."""
     c = st.columns(4)
-    c[0].download_button(
-        "Trials (CSV)", trials_csv(store, study_id), f"study_{study_id}_trials.csv", "text/csv", key="exp_csv"
-    )
-    best = store.best_trial(study_id)
-    if best is None:
+    c[0].download_button("Trials (CSV)", lambda: trials_csv(store, study_id), f"study_{study_id}_trials.csv",
+                         "text/csv", key="exp_csv")
+    if store.best_trial(study_id) is None:
         st.caption("Best parameters, script and model come with the first complete trial.")
         return
-    c[1].download_button(
-        "Best params (JSON)",
-        best_params_json(store, study_id),
-        f"study_{study_id}_best.json",
-        "application/json",
-        key="exp_best",
-    )
-    c[2].download_button(
-        "Python script",
-        standalone_script(store, study_id),
-        f"refit_study_{study_id}.py",
-        "text/x-python",
-        key="exp_script",
-    )
+    c[1].download_button("Best params (JSON)", lambda: best_params_json(store, study_id),
+                         f"study_{study_id}_best.json", "application/json", key="exp_best")
+    c[2].download_button("Python script", lambda: standalone_script(store, study_id), f"refit_study_{study_id}.py",
+                         "text/x-python", key="exp_script")
     if c[3].button("Refit best model", key="exp_refit"):
         with st.spinner("Refitting the best model on all training rows..."):
             st.session_state[f"exp_models_{study_id}"] = export_model(store, study_id)
