@@ -98,3 +98,16 @@ def test_secondary_metrics_and_timings_are_recorded():
     assert set(res.fold_scores) >= {"accuracy", "f1_macro", "precision_macro", "recall_macro"}
     assert "neg_log_loss" not in res.fold_scores  # SVC gives no probabilities: skipped, not failed
     assert len(res.fit_time) == 3 and all(t > 0 for t in res.fit_time)
+
+
+def test_early_stopping_watches_rows_of_the_training_fold_not_the_validation_fold():
+    from tuning.evaluate import early_stopping_split, final_params
+
+    y = np.array([0] * 40 + [1] * 20)
+    fit, es = early_stopping_split(y, task="classification", seed=1)
+    assert len(set(fit) & set(es)) == 0 and len(fit) + len(es) == 60
+    assert 0.1 < len(es) / 60 < 0.2 and set(y[es]) == {0, 1}
+    assert final_params({"n_estimators": 500, "max_depth": 3}, {"best_iteration": [9, 11, 13]},
+                        early_stopping_rounds=10) == {"n_estimators": 12, "max_depth": 3}
+    assert final_params({"n_estimators": 500}, {"best_iteration": [9]}, early_stopping_rounds=None) == {
+        "n_estimators": 500}

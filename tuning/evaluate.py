@@ -98,6 +98,29 @@ def holdout_split(n: int, y: np.ndarray, *, task: str, test_size: float, seed: i
     return np.sort(tr), np.sort(te)
 
 
+EARLY_STOPPING_FRACTION = 0.15
+
+
+def early_stopping_split(y: np.ndarray, *, task: str, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Rows of a training fold to fit on, and rows (15%) whose loss early stopping watches."""
+    idx = np.arange(len(y))
+    strat = None
+    if task == "classification":
+        counts = np.bincount(y)
+        strat = y if counts[counts > 0].min() >= 2 else None
+    fit, es = train_test_split(idx, test_size=EARLY_STOPPING_FRACTION, random_state=seed, stratify=strat)
+    return np.sort(fit), np.sort(es)
+
+
+def final_params(params: dict[str, Any], curves: dict[str, Any] | None, *, early_stopping_rounds: int | None) -> dict:
+    """Parameters for a refit on all training rows: with early stopping, the number of rounds the folds
+    kept on average (best iteration + 1), as one does after ``xgboost.cv``."""
+    if not early_stopping_rounds or not curves or not curves.get("best_iteration"):
+        return dict(params)
+    rounds = int(round(float(np.mean(curves["best_iteration"])))) + 1
+    return {**params, "n_estimators": max(1, rounds)}
+
+
 class TrialStopped(Exception):
     """Raised inside a fit when the study is asked to stop."""
 
@@ -217,9 +240,16 @@ def _evaluate(ctx: EvalContext, params: dict[str, Any], stop: threading.Event | 
             if stop is not None:
                 model.set_params(callbacks=[_xgb_stop_callback(stop)])
             if ctx.early_stopping_rounds:
+                # Early stopping watches rows carved out of the training fold (XGBoost stops on the last
+                # eval set), never the validation fold it is scored on: that would make the score optimistic.
+                fit_idx, es_idx = early_stopping_split(y_tr, task=ctx.task, seed=ctx.seed)
+                Xt_es, y_es = Xt_tr[es_idx], y_tr[es_idx]
+                Xt_tr, y_tr = Xt_tr[fit_idx], y_tr[fit_idx]
                 model.set_params(early_stopping_rounds=ctx.early_stopping_rounds)
-            if ctx.record_curves or ctx.early_stopping_rounds:
+                extra["eval_set"] = [(Xt_tr, y_tr), (Xt_va, y_va), (Xt_es, y_es)]
+            elif ctx.record_curves:
                 extra["eval_set"] = [(Xt_tr, y_tr), (Xt_va, y_va)]
+            if extra:
                 extra["verbose"] = False
             model.fit(Xt_tr, y_tr, **extra)
             if stop is not None and stop.is_set():

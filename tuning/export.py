@@ -11,6 +11,7 @@ from typing import Any
 from tuning.analysis import results_frame
 from tuning.config import StudyConfig
 from tuning.errors import StoreError
+from tuning.evaluate import final_params
 from tuning.models import get_model
 from tuning.store import Store
 
@@ -76,7 +77,7 @@ def standalone_script(store: Store, study_id: int) -> str:
     prepared = prepare_xy(df, profile)
     family = get_model(cfg.model)
     imp, klass = _estimator_ref(cfg.model, cfg.task or "")
-    params = dict(best.params)
+    params = final_params(best.params, best.curves, early_stopping_rounds=cfg.early_stopping_rounds)
     if cfg.model == "mlp" and isinstance(params.get("hidden_layer_sizes"), list):
         params["hidden_layer_sizes"] = tuple(params["hidden_layer_sizes"])
     probe = family.factory(cfg.task or "")()
@@ -202,7 +203,7 @@ def refit_best(store: Store, study_id: int) -> tuple[Any, Any]:
         raise StoreError(f"Study {study_id} has no complete trial yet.")
     data = load_study_data(store, cfg)
     ctx = make_context(cfg, data, n_jobs=model_threads(1))
-    pipe = ctx.pipeline(best.params)
+    pipe = ctx.pipeline(final_params(best.params, best.curves, early_stopping_rounds=cfg.early_stopping_rounds))
     pipe.fit(ctx.X, ctx.y)
     return pipe, data.prepared
 

@@ -23,7 +23,15 @@ from sklearn.exceptions import ConvergenceWarning, UndefinedMetricWarning
 from tuning.config import StudyConfig, resolve_config
 from tuning.data import PreparedData, check_folds, parse_table, prepare_xy, profile_table
 from tuning.errors import TuningError
-from tuning.evaluate import EvalContext, TrialResult, evaluate, holdout_split, make_folds, secondary_metrics
+from tuning.evaluate import (
+    EvalContext,
+    TrialResult,
+    evaluate,
+    final_params,
+    holdout_split,
+    make_folds,
+    secondary_metrics,
+)
 from tuning.store import HEARTBEAT_S, Store, StudyState, TrialState, now_iso
 from tuning.strategies import make_strategy
 
@@ -300,7 +308,7 @@ class StudyRunner:
         data = load_study_data(self.store, cfg)
         p = data.prepared
         ctx = make_context(cfg, data, n_jobs=model_threads(1))
-        pipe = ctx.pipeline(best.params)
+        pipe = ctx.pipeline(final_params(best.params, best.curves, early_stopping_rounds=cfg.early_stopping_rounds))
         pipe.fit(p.X.iloc[data.train_idx], p.y[data.train_idx])
         assert data.test_idx is not None
         return float(get_scorer(cfg.metric or "")(pipe, p.X.iloc[data.test_idx], p.y[data.test_idx]))

@@ -1,0 +1,715 @@
+"""Learn-page regularization charts: linear penalty paths, XGBoost's knobs, L1/L2 sparsity, attributions.
+
+Pure functions of the lesson dataclasses in ``tuning.lessons.regularization``: ``_get_<x>_info`` gathers
+plain numpy data in display units, ``plot_<x>`` draws it. Scores keep the house colours (train blue,
+validation orange, both with ±std bands) and a star at the best validation value.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import NamedTuple
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.colors import qualitative
+from plotly.subplots import make_subplots
+
+from tuning.analysis import display_metric_name
+from tuning.charts._common import TRAIN, VALIDATION, apply_layout, axis_title, empty_figure, fmt_number, to_display
+from tuning.charts.learn_curves import (
+    BASELINE,
+    STAR,
+    TOP_LEGEND,
+    add_baseline,
+    band_edges,
+    band_trace,
+    bottom_legend,
+    gap_trace,
+    legend_line,
+    score_view,
+)
+from tuning.lessons.regularization import NONZERO_TOL, Attributions, LinearPaths, Sparsity, XGBoostKnobs, image_shape
+
+PENALTY_ORDER = ("l1", "elasticnet", "l2")
+PENALTY_TITLES = {"l1": "L1 (lasso)", "elasticnet": "elastic net", "l2": "L2 (ridge)", "none": "no penalty"}
+FEATURE_COLORS = qualitative.Dark24
+NONZERO_COLOR = "#444444"
+SIZE_COLOR = "#a8a8a8"
+ZERO_MARK = {"symbol": "x-thin", "size": 7, "color": "#222222", "line": {"width": 1.5, "color": "#222222"}}
+# Diverging scale for coefficients: negative red, zero white, positive blue (exactly 0 is also marked).
+COEF_SCALE = "RdBu"
+NEG, POS = "#d6604d", "#4393c3"
+MAX_BARS = 30
+TOP_FEATURES = 10
+KNOB_COLS = 4
+KNOB_TITLES = {
+    "reg_alpha": "L1 on leaf values",
+    "reg_lambda": "L2 on leaf values",
+    "gamma": "min loss reduction to split",
+    "min_child_weight": "min hessian per leaf",
+    "max_depth": "tree depth",
+    "subsample": "rows sampled per tree",
+    "colsample_bytree": "columns sampled per tree",
+    "rate_drop": "trees dropped per round",
+    "learning_rate": "shrinkage",
+    "n_estimators": "rounds",
+}
+# Validation lines of the two penalties in plot_sparsity_cost: told apart by dash and marker.
+PENALTY_STYLE = {"l1": ("solid", "circle"), "l2": ("dot", "square")}
+
+
+def _score_label(metric: str, value: float) -> str:
+    return f"{display_metric_name(metric)} {float(to_display([value], metric)[0]):.3f}"
+
+
+# ----------------------------------------------------------------------------------------------
+# Linear paths
+
+
+class LinearPathsInfo(NamedTuple):
+    metric: str
+    strengths: np.ndarray
+    penalties: list[str]  # the columns, in order L1, elastic net, L2 (those present)
+    feature_names: tuple[str, ...]
+    output: int
+    n_outputs: int
+    coefs: dict[str, np.ndarray]  # (n_strengths, n_features) for ``output``
+    n_nonzero: dict[str, np.ndarray]  # over all outputs
+    train_mean: dict[str, np.ndarray]  # display units
+    train_std: dict[str, np.ndarray]
+    val_mean: dict[str, np.ndarray]
+    val_std: dict[str, np.ndarray]
+    best_index: dict[str, int]  # highest validation mean per penalty
+    none_val: float  # validation score without a penalty (display), NaN when not computed
+    n_coefs: int
+    dummy: float
+    l1_ratio: float
+
+
+def _get_linear_paths_info(paths: LinearPaths, *, output: int = 0) -> LinearPathsInfo:
+    m = paths.metric
+    cols = [p for p in PENALTY_ORDER if p in paths.penalties]
+    n_out = int(next(iter(paths.coefs.values())).shape[1]) if paths.coefs else 1
+    if not 0 <= output < n_out:
+        raise IndexError(f"output {output} is out of range: the model has {n_out} output(s).")
+    none_val = float(to_display([paths.val_mean["none"][0]], m)[0]) if "none" in paths.penalties else float("nan")
+    n_coefs = int(next(iter(paths.coefs.values()))[0].size) if paths.coefs else 0
+    return LinearPathsInfo(
+        metric=m,
+        strengths=np.asarray(paths.strengths, dtype=float),
+        penalties=cols,
+        feature_names=tuple(paths.feature_names),
+        output=output,
+        n_outputs=n_out,
+        coefs={p: np.asarray(paths.coefs[p][:, output, :], dtype=float) for p in cols},
+        n_nonzero={p: np.asarray(paths.n_nonzero[p]) for p in cols},
+        train_mean={p: to_display(paths.train_mean[p], m) for p in cols},
+        train_std={p: np.asarray(paths.train_std[p], dtype=float) for p in cols},
+        val_mean={p: to_display(paths.val_mean[p], m) for p in cols},
+        val_std={p: np.asarray(paths.val_std[p], dtype=float) for p in cols},
+        best_index={p: int(np.nanargmax(paths.val_mean[p])) for p in cols},
+        none_val=none_val,
+        n_coefs=n_coefs,
+        dummy=float(to_display([paths.dummy_score], m)[0]),
+        l1_ratio=float(paths.l1_ratio),
+    )
+
+
+def plot_linear_paths(paths: LinearPaths, *, output: int = 0) -> go.Figure:
+    """One column per penalty (L1, elastic net, L2), three rows on one log strength axis: the
+    coefficient paths (L1 drives them to exactly zero, L2 shrinks them smoothly), how many stay
+    non-zero, and train/validation score with the best strength starred. ``output`` picks the class
+    whose coefficients are drawn for a multiclass model."""
+    info = _get_linear_paths_info(paths, output=output)
+    title = "Regularization paths"
+    if not info.penalties:
+        return empty_figure("No penalized model to show", title=title)
+    k = len(info.penalties)
+    titles = [
+        PENALTY_TITLES[p] + (f" (l1_ratio {fmt_number(info.l1_ratio)})" if p == "elasticnet" else "")
+        for p in info.penalties
+    ]
+    fig = make_subplots(
+        rows=3,
+        cols=k,
+        shared_xaxes=True,
+        shared_yaxes=True,
+        vertical_spacing=0.06,
+        horizontal_spacing=0.03,
+        subplot_titles=titles + [""] * (2 * k),
+        row_heights=[0.45, 0.2, 0.35],
+    )
+    x = list(info.strengths)
+    names = info.feature_names
+    edges: list[np.ndarray] = [np.array([info.none_val])]
+    for p in info.penalties:
+        edges += band_edges(info.train_mean[p], info.train_std[p]) + band_edges(info.val_mean[p], info.val_std[p])
+    view = score_view(edges, info.dummy)
+    for j, p in enumerate(info.penalties, start=1):
+        first = j == 1
+        c = info.coefs[p]
+        for f in range(c.shape[1]):
+            fig.add_trace(
+                go.Scatter(
+                    x=x,
+                    y=c[:, f],
+                    mode="lines",
+                    name=names[f] if f < len(names) else f"x{f}",
+                    legendgroup="coefs",
+                    showlegend=False,
+                    line={"color": FEATURE_COLORS[f % len(FEATURE_COLORS)], "width": 1.3},
+                    hovertemplate=f"{names[f] if f < len(names) else f}<br>strength %{{x:.3g}}<br>coef %{{y:.4g}}<extra></extra>",
+                ),
+                row=1,
+                col=j,
+            )
+        fig.add_hline(y=0, line={"color": "#999", "width": 1}, row=1, col=j)
+        fig.add_trace(
+            go.Scatter(
+                x=x,
+                y=info.n_nonzero[p],
+                mode="lines+markers",
+                name="non-zero coefficients",
+                legendgroup="nz",
+                showlegend=first,
+                line={"color": NONZERO_COLOR, "width": 2},
+                marker={"size": 6},
+                hovertemplate="strength %{x:.3g}<br>%{y} non-zero<extra></extra>",
+            ),
+            row=2,
+            col=j,
+        )
+        fig.add_hline(y=info.n_coefs, line={"color": BASELINE, "dash": "dot", "width": 1}, row=2, col=j)
+        fig.add_trace(
+            gap_trace(x, info.train_mean[p], info.val_mean[p], legendgroup="gap", showlegend=first), row=3, col=j
+        )
+        for part, mean, std, colour in (
+            ("train", info.train_mean[p], info.train_std[p], TRAIN),
+            ("validation", info.val_mean[p], info.val_std[p], VALIDATION),
+        ):
+            fig.add_trace(band_trace(x, mean, std, colour, group=part), row=3, col=j)
+            fig.add_trace(
+                go.Scatter(
+                    x=x,
+                    y=mean,
+                    mode="lines",
+                    name=f"{part} (mean ± std)",
+                    legendgroup=part,
+                    showlegend=first,
+                    line={"color": colour, "width": 2},
+                    hovertemplate=f"{part}<br>strength %{{x:.3g}}<br>%{{y:.4g}}<extra></extra>",
+                ),
+                row=3,
+                col=j,
+            )
+        b = info.best_index[p]
+        fig.add_trace(
+            go.Scatter(
+                x=[x[b]],
+                y=[info.val_mean[p][b]],
+                mode="markers",
+                name="best validation",
+                legendgroup="best",
+                showlegend=first,
+                marker=STAR,
+                hovertemplate="best strength %{x:.3g}<br>validation %{y:.4g}<extra></extra>",
+            ),
+            row=3,
+            col=j,
+        )
+        add_baseline(fig, info.dummy, shown=view.baseline_shown, legend=first, row=3, col=j)
+        if math.isfinite(info.none_val):
+            fig.add_hline(y=info.none_val, line={"color": VALIDATION, "dash": "dot", "width": 1}, row=3, col=j)
+    if math.isfinite(info.none_val):
+        legend_line(fig, "validation without penalty", VALIDATION, "dot")
+    legend_line(fig, f"all {info.n_coefs} coefficients", BASELINE, "dot")
+    fig.update_xaxes(type="log")
+    fig.update_xaxes(title_text="regularization strength (log scale)", row=3)
+    coef_title = "coefficient" + (f" (class {info.output})" if info.n_outputs > 1 else "")
+    fig.update_yaxes(title_text=coef_title, row=1, col=1)
+    fig.update_yaxes(title_text="non-zero", rangemode="tozero", row=2, col=1)
+    fig.update_yaxes(title_text=axis_title(info.metric), row=3, col=1)
+    fig.update_yaxes(range=view.range, row=3)
+    fig.update_annotations(font_size=13)
+    return apply_layout(
+        fig, title=title, height=680, legend=bottom_legend(560), margin={"l": 70, "r": 20, "t": 70, "b": 60}
+    )
+
+
+# ----------------------------------------------------------------------------------------------
+# XGBoost knobs
+
+
+class KnobPanel(NamedTuple):
+    param: str
+    title: str
+    labels: list[str]  # the knob's values as categories (grids often hold 0, so no log axis)
+    train_mean: np.ndarray  # display units
+    train_std: np.ndarray
+    val_mean: np.ndarray
+    val_std: np.ndarray
+    n_leaves: np.ndarray
+    best_index: int
+
+
+class KnobsInfo(NamedTuple):
+    metric: str
+    panels: list[KnobPanel]
+    dummy: float
+    y_range: list[float] | None  # shared by every panel's score axis
+    baseline_shown: bool
+
+
+def _get_xgboost_knobs_info(knobs: XGBoostKnobs) -> KnobsInfo:
+    m = knobs.metric
+    panels = []
+    for k in knobs.knobs:
+        dart = k.fixed.get("booster") == "dart"
+        panels.append(
+            KnobPanel(
+                param=k.param,
+                title=KNOB_TITLES.get(k.param, k.param) + (" (DART)" if dart and k.param != "booster" else ""),
+                labels=[fmt_number(v) if isinstance(v, float) else str(v) for v in k.values],
+                train_mean=to_display(k.train_mean, m),
+                train_std=np.asarray(k.train_std, dtype=float),
+                val_mean=to_display(k.val_mean, m),
+                val_std=np.asarray(k.val_std, dtype=float),
+                n_leaves=np.asarray(k.n_leaves, dtype=float),
+                best_index=int(k.best_index),
+            )
+        )
+    dummy = float(to_display([knobs.dummy_score], m)[0])
+    edges: list[np.ndarray] = []
+    for p in panels:
+        edges += band_edges(p.train_mean, p.train_std) + band_edges(p.val_mean, p.val_std)
+    view = score_view(edges, dummy)
+    return KnobsInfo(m, panels, dummy, view.range, view.baseline_shown)
+
+
+def plot_xgboost_knobs(knobs: XGBoostKnobs, *, cols: int = KNOB_COLS) -> go.Figure:
+    """Small multiples, one per XGBoost knob: train and validation score (shared y) over the knob's
+    values with ±std bands and the best value starred; total leaves of the refit model (grey, right axis)."""
+    info = _get_xgboost_knobs_info(knobs)
+    title = "XGBoost regularization knobs"
+    if not info.panels:
+        return empty_figure("No knobs to show", title=title)
+    n = len(info.panels)
+    cols = max(1, min(cols, n))
+    rows = math.ceil(n / cols)
+    fig = make_subplots(
+        rows=rows,
+        cols=cols,
+        specs=[[{"secondary_y": True}] * cols for _ in range(rows)],
+        subplot_titles=[p.title for p in info.panels],
+        horizontal_spacing=0.07,
+        vertical_spacing=0.16 if rows > 1 else 0.1,
+    )
+    for i, p in enumerate(info.panels):
+        r, c = i // cols + 1, i % cols + 1
+        first = i == 0
+        x = p.labels
+        fig.add_trace(gap_trace(x, p.train_mean, p.val_mean, legendgroup="gap", showlegend=first), row=r, col=c)
+        fig.add_trace(
+            go.Scatter(
+                x=x,
+                y=p.n_leaves,
+                mode="lines+markers",
+                name="leaves (right axis)",
+                legendgroup="leaves",
+                showlegend=first,
+                line={"color": SIZE_COLOR, "width": 1.2},
+                marker={"symbol": "square", "size": 5, "color": SIZE_COLOR},
+                hovertemplate=f"{p.param} %{{x}}<br>%{{y:.0f}} leaves<extra></extra>",
+            ),
+            row=r,
+            col=c,
+            secondary_y=True,
+        )
+        for part, mean, std, colour in (
+            ("train", p.train_mean, p.train_std, TRAIN),
+            ("validation", p.val_mean, p.val_std, VALIDATION),
+        ):
+            fig.add_trace(band_trace(x, mean, std, colour, group=part), row=r, col=c, secondary_y=False)
+            fig.add_trace(
+                go.Scatter(
+                    x=x,
+                    y=mean,
+                    mode="lines+markers",
+                    name=f"{part} (mean ± std)",
+                    legendgroup=part,
+                    showlegend=first,
+                    line={"color": colour, "width": 2},
+                    marker={"size": 5},
+                    customdata=std,
+                    hovertemplate=f"{part}<br>{p.param} %{{x}}<br>%{{y:.4g}} ± %{{customdata:.3g}}<extra></extra>",
+                ),
+                row=r,
+                col=c,
+                secondary_y=False,
+            )
+        b = p.best_index
+        fig.add_trace(
+            go.Scatter(
+                x=[x[b]],
+                y=[p.val_mean[b]],
+                mode="markers",
+                name="best validation",
+                legendgroup="best",
+                showlegend=first,
+                marker={**STAR, "size": 14},
+                hovertemplate=f"best {p.param} %{{x}}<br>validation %{{y:.4g}}<extra></extra>",
+            ),
+            row=r,
+            col=c,
+            secondary_y=False,
+        )
+        add_baseline(fig, info.dummy, shown=info.baseline_shown, legend=first, row=r, col=c, secondary_y=False)
+        fig.update_xaxes(type="category", title_text=p.param, title_standoff=4, row=r, col=c)
+        fig.update_yaxes(range=info.y_range, row=r, col=c, secondary_y=False)
+        fig.update_yaxes(
+            rangemode="tozero",
+            tickmode="auto",
+            nticks=5,
+            showgrid=False,
+            tickfont={"color": SIZE_COLOR, "size": 10},
+            title={"text": "leaves" if c == cols or i == n - 1 else "", "font": {"color": SIZE_COLOR, "size": 11}},
+            row=r,
+            col=c,
+            secondary_y=True,
+        )
+        if c == 1:
+            fig.update_yaxes(title_text=axis_title(info.metric), row=r, col=c, secondary_y=False)
+    fig.update_annotations(font_size=13)
+    return apply_layout(
+        fig,
+        title=title,
+        height=300 * rows + 130,
+        legend=bottom_legend(300 * rows),
+        margin={"l": 70, "r": 30, "t": 70, "b": 60},
+    )
+
+
+# ----------------------------------------------------------------------------------------------
+# Sparsity
+
+
+class SparsityInfo(NamedTuple):
+    kind: str  # "image" (heatmaps) or "bars"
+    metric: str
+    index: int  # strength shown
+    strength: float
+    class_index: int
+    n_outputs: int
+    features: list[str]  # bars: the features drawn, top to bottom; image: all pixels
+    l1: np.ndarray  # image: (rows, cols); bars: (n_shown,)
+    l2: np.ndarray
+    l1_zero: np.ndarray  # True where the coefficient is exactly 0
+    l2_zero: np.ndarray
+    l1_nonzero: int  # non-zero coefficients of the shown class (all features, not only the drawn bars)
+    l2_nonzero: int
+    n_coefs: int
+    l1_score: float  # validation score (display units)
+    l2_score: float
+    zmax: float  # symmetric colour range ±zmax
+    n_hidden: int  # bars left out (beyond MAX_BARS)
+
+
+def default_strength_index(sp: Sparsity) -> int:
+    """The strongest L1 penalty whose validation score keeps at least half of its best lift over the
+    dummy: the most zeros that are still worth having."""
+    val = np.asarray(sp.l1_val_mean, dtype=float)
+    if not np.isfinite(val).any():
+        return len(val) // 2
+    best = float(np.nanmax(val))
+    base = sp.dummy_score if math.isfinite(sp.dummy_score) else float(np.nanmin(val))
+    ok = np.where(np.isfinite(val) & (val >= base + 0.5 * (best - base)))[0]
+    order = np.argsort(sp.strengths)
+    ranked = [int(i) for i in order if i in set(ok.tolist())]
+    return ranked[-1] if ranked else int(np.nanargmax(val))
+
+
+def _get_sparsity_info(sp: Sparsity, *, index: int | None = None, class_index: int = 0) -> SparsityInfo:
+    m = sp.metric
+    S, n_out, n_feat = sp.l1_coefs.shape
+    i = default_strength_index(sp) if index is None else int(index)
+    if not -S <= i < S:
+        raise IndexError(f"index {i} is out of range for {S} strengths.")
+    i %= S
+    if not 0 <= class_index < n_out:
+        raise IndexError(f"class_index {class_index} is out of range: the model has {n_out} output(s).")
+    a = np.asarray(sp.l1_coefs[i, class_index], dtype=float)
+    b = np.asarray(sp.l2_coefs[i, class_index], dtype=float)
+    shape = sp.image_shape or image_shape(sp.feature_names)
+    names = list(sp.feature_names)
+    zmax = float(max(np.abs(a).max(initial=0.0), np.abs(b).max(initial=0.0))) or 1.0
+    hidden = 0
+    if shape is not None:
+        kind = "image"
+        a2, b2 = a.reshape(shape), b.reshape(shape)
+    else:
+        kind = "bars"
+        order = np.argsort(-np.maximum(np.abs(a), np.abs(b)), kind="stable")
+        hidden = max(0, len(order) - MAX_BARS)
+        keep = order[:MAX_BARS]
+        keep = keep[np.argsort(-np.abs(b[keep]), kind="stable")]  # by L2 size: L1 zeroes the small ones
+        a2, b2, names = a[keep], b[keep], [names[j] for j in keep]
+    return SparsityInfo(
+        kind=kind,
+        metric=m,
+        index=i,
+        strength=float(sp.strengths[i]),
+        class_index=class_index,
+        n_outputs=n_out,
+        features=names,
+        l1=a2,
+        l2=b2,
+        l1_zero=a2 == 0.0,
+        l2_zero=b2 == 0.0,
+        l1_nonzero=int(np.sum(np.abs(a) > NONZERO_TOL)),
+        l2_nonzero=int(np.sum(np.abs(b) > NONZERO_TOL)),
+        n_coefs=int(n_feat),
+        l1_score=float(to_display([sp.l1_val_mean[i]], m)[0]),
+        l2_score=float(to_display([sp.l2_val_mean[i]], m)[0]),
+        zmax=zmax,
+        n_hidden=hidden,
+    )
+
+
+def plot_sparsity(sp: Sparsity, *, index: int | None = None, class_index: int = 0) -> go.Figure:
+    """L1 against L2 coefficients at one strength (``index``; by default the strongest L1 that keeps
+    half its score): 8x8 heatmaps for pixel features (diverging, white at 0, exact zeros crossed),
+    horizontal bars otherwise; subplot titles give each penalty's validation score and non-zero count."""
+    info = _get_sparsity_info(sp, index=index, class_index=class_index)
+    titles = [
+        f"{pen}: {display_metric_name(info.metric)} {score:.3f}, {nz}/{info.n_coefs} non-zero"
+        for pen, score, nz in (("L1", info.l1_score, info.l1_nonzero), ("L2", info.l2_score, info.l2_nonzero))
+    ]
+    cls = f", class {info.class_index}" if info.n_outputs > 1 else ""
+    title = f"L1 vs L2 coefficients at strength {fmt_number(info.strength)}{cls}"
+    if info.kind == "image":
+        fig = make_subplots(rows=1, cols=2, subplot_titles=titles, horizontal_spacing=0.08)
+        for j, (z, zero) in enumerate(((info.l1, info.l1_zero), (info.l2, info.l2_zero)), start=1):
+            rows, cols = z.shape
+            fig.add_trace(
+                go.Heatmap(
+                    z=z,
+                    x=np.arange(cols),
+                    y=np.arange(rows),
+                    colorscale=COEF_SCALE,
+                    zmid=0.0,
+                    zmin=-info.zmax,
+                    zmax=info.zmax,
+                    showscale=j == 2,
+                    colorbar={"title": {"text": "coef"}, "len": 0.9},
+                    hovertemplate="row %{y}, col %{x}<br>coef %{z:.4g}<extra></extra>",
+                ),
+                row=1,
+                col=j,
+            )
+            zr, zc = np.nonzero(zero)
+            fig.add_trace(
+                go.Scatter(
+                    x=zc,
+                    y=zr,
+                    mode="markers",
+                    name="exactly 0",
+                    legendgroup="zero",
+                    showlegend=j == 1,
+                    marker=ZERO_MARK,
+                    hovertemplate="row %{y}, col %{x}<br>exactly 0<extra></extra>",
+                ),
+                row=1,
+                col=j,
+            )
+            axis = "" if j == 1 else str(j)
+            fig.update_yaxes(autorange="reversed", scaleanchor=f"x{axis}", constrain="domain", row=1, col=j)
+            fig.update_xaxes(constrain="domain", row=1, col=j)
+        fig.update_xaxes(title_text="pixel column", showgrid=False, zeroline=False)
+        fig.update_yaxes(title_text="pixel row", showgrid=False, zeroline=False)
+        fig.update_annotations(font_size=13)
+        return apply_layout(
+            fig, title=title, height=440, legend=TOP_LEGEND, margin={"l": 60, "r": 20, "t": 80, "b": 50}
+        )
+    fig = make_subplots(rows=1, cols=2, subplot_titles=titles, shared_yaxes=True, horizontal_spacing=0.04)
+    for j, (v, zero) in enumerate(((info.l1, info.l1_zero), (info.l2, info.l2_zero)), start=1):
+        fig.add_trace(
+            go.Bar(
+                x=v,
+                y=info.features,
+                orientation="h",
+                marker={"color": [POS if c > 0 else NEG for c in v]},
+                showlegend=False,
+                hovertemplate="%{y}<br>coef %{x:.4g}<extra></extra>",
+            ),
+            row=1,
+            col=j,
+        )
+        fig.add_trace(
+            go.Scatter(
+                x=np.zeros(int(zero.sum())),
+                y=[f for f, z in zip(info.features, zero) if z],
+                mode="markers",
+                name="exactly 0",
+                legendgroup="zero",
+                showlegend=j == 1,
+                marker=ZERO_MARK,
+                hovertemplate="%{y}<br>exactly 0<extra></extra>",
+            ),
+            row=1,
+            col=j,
+        )
+    fig.update_yaxes(autorange="reversed", categoryorder="array", categoryarray=info.features)
+    fig.update_yaxes(title_text="feature", row=1, col=1)
+    fig.update_xaxes(
+        title_text="coefficient (standardized features)",
+        zeroline=True,
+        zerolinecolor="#999",
+        range=[-1.08 * info.zmax, 1.08 * info.zmax],
+    )
+    if info.n_hidden:
+        title += f" (top {len(info.features)} of {len(info.features) + info.n_hidden} features)"
+    fig.update_annotations(font_size=13)
+    height = max(380, 18 * len(info.features) + 140)
+    return apply_layout(fig, title=title, height=height, legend=TOP_LEGEND, margin={"l": 60, "r": 20, "t": 80, "b": 50})
+
+
+class SparsityCostInfo(NamedTuple):
+    metric: str
+    strengths: np.ndarray
+    zero_fraction: dict[str, np.ndarray]
+    val_mean: dict[str, np.ndarray]  # display units
+    val_std: dict[str, np.ndarray]
+    dummy: float
+
+
+def _get_sparsity_cost_info(sp: Sparsity) -> SparsityCostInfo:
+    m = sp.metric
+    return SparsityCostInfo(
+        metric=m,
+        strengths=np.asarray(sp.strengths, dtype=float),
+        zero_fraction={
+            "l1": np.asarray(sp.l1_zero_fraction, dtype=float),
+            "l2": np.asarray(sp.l2_zero_fraction, dtype=float),
+        },
+        val_mean={"l1": to_display(sp.l1_val_mean, m), "l2": to_display(sp.l2_val_mean, m)},
+        val_std={"l1": np.asarray(sp.l1_val_std, dtype=float), "l2": np.asarray(sp.l2_val_std, dtype=float)},
+        dummy=float(to_display([sp.dummy_score], m)[0]),
+    )
+
+
+def plot_sparsity_cost(sp: Sparsity) -> go.Figure:
+    """The accuracy cost of sparsity: validation score (± std) against the share of coefficients that
+    are exactly zero, one point per strength, L1 (solid) and L2 (dotted)."""
+    info = _get_sparsity_cost_info(sp)
+    fig = go.Figure()
+    for pen in ("l1", "l2"):
+        dash, symbol = PENALTY_STYLE[pen]
+        fig.add_trace(
+            go.Scatter(
+                x=info.zero_fraction[pen],
+                y=info.val_mean[pen],
+                mode="lines+markers+text",
+                name=f"validation, {pen.upper()}",
+                line={"color": VALIDATION, "dash": dash, "width": 2},
+                marker={"symbol": symbol, "size": 8, "color": VALIDATION},
+                error_y={"type": "data", "array": info.val_std[pen], "color": VALIDATION, "thickness": 1},
+                text=[fmt_number(s) for s in info.strengths] if pen == "l1" else None,
+                textposition="top right",
+                textfont={"size": 10, "color": "#666"},
+                customdata=info.strengths,
+                hovertemplate=f"{pen.upper()} strength %{{customdata:.3g}}<br>%{{x:.0%}} zero<br>validation %{{y:.4g}}<extra></extra>",
+            )
+        )
+    view = score_view(
+        band_edges(info.val_mean["l1"], info.val_std["l1"]) + band_edges(info.val_mean["l2"], info.val_std["l2"]),
+        info.dummy,
+    )
+    add_baseline(fig, info.dummy, shown=view.baseline_shown)
+    fig.update_yaxes(range=view.range)
+    fig.update_xaxes(tickformat=".0%", range=[-0.03, 1.03])
+    return apply_layout(
+        fig,
+        title="The cost of sparsity",
+        x_title="coefficients exactly zero (labels: strength)",
+        y_title=axis_title(info.metric),
+        height=400,
+        legend=TOP_LEGEND,
+    )
+
+
+# ----------------------------------------------------------------------------------------------
+# Attributions
+
+
+class AttributionsInfo(NamedTuple):
+    param: str
+    labels: list[str]  # the regularization values as categories
+    features: list[str]  # top features, most important first
+    gain: np.ndarray  # (n_features_shown, n_values): share of the total gain at that value (0..1)
+    shap: np.ndarray  # mean |SHAP|, in margin units
+    n_features_used: np.ndarray
+    n_features: int
+
+
+def _get_attributions_info(attr: Attributions, *, top: int = TOP_FEATURES) -> AttributionsInfo:
+    shap = np.asarray(attr.shap, dtype=float)
+    gain = np.asarray(attr.gain, dtype=float)
+    totals = gain.sum(axis=1, keepdims=True)
+    share = np.divide(gain, totals, out=np.zeros_like(gain), where=totals > 0)
+    # Rank by mean |SHAP| at its largest over the values, so a feature that matters anywhere is shown.
+    score = np.nan_to_num(shap.max(axis=0), nan=0.0) if shap.size else np.zeros(len(attr.feature_names))
+    order = np.argsort(-score, kind="stable")[:top]
+    return AttributionsInfo(
+        param=attr.param,
+        labels=[fmt_number(v) for v in np.asarray(attr.values, dtype=float)],
+        features=[attr.feature_names[i] for i in order],
+        gain=share[:, order].T,
+        shap=shap[:, order].T,
+        n_features_used=np.asarray(attr.n_features_used),
+        n_features=len(attr.feature_names),
+    )
+
+
+def plot_attributions(attr: Attributions, *, top: int = TOP_FEATURES) -> go.Figure:
+    """Top features (rows) against the regularization value (columns): XGBoost gain importance and
+    mean |SHAP| as two heatmaps; cells marked "–" are features the model no longer uses."""
+    info = _get_attributions_info(attr, top=top)
+    title = f"Feature attributions as {info.param} grows"
+    if not info.features:
+        return empty_figure("No features", title=title)
+    ticks = [f"{v}<br>{int(u)} used" for v, u in zip(info.labels, info.n_features_used)]
+    fig = make_subplots(
+        rows=1,
+        cols=2,
+        shared_yaxes=True,
+        horizontal_spacing=0.12,
+        subplot_titles=["share of total gain", "mean |SHAP| (margin units)"],
+    )
+    panels = ((info.gain, 0.44, "gain share", ".0%"), (info.shap, 1.0, "|SHAP|", ".2g"))
+    for j, (z, bar_x, label, fmt) in enumerate(panels, start=1):
+        text = np.where(z == 0, "–", np.vectorize(lambda v, f=fmt: format(v, f))(z))  # "–": unused
+        fig.add_trace(
+            go.Heatmap(
+                z=z,
+                x=ticks,
+                y=info.features,
+                colorscale="Purples",
+                zmin=0.0,
+                colorbar={"x": bar_x, "len": 0.9, "thickness": 12, "title": {"text": label}, "tickformat": fmt},
+                text=text,
+                texttemplate="%{text}",
+                textfont={"size": 10},
+                hovertemplate=f"%{{y}}<br>{info.param} %{{x}}<br>{label} %{{z:{fmt}}}<extra></extra>",
+                xgap=1,
+                ygap=1,
+            ),
+            row=1,
+            col=j,
+        )
+    fig.update_yaxes(autorange="reversed", type="category")
+    fig.update_yaxes(title_text=f"top {len(info.features)} features", row=1, col=1)
+    fig.update_xaxes(type="category", title_text=f"{info.param} (features used of {info.n_features})")
+    fig.update_annotations(font_size=13)
+    height = max(380, 30 * len(info.features) + 160)
+    return apply_layout(fig, title=title, height=height, margin={"l": 60, "r": 20, "t": 80, "b": 70})
