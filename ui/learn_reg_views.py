@@ -52,7 +52,7 @@ def sparsity_view() -> None:
     classes = list(data.classes or [])
     klass = c2.selectbox("Class", list(range(len(classes))) or [0], format_func=lambda i: classes[i] if classes else
                          str(i), key="sp_class")
-    st.plotly_chart(plot_sparsity(res, strength=strength, class_index=klass), key="sp_chart")
+    st.plotly_chart(plot_sparsity(res, index=strengths.index(strength), class_index=klass), key="sp_chart")
 
 
 def knobs_view() -> None:
