@@ -194,7 +194,7 @@ def bias_variance_view() -> None:
     noise = c[1].slider("Noise", 0.05, 1.0, 0.3, 0.05, key="bv_noise")
     repeats = c[2].select_slider("Resamples", [10, 20, 40, 80], value=20, key="bv_repeats")
     param, values = BIAS_VARIANCE[model]
-    res = compute(f"bv|{model}|{noise}|{repeats}", lessons.bias_variance, label="Refitting on fresh samples",
+    res = compute(f"bv|{model}|{param}|{values}|{noise}|{repeats}", lessons.bias_variance, label="Refitting on fresh samples",
                   model=model, param=param, values=values, noise=noise, n_repeats=repeats)
     if res is None:
         return

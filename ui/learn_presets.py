@@ -36,14 +36,14 @@ BOUNDARY_KNOBS: dict[str, tuple[str, list[Any], Any]] = {
     "logistic_regression": ("C", [0.001, 0.01, 0.1, 1.0, 10.0, 100.0], 1.0),
 }
 FIT1D_KNOBS: dict[str, tuple[str, list[Any], Any]] = {
-    "poly_ridge": ("degree", list(range(0, 21)), 3),
+    "poly_ridge": ("degree", list(range(1, 21)), 3),
     "decision_tree": ("max_depth", list(range(1, 13)), 3),
     "knn": ("n_neighbors", [1, 2, 3, 5, 8, 13, 21, 34], 5),
     "xgboost": ("max_depth", list(range(1, 9)), 2),
     "svm": ("gamma", [0.1, 1.0, 10.0, 100.0, 1000.0], 10.0),
 }
 BIAS_VARIANCE: dict[str, tuple[str, list[Any]]] = {
-    "poly_ridge": ("degree", [0, 1, 2, 3, 4, 5, 6, 8, 10, 12]),
+    "poly_ridge": ("degree", [1, 2, 3, 4, 5, 6, 8, 10, 12, 15]),
     "decision_tree": ("max_depth", [1, 2, 3, 4, 5, 6, 8, 10]),
     "knn": ("n_neighbors", [40, 30, 20, 13, 8, 5, 3, 2, 1]),
 }
