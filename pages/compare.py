@@ -54,4 +54,17 @@ for sid in picked:
         }
     )
 st.markdown("**Best parameters**")
-st.dataframe(pd.DataFrame(rows).astype(str), hide_index=True, key="cmp_best")
+table = pd.DataFrame(rows)
+# Parameter columns mix types across models (numbers, strings, lists): show them as text, keep scores numeric.
+for col in [c for c in table.columns if c.startswith("param ")]:
+    table[col] = table[col].map(lambda v: "" if v is None or v != v else f"{v:.4g}" if isinstance(v, float) else str(v))
+st.dataframe(
+    table,
+    hide_index=True,
+    key="cmp_best",
+    column_config={
+        c: st.column_config.NumberColumn(c, format="%.4g")
+        for c in table.columns
+        if c.startswith("best ") or c == "duration (s)"
+    },
+)

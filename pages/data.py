@@ -24,7 +24,10 @@ sel = selection()
 store = get_store()
 catalog = sample_catalog()
 
-source = st.radio("Source", ["Bundled sample", "Upload a file", "Stored dataset"], horizontal=True, key="data_source")
+SOURCES = ["Bundled sample", "Upload a file", "Stored dataset"]
+# With a dataset already chosen (a reload, a page switch), open on the stored copy rather than offering to
+# replace it with a sample.
+source = st.radio("Source", SOURCES, index=2 if sel["dataset"] else 0, horizontal=True, key="data_source")
 chosen_target = None
 if source == "Upload a file":
     up = st.file_uploader(

@@ -7,8 +7,10 @@ import streamlit as st
 from ui import learn_overfit_views as v
 
 st.title("Overfitting lab")
-st.caption("See overfitting happen on real models: training and validation scores on every axis, "
-           "train in blue, validation in orange, test in green.")
+st.caption(
+    "See overfitting happen on real models: training and validation scores on every axis, "
+    "train in blue, validation in orange, test in green."
+)
 VIEWS = {
     "Validation curve": v.validation_curve_view,
     "Learning curve": v.learning_curve_view,

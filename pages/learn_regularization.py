@@ -7,8 +7,10 @@ import streamlit as st
 from ui import learn_reg_views as v
 
 st.title("Regularization")
-st.caption("Compare regularization settings on real models, on the samples or on your own data: "
-           "train in blue, validation in orange.")
+st.caption(
+    "Compare regularization settings on real models, on the samples or on your own data: "
+    "train in blue, validation in orange."
+)
 VIEWS = {
     "Linear penalties": v.linear_view,
     "Sparsity (digits)": v.sparsity_view,

@@ -48,7 +48,7 @@ c = st.columns(5)
 best = display_score(metric, summary["best_score"])
 c[0].metric("State", summary["state"])
 c[1].metric(f"Best {display_metric_name(metric)}", "-" if best is None else f"{best:.4g}")
-c[2].metric("Trials", f"{summary['n_complete']} ok / {summary['n_failed']} failed")
+c[2].metric("Trials ok / failed", f"{summary['n_complete']} / {summary['n_failed']}")
 c[3].metric("Duration", f"{summary['duration_s']:.0f} s")
 test = display_score(metric, summary["test_score"])
 c[4].metric("Held-out test", "-" if test is None else f"{test:.4g}")
@@ -62,8 +62,15 @@ st.markdown("### Trials")
 number = trials_table(frame, cfg)
 if number is None and not frame.empty:
     best_n = int(frame.loc[frame["mean_test_score"].idxmax(), "number"]) if summary["best_score"] is not None else 0
-    number = int(st.number_input(f"Open trial number (or click a row above; the best is #{best_n})", min_value=0,
-                                 max_value=int(frame["number"].max()), value=best_n, key="res_open_trial"))
+    number = int(
+        st.number_input(
+            f"Open trial number (or click a row above; the best is #{best_n})",
+            min_value=0,
+            max_value=int(frame["number"].max()),
+            value=best_n,
+            key="res_open_trial",
+        )
+    )
     if number not in set(frame["number"]):
         number = None
 if number is not None:

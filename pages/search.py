@@ -45,7 +45,19 @@ except Exception as exc:
 task = profile.task or "classification"
 st.caption(f"Predicting **{profile.target}** ({task}, {profile.n_rows:,} rows, {len(profile.features)} features).")
 
-with st.container(border=True):
+study_id = current_study_id()
+if study_id is not None:
+    try:
+        store.get_study(study_id)
+    except Exception as exc:
+        show_error(exc)
+        study_id = None
+if study_id is not None:
+    # The study on screen comes first: after Start (or a reload) its progress is visible without scrolling.
+    render_live(study_id)
+    st.page_link("pages/results.py", label="Explore the results", icon=":material/insights:")
+
+with st.expander("New search", expanded=study_id is None, icon=":material/tune:"):
     c1, c2 = st.columns(2)
     with c1:
         model = model_picker(task)
@@ -68,12 +80,13 @@ with st.container(border=True):
     ev = evaluation_inputs(family.gpu)
     early = None
     if family.early_stopping:
-        es = st.number_input(
+        c1, _ = st.columns([1, 3])
+        es = c1.number_input(
             "Early stopping rounds (0 = off)",
             min_value=0,
             value=0,
             key="search_early",
-            help="Stop boosting when the validation fold has not improved for this many rounds.",
+            help="Stop boosting when 15% of the training fold, held aside, has not improved for this many rounds.",
         )
         early = int(es) or None
 
@@ -109,13 +122,3 @@ with st.container(border=True):
             st.rerun()
         except Exception as exc:
             show_error(exc)
-
-study_id = current_study_id()
-if study_id is not None:
-    try:
-        store.get_study(study_id)
-    except Exception as exc:
-        show_error(exc)
-        st.stop()
-    render_live(study_id)
-    st.page_link("pages/results.py", label="Explore the results", icon=":material/insights:")

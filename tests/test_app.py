@@ -44,7 +44,7 @@ def test_data_page_defaults_to_a_sample_and_profiles_it(app):
     _no_errors(app)
     assert app.title[0].value == "Data"
     labels = {m.label: m.value for m in app.metric}
-    assert labels["Rows"] == "569" and labels["Task"] == "classification"
+    assert labels["Rows × columns"] == "569 × 31" and labels["Task"] == "classification"
     assert app.query_params["target"] in (["diagnosis"], "diagnosis")
 
 
@@ -54,7 +54,7 @@ def test_upload_a_csv_and_change_the_target(app):
     app.file_uploader(key="data_upload").set_value(("penguins.csv", content, "text/csv")).run()
     _no_errors(app)
     assert app.subheader[0].value == "penguins.csv"
-    assert {m.label: m.value for m in app.metric}["Rows"] == "344"
+    assert {m.label: m.value for m in app.metric}["Rows × columns"] == "344 × 8"
     app.selectbox(key="data_target").set_value("island").run()
     _no_errors(app)
     assert any("island" in s.value for s in app.success)
@@ -99,7 +99,9 @@ def test_stop_a_running_study(app):
     app.number_input(key="search_cv").set_value(3)
     app.button(key="search_start").click().run()
     _no_errors(app)
-    app.button(key=f"stop_{app.query_params['study'][0] if isinstance(app.query_params['study'], list) else app.query_params['study']}").click().run()
+    app.button(
+        key=f"stop_{app.query_params['study'][0] if isinstance(app.query_params['study'], list) else app.query_params['study']}"
+    ).click().run()
     from ui.state import get_store
 
     sid = _wait_done(app, timeout=60)

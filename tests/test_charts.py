@@ -134,7 +134,7 @@ def test_history_best_so_far_is_the_running_minimum_of_losses():
     np.testing.assert_allclose(info.best, [0.5, 0.3, 0.3, 0.2, 0.2])
     assert np.all(np.diff(info.best) <= 0)
     fig = charts.plot_history(frame, metric="neg_log_loss")
-    assert fig.layout.yaxis.title.text == "validation log_loss (lower is better)"
+    assert fig.layout.yaxis.title.text == "validation log loss (lower is better)"
 
 
 def test_history_best_so_far_is_the_running_maximum_of_scores_and_can_follow_finish_time():
@@ -500,3 +500,10 @@ def test_ten_thousand_trials_render_every_chart():
     assert all(isinstance(t, go.Scattergl) for t in figs["slices"].data)
     assert len(figs["curves"].data) <= 5 * 10  # capped at the best 10 trials
     assert math.isclose(figs["parallel"].data[0].line.color.size, 0.5 * (frame["state"] == "complete").sum(), abs_tol=1)
+
+
+def test_contour_with_too_few_trials_says_so():
+    frame = make_frame(400, seed=4).head(6)
+    fig = charts.plot_contour(frame, SPACE, "learning_rate", "max_depth", metric="accuracy")
+    assert "at least 10 trials" in fig.layout.annotations[0].text
+    assert len(fig.data) == 0

@@ -11,28 +11,68 @@ import pytest
 
 from .conftest import ROOT, SAMPLES
 
-SUMMARY_KEYS = {"study_id", "state", "n_trials", "n_complete", "n_failed", "metric", "best_score", "best_params",
-                "duration_s"}
+SUMMARY_KEYS = {
+    "study_id",
+    "state",
+    "n_trials",
+    "n_complete",
+    "n_failed",
+    "metric",
+    "best_score",
+    "best_params",
+    "duration_s",
+}
 
 
 def cli(*args, db=None, timeout=300):
     argv = [sys.executable, "-m", "tuning", *args] + (["--db", str(db)] if db else [])
-    return subprocess.run(argv, cwd=ROOT, capture_output=True, text=True, timeout=timeout,
-                          env={**os.environ, "PYTHONPATH": str(ROOT)})
+    return subprocess.run(
+        argv, cwd=ROOT, capture_output=True, text=True, timeout=timeout, env={**os.environ, "PYTHONPATH": str(ROOT)}
+    )
 
 
 @pytest.fixture(scope="module")
 def db(tmp_path_factory):
     path = tmp_path_factory.mktemp("cli") / "cli.db"
-    out = cli("run", "--data", str(SAMPLES / "diabetes.csv"), "--target", "progression", "--model", "ridge",
-              "--strategy", "random", "--trials", "5", "--cv", "3", "--json", db=path)
+    out = cli(
+        "run",
+        "--data",
+        str(SAMPLES / "diabetes.csv"),
+        "--target",
+        "progression",
+        "--model",
+        "ridge",
+        "--strategy",
+        "random",
+        "--trials",
+        "5",
+        "--cv",
+        "3",
+        "--json",
+        db=path,
+    )
     assert out.returncode == 0, out.stderr
     return path
 
 
 def test_run_json_is_the_last_line(db):
-    out = cli("run", "--data", str(SAMPLES / "moons.csv"), "--target", "label", "--model", "knn", "--trials", "4",
-              "--cv", "3", "--strategy", "anneal", "--json", db=db)
+    out = cli(
+        "run",
+        "--data",
+        str(SAMPLES / "moons.csv"),
+        "--target",
+        "label",
+        "--model",
+        "knn",
+        "--trials",
+        "4",
+        "--cv",
+        "3",
+        "--strategy",
+        "anneal",
+        "--json",
+        db=db,
+    )
     assert out.returncode == 0, out.stderr
     summary = json.loads(out.stdout.strip().splitlines()[-1])
     assert SUMMARY_KEYS <= set(summary)
@@ -63,8 +103,18 @@ def test_list_show_export(db, tmp_path):
 def test_models_json():
     out = cli("models", "--json")
     models = {m["name"]: m for m in json.loads(out.stdout)}
-    assert {"xgboost", "logistic_regression", "ridge", "lasso", "elastic_net", "random_forest", "svm", "mlp", "knn",
-            "decision_tree"} <= set(models)
+    assert {
+        "xgboost",
+        "logistic_regression",
+        "ridge",
+        "lasso",
+        "elastic_net",
+        "random_forest",
+        "svm",
+        "mlp",
+        "knn",
+        "decision_tree",
+    } <= set(models)
     assert models["xgboost"]["gpu"] and models["lasso"]["coefficients"]
     assert models["xgboost"]["params"]["rate_drop"]["regularizes"]
 
@@ -75,14 +125,30 @@ def test_models_json():
         (["run", "--data", "missing.csv", "--target", "y", "--model", "ridge"], "not found"),
         (["run", "--data", str(SAMPLES / "moons.csv"), "--target", "lable", "--model", "knn"], "Did you mean 'label'"),
         (["run", "--data", str(SAMPLES / "moons.csv"), "--target", "label", "--model", "lasso"], "does not support"),
-        (["run", "--data", str(SAMPLES / "moons.csv"), "--target", "label", "--model", "knn", "--metric", "rmse"],
-         "Unknown metric"),
-        (["run", "--data", str(SAMPLES / "moons.csv"), "--target", "label", "--model", "knn", "--space", "nope.json"],
-         "not found"),
+        (
+            ["run", "--data", str(SAMPLES / "moons.csv"), "--target", "label", "--model", "knn", "--metric", "rmse"],
+            "Unknown metric",
+        ),
+        (
+            [
+                "run",
+                "--data",
+                str(SAMPLES / "moons.csv"),
+                "--target",
+                "label",
+                "--model",
+                "knn",
+                "--space",
+                "nope.json",
+            ],
+            "not found",
+        ),
         (["run", "--data", str(SAMPLES / "moons.csv"), "--target", "label", "--model", "knn", "--cv", "1"], "2 folds"),
         (["run", "--data", str(SAMPLES / "moons.csv"), "--target", "label"], "--model"),
-        (["run", "--data", str(SAMPLES / "moons.csv"), "--target", "label", "--model", "knn", "--trials", "x"],
-         "invalid int"),
+        (
+            ["run", "--data", str(SAMPLES / "moons.csv"), "--target", "label", "--model", "knn", "--trials", "x"],
+            "invalid int",
+        ),
         (["show", "99"], "no study 99"),
         (["resume", "99"], "no study 99"),
         (["frobnicate"], "invalid choice"),
@@ -112,8 +178,18 @@ def test_bad_input_in_a_real_process_has_no_traceback(tmp_path):
 def test_bad_space_file_names_the_parameter(tmp_path):
     space = tmp_path / "s.json"
     space.write_text(json.dumps({"n_neighbors": {"low": 10, "high": 2}}))
-    out = cli("run", "--data", str(SAMPLES / "moons.csv"), "--target", "label", "--model", "knn", "--space", str(space),
-              db=tmp_path / "x.db")
+    out = cli(
+        "run",
+        "--data",
+        str(SAMPLES / "moons.csv"),
+        "--target",
+        "label",
+        "--model",
+        "knn",
+        "--space",
+        str(space),
+        db=tmp_path / "x.db",
+    )
     assert out.returncode == 2 and "'n_neighbors'" in out.stderr and "greater than" in out.stderr
 
 
@@ -127,9 +203,17 @@ def test_bad_file_contents(tmp_path):
 
 
 def test_importing_tuning_does_not_import_streamlit():
-    code = "import sys, tuning, tuning.cli, tuning.analysis, tuning.export, tuning.charts, tuning.lessons; " \
-           "print('streamlit' in sys.modules)"
-    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120,
-                         env={**os.environ, "PYTHONPATH": str(ROOT)})
+    code = (
+        "import sys, tuning, tuning.cli, tuning.analysis, tuning.export, tuning.charts, tuning.lessons; "
+        "print('streamlit' in sys.modules)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "False"

@@ -6,7 +6,16 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tuning.data import ColumnKind, build_preprocessor, check_folds, infer_task, parse_table, prepare_xy, profile_table, read_table
+from tuning.data import (
+    ColumnKind,
+    build_preprocessor,
+    check_folds,
+    infer_task,
+    parse_table,
+    prepare_xy,
+    profile_table,
+    read_table,
+)
 from tuning.errors import DataError
 
 from .conftest import SAMPLES

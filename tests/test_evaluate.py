@@ -29,14 +29,33 @@ def _prepared(name, target):
             {"n_estimators": {"value": 20}, "max_depth": {"values": [2, 4]}, "learning_rate": {"values": [0.1, 0.3]}},
             "roc_auc",
         ),
-        ("logistic_regression", {"C": {"values": [0.01, 0.1, 1.0]}, "l1_ratio": {"values": [0.0, 1.0]},
-                                 "solver": {"value": "saga"}, "max_iter": {"value": 2000}}, "accuracy"),
+        (
+            "logistic_regression",
+            {
+                "C": {"values": [0.01, 0.1, 1.0]},
+                "l1_ratio": {"values": [0.0, 1.0]},
+                "solver": {"value": "saga"},
+                "max_iter": {"value": 2000},
+            },
+            "accuracy",
+        ),
     ],
 )
 def test_grid_matches_gridsearchcv(store, add_sample, model, space, metric):
     ds = add_sample("breast_cancer.csv")
-    cfg = StudyConfig(dataset_id=ds, target="diagnosis", model=model, strategy="grid", n_trials=None, cv=3,
-                      test_size=0.0, metric=metric, space=space, seed=7, workers=2)
+    cfg = StudyConfig(
+        dataset_id=ds,
+        target="diagnosis",
+        model=model,
+        strategy="grid",
+        n_trials=None,
+        cv=3,
+        test_size=0.0,
+        metric=metric,
+        space=space,
+        seed=7,
+        workers=2,
+    )
     summary = run(store, cfg)
     assert summary["state"] == "complete" and summary["n_complete"] == 4 if model == "xgboost" else 6
     frame = results_frame(store.get_trials(summary["study_id"]), metric=metric)
@@ -44,9 +63,17 @@ def test_grid_matches_gridsearchcv(store, add_sample, model, space, metric):
     d = _prepared("breast_cancer.csv", "diagnosis")
     fixed = {k: v["value"] for k, v in space.items() if "value" in v}
     grid = {f"model__{k}": v["values"] for k, v in space.items() if "values" in v}
-    pipe = build_pipeline(model, "classification", fixed, numeric=d.numeric, categorical=d.categorical, seed=7, n_jobs=1)
-    gs = GridSearchCV(pipe, grid, cv=StratifiedKFold(3, shuffle=True, random_state=7), scoring=metric,
-                      return_train_score=True, n_jobs=1).fit(d.X, d.y)
+    pipe = build_pipeline(
+        model, "classification", fixed, numeric=d.numeric, categorical=d.categorical, seed=7, n_jobs=1
+    )
+    gs = GridSearchCV(
+        pipe,
+        grid,
+        cv=StratifiedKFold(3, shuffle=True, random_state=7),
+        scoring=metric,
+        return_train_score=True,
+        n_jobs=1,
+    ).fit(d.X, d.y)
     cv = gs.cv_results_
     assert len(frame) == len(cv["params"])
     for i, params in enumerate(cv["params"]):
@@ -63,8 +90,17 @@ def test_grid_matches_gridsearchcv(store, add_sample, model, space, metric):
 def test_failed_candidate_is_a_failed_result_not_an_exception():
     d = _prepared("moons.csv", "label")
     folds = make_folds(d.y, task="classification", cv=3, seed=0)
-    ctx = EvalContext(model="decision_tree", task="classification", X=d.X, y=d.y, numeric=d.numeric,
-                      categorical=d.categorical, folds=tuple(folds), metric="accuracy", secondary=("accuracy",))
+    ctx = EvalContext(
+        model="decision_tree",
+        task="classification",
+        X=d.X,
+        y=d.y,
+        numeric=d.numeric,
+        categorical=d.categorical,
+        folds=tuple(folds),
+        metric="accuracy",
+        secondary=("accuracy",),
+    )
     res = evaluate(ctx, {"max_depth": -3})
     assert res.state == "failed" and "max_depth" in res.error
     ok = evaluate(ctx, {"max_depth": 3})
@@ -74,9 +110,18 @@ def test_failed_candidate_is_a_failed_result_not_an_exception():
 def test_xgboost_records_round_curves_and_early_stopping():
     d = _prepared("breast_cancer.csv", "diagnosis")
     folds = make_folds(d.y, task="classification", cv=3, seed=0)
-    ctx = EvalContext(model="xgboost", task="classification", X=d.X, y=d.y, numeric=d.numeric,
-                      categorical=d.categorical, folds=tuple(folds), metric="roc_auc", secondary=("accuracy",),
-                      early_stopping_rounds=10)
+    ctx = EvalContext(
+        model="xgboost",
+        task="classification",
+        X=d.X,
+        y=d.y,
+        numeric=d.numeric,
+        categorical=d.categorical,
+        folds=tuple(folds),
+        metric="roc_auc",
+        secondary=("accuracy",),
+        early_stopping_rounds=10,
+    )
     res = evaluate(ctx, {"n_estimators": 400, "learning_rate": 0.3, "max_depth": 3})
     assert res.state == "complete"
     c = res.curves
@@ -91,8 +136,17 @@ def test_secondary_metrics_and_timings_are_recorded():
     folds = make_folds(d.y, task="classification", cv=3, seed=0)
     from tuning.evaluate import secondary_metrics
 
-    ctx = EvalContext(model="svm", task="classification", X=d.X, y=d.y, numeric=d.numeric, categorical=d.categorical,
-                      folds=tuple(folds), metric="accuracy", secondary=secondary_metrics("classification", 3))
+    ctx = EvalContext(
+        model="svm",
+        task="classification",
+        X=d.X,
+        y=d.y,
+        numeric=d.numeric,
+        categorical=d.categorical,
+        folds=tuple(folds),
+        metric="accuracy",
+        secondary=secondary_metrics("classification", 3),
+    )
     res = evaluate(ctx, {"C": 1.0})
     assert res.state == "complete"
     assert set(res.fold_scores) >= {"accuracy", "f1_macro", "precision_macro", "recall_macro"}
@@ -107,7 +161,9 @@ def test_early_stopping_watches_rows_of_the_training_fold_not_the_validation_fol
     fit, es = early_stopping_split(y, task="classification", seed=1)
     assert len(set(fit) & set(es)) == 0 and len(fit) + len(es) == 60
     assert 0.1 < len(es) / 60 < 0.2 and set(y[es]) == {0, 1}
-    assert final_params({"n_estimators": 500, "max_depth": 3}, {"best_iteration": [9, 11, 13]},
-                        early_stopping_rounds=10) == {"n_estimators": 12, "max_depth": 3}
+    assert final_params(
+        {"n_estimators": 500, "max_depth": 3}, {"best_iteration": [9, 11, 13]}, early_stopping_rounds=10
+    ) == {"n_estimators": 12, "max_depth": 3}
     assert final_params({"n_estimators": 500}, {"best_iteration": [9]}, early_stopping_rounds=None) == {
-        "n_estimators": 500}
+        "n_estimators": 500
+    }

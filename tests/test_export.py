@@ -20,15 +20,18 @@ from .conftest import SAMPLES
 @pytest.mark.parametrize(
     "sample, target, model, space",
     [
-        ("penguins.csv", "species", "xgboost",
-         {"n_estimators": {"value": 30}, "max_depth": {"values": [2, 3]}}),
+        ("penguins.csv", "species", "xgboost", {"n_estimators": {"value": 30}, "max_depth": {"values": [2, 3]}}),
         ("diabetes.csv", "progression", "ridge", {"alpha": {"values": [0.1, 10.0]}}),
     ],
 )
 def test_standalone_script_reproduces_the_best_score(store, add_sample, tmp_path, sample, target, model, space):
     ds = add_sample(sample)
-    s = run(store, StudyConfig(dataset_id=ds, target=target, model=model, strategy="grid", n_trials=None, cv=3,
-                               space=space, seed=3))
+    s = run(
+        store,
+        StudyConfig(
+            dataset_id=ds, target=target, model=model, strategy="grid", n_trials=None, cv=3, space=space, seed=3
+        ),
+    )
     script = standalone_script(store, s["study_id"])
     assert "import tuning" not in script and "from tuning" not in script
     (tmp_path / sample).write_bytes((SAMPLES / sample).read_bytes())
@@ -44,8 +47,18 @@ def test_standalone_script_reproduces_the_best_score(store, add_sample, tmp_path
 
 def test_exports_of_trials_params_and_model(store, add_sample):
     ds = add_sample("moons.csv")
-    s = run(store, StudyConfig(dataset_id=ds, target="label", model="xgboost", strategy="random", n_trials=3, cv=3,
-                               space={"n_estimators": {"value": 20}, "max_depth": {"type": "int", "low": 2, "high": 4}}))
+    s = run(
+        store,
+        StudyConfig(
+            dataset_id=ds,
+            target="label",
+            model="xgboost",
+            strategy="random",
+            n_trials=3,
+            cv=3,
+            space={"n_estimators": {"value": 20}, "max_depth": {"type": "int", "low": 2, "high": 4}},
+        ),
+    )
     sid = s["study_id"]
     assert trials_csv(store, sid).count("\n") == 4
     best = json.loads(best_params_json(store, sid))
@@ -60,4 +73,6 @@ def test_exports_of_trials_params_and_model(store, add_sample):
     booster = xgboost.Booster()
     booster.load_model(bytearray(files[f"study_{sid}_xgboost.json"].content))
     assert booster.num_boosted_rounds() == 20
-    assert "joblib" in files[f"study_{sid}_pipeline.joblib"].note and "trust" in files[f"study_{sid}_pipeline.joblib"].note
+    assert (
+        "joblib" in files[f"study_{sid}_pipeline.joblib"].note and "trust" in files[f"study_{sid}_pipeline.joblib"].note
+    )

@@ -42,9 +42,20 @@ def test_stop_on_the_gpu_is_prompt(store, add_sample):
     from tuning.runner import start
 
     ds = add_sample("breast_cancer.csv")
-    runner = start(store, StudyConfig(dataset_id=ds, target="diagnosis", model="xgboost", strategy="grid",
-                                      n_trials=None, cv=2, device="cuda", record_curves=False,
-                                      space={"n_estimators": {"value": 2_000_000}, "max_depth": {"value": 6}}))
+    runner = start(
+        store,
+        StudyConfig(
+            dataset_id=ds,
+            target="diagnosis",
+            model="xgboost",
+            strategy="grid",
+            n_trials=None,
+            cv=2,
+            device="cuda",
+            record_curves=False,
+            space={"n_estimators": {"value": 2_000_000}, "max_depth": {"value": 6}},
+        ),
+    )
     time.sleep(3)
     t0 = time.monotonic()
     runner.stop(wait=True, timeout=60)

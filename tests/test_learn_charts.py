@@ -420,7 +420,7 @@ def test_plot_validation_curve_draws_regimes_star_diamond_and_labels():
     assert_labelled(fig)
     assert fig.layout.xaxis.type == "log"
     assert fig.layout.xaxis.title.text == "max_depth (log scale)"
-    assert fig.layout.yaxis.title.text == "root_mean_squared_error (lower is better)"
+    assert fig.layout.yaxis.title.text == "RMSE (lower is better)"
     rects = [s for s in fig.layout.shapes if s.type == "rect"]
     assert len(rects) == 3
     assert {a.text for a in fig.layout.annotations} >= {"underfit", "sweet spot", "overfit"}
@@ -559,7 +559,7 @@ def test_plot_linear_paths_three_rows_on_a_log_axis():
     xaxes = [k for k in layout if k.startswith("xaxis")]
     assert len(xaxes) == 6 and all(layout[k]["type"] == "log" for k in xaxes)
     assert fig.layout.yaxis.title.text == "coefficient (class 0)"
-    assert fig.layout.yaxis5.title.text == "roc_auc (higher is better)"
+    assert fig.layout.yaxis5.title.text == "ROC AUC (higher is better)"
     stars = [t for t in fig.data if t.marker and t.marker.symbol == "star"]
     assert [s.x[0] for s in stars] == [0.1, 1.0]
     # The dummy at 0.3 is far below scores of 0.77-0.91 (more than two spans): left off, named in the legend.

@@ -30,8 +30,20 @@ def _wait_for(pred, timeout=120.0):
 
 def test_run_with_workers_stores_every_trial(store, add_sample):
     ds = add_sample("moons.csv")
-    summary = run(store, StudyConfig(dataset_id=ds, target="label", model="decision_tree", strategy="random",
-                                     n_trials=12, cv=3, space=TREE, workers=2, seed=1))
+    summary = run(
+        store,
+        StudyConfig(
+            dataset_id=ds,
+            target="label",
+            model="decision_tree",
+            strategy="random",
+            n_trials=12,
+            cv=3,
+            space=TREE,
+            workers=2,
+            seed=1,
+        ),
+    )
     assert summary["state"] == "complete"
     assert summary["n_trials"] == summary["n_complete"] == 12
     trials = store.get_trials(summary["study_id"])
@@ -42,8 +54,9 @@ def test_run_with_workers_stores_every_trial(store, add_sample):
 
 def test_same_seed_one_worker_same_trials(store, add_sample):
     ds = add_sample("moons.csv")
-    cfg = StudyConfig(dataset_id=ds, target="label", model="decision_tree", strategy="tpe", n_trials=6, cv=3,
-                      space=TREE, seed=5)
+    cfg = StudyConfig(
+        dataset_id=ds, target="label", model="decision_tree", strategy="tpe", n_trials=6, cv=3, space=TREE, seed=5
+    )
     a, b = run(store, cfg), run(store, cfg)
     ta = [(t.params, t.score) for t in store.get_trials(a["study_id"])]
     tb = [(t.params, t.score) for t in store.get_trials(b["study_id"])]
@@ -53,8 +66,12 @@ def test_same_seed_one_worker_same_trials(store, add_sample):
 def test_failing_candidates_become_failed_trials_and_the_search_goes_on(store, add_sample):
     ds = add_sample("moons.csv")
     space = {"max_depth": {"values": [2, -1, 4]}}  # -1 is invalid for scikit-learn
-    summary = run(store, StudyConfig(dataset_id=ds, target="label", model="decision_tree", strategy="grid",
-                                     n_trials=None, cv=3, space=space))
+    summary = run(
+        store,
+        StudyConfig(
+            dataset_id=ds, target="label", model="decision_tree", strategy="grid", n_trials=None, cv=3, space=space
+        ),
+    )
     assert summary["state"] == "complete"
     assert summary["n_complete"] == 2 and summary["n_failed"] == 1
     failed = [t for t in store.get_trials(summary["study_id"]) if t.state is TrialState.FAILED][0]
@@ -63,36 +80,89 @@ def test_failing_candidates_become_failed_trials_and_the_search_goes_on(store, a
 
 def test_all_trials_failing_fails_the_study_with_the_message(store, add_sample):
     ds = add_sample("moons.csv")
-    summary = run(store, StudyConfig(dataset_id=ds, target="label", model="decision_tree", strategy="grid",
-                                     n_trials=None, cv=3, space={"max_depth": {"values": [-1, -2]}}))
+    summary = run(
+        store,
+        StudyConfig(
+            dataset_id=ds,
+            target="label",
+            model="decision_tree",
+            strategy="grid",
+            n_trials=None,
+            cv=3,
+            space={"max_depth": {"values": [-1, -2]}},
+        ),
+    )
     assert summary["state"] == "failed"
     assert "Every trial failed" in summary["error"] and "max_depth" in summary["error"]
 
 
 def test_patience_and_target_score_budgets(store, add_sample):
     ds = add_sample("moons.csv")
-    s = run(store, StudyConfig(dataset_id=ds, target="label", model="decision_tree", strategy="random", n_trials=200,
-                               cv=3, space=TREE, patience=3))
+    s = run(
+        store,
+        StudyConfig(
+            dataset_id=ds,
+            target="label",
+            model="decision_tree",
+            strategy="random",
+            n_trials=200,
+            cv=3,
+            space=TREE,
+            patience=3,
+        ),
+    )
     assert s["state"] == "complete" and s["n_trials"] < 200
     trials = store.get_trials(s["study_id"])
     best_at = max(range(len(trials)), key=lambda i: (trials[i].score, -i))
     assert len(trials) - 1 - best_at == 3  # stopped exactly 3 trials after the last improvement
-    s2 = run(store, StudyConfig(dataset_id=ds, target="label", model="decision_tree", strategy="random", n_trials=200,
-                                cv=3, space=TREE, target_score=0.5))
+    s2 = run(
+        store,
+        StudyConfig(
+            dataset_id=ds,
+            target="label",
+            model="decision_tree",
+            strategy="random",
+            n_trials=200,
+            cv=3,
+            space=TREE,
+            target_score=0.5,
+        ),
+    )
     assert s2["n_trials"] == 1  # the first trial already beats 0.5
 
 
 def test_timeout_budget(store, add_sample):
     ds = add_sample("moons.csv")
-    s = run(store, StudyConfig(dataset_id=ds, target="label", model="decision_tree", strategy="random", n_trials=None,
-                               timeout=1.0, cv=3, space=TREE))
+    s = run(
+        store,
+        StudyConfig(
+            dataset_id=ds,
+            target="label",
+            model="decision_tree",
+            strategy="random",
+            n_trials=None,
+            timeout=1.0,
+            cv=3,
+            space=TREE,
+        ),
+    )
     assert s["state"] == "complete" and s["n_trials"] >= 1
 
 
 def test_held_out_test_score(store, add_sample):
     ds = add_sample("breast_cancer.csv")
-    s = run(store, StudyConfig(dataset_id=ds, target="diagnosis", model="logistic_regression", strategy="random",
-                               n_trials=3, cv=3, test_size=0.25))
+    s = run(
+        store,
+        StudyConfig(
+            dataset_id=ds,
+            target="diagnosis",
+            model="logistic_regression",
+            strategy="random",
+            n_trials=3,
+            cv=3,
+            test_size=0.25,
+        ),
+    )
     assert s["test_score"] is not None and 0.5 < s["test_score"] <= 1.0
 
 
@@ -100,8 +170,19 @@ def test_stop_during_a_long_xgboost_trial_is_prompt_and_keeps_finished_trials(st
     ds = add_sample("breast_cancer.csv")
     # The third grid point takes minutes (2 million rounds); the first two finish quickly.
     space = {"n_estimators": {"values": [5, 10, 2_000_000]}, "max_depth": {"value": 3}}
-    runner = start(store, StudyConfig(dataset_id=ds, target="diagnosis", model="xgboost", strategy="grid",
-                                      n_trials=None, cv=2, space=space, record_curves=False))
+    runner = start(
+        store,
+        StudyConfig(
+            dataset_id=ds,
+            target="diagnosis",
+            model="xgboost",
+            strategy="grid",
+            n_trials=None,
+            cv=2,
+            space=space,
+            record_curves=False,
+        ),
+    )
     sid = runner.study_id
     assert _wait_for(lambda: store.trial_counts(sid).get("complete", 0) == 2 and store.trial_counts(sid).get("running"))
     time.sleep(1.0)  # well inside the long fit
@@ -121,8 +202,12 @@ def test_stop_during_a_long_xgboost_trial_is_prompt_and_keeps_finished_trials(st
 
 def test_resume_continues_a_stopped_study_to_its_budget(store, add_sample):
     ds = add_sample("moons.csv")
-    runner = start(store, StudyConfig(dataset_id=ds, target="label", model="decision_tree", strategy="tpe",
-                                      n_trials=15, cv=3, space=TREE))
+    runner = start(
+        store,
+        StudyConfig(
+            dataset_id=ds, target="label", model="decision_tree", strategy="tpe", n_trials=15, cv=3, space=TREE
+        ),
+    )
     assert _wait_for(lambda: store.trial_counts(runner.study_id).get("complete", 0) >= 3)
     runner.stop()
     done = {t.number: t.score for t in store.get_trials(runner.study_id)}
@@ -139,11 +224,32 @@ def test_sigkill_loses_no_finished_trial_and_resume_completes(tmp_path):
     db = tmp_path / "k.db"
     space = tmp_path / "space.json"
     space.write_text(json.dumps({"n_estimators": {"value": 150}, "max_depth": {"type": "int", "low": 2, "high": 6}}))
-    cmd = [sys.executable, "-m", "tuning", "run", "--data", str(SAMPLES / "breast_cancer.csv"), "--target", "diagnosis",
-           "--model", "xgboost", "--strategy", "random", "--trials", "20", "--cv", "3", "--space", str(space),
-           "--db", str(db), "--json"]
-    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            env={**os.environ, "PYTHONPATH": str(ROOT)})
+    cmd = [
+        sys.executable,
+        "-m",
+        "tuning",
+        "run",
+        "--data",
+        str(SAMPLES / "breast_cancer.csv"),
+        "--target",
+        "diagnosis",
+        "--model",
+        "xgboost",
+        "--strategy",
+        "random",
+        "--trials",
+        "20",
+        "--cv",
+        "3",
+        "--space",
+        str(space),
+        "--db",
+        str(db),
+        "--json",
+    ]
+    proc = subprocess.Popen(
+        cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env={**os.environ, "PYTHONPATH": str(ROOT)}
+    )
     try:
         assert _wait_for(lambda: db.exists() and _count(db) >= 3, timeout=180)
         before = {t.number: t.score for t in Store(db).get_trials(1, states=(TrialState.COMPLETE,))}
@@ -157,8 +263,14 @@ def test_sigkill_loses_no_finished_trial_and_resume_completes(tmp_path):
     kept = {t.number: t.score for t in store.get_trials(1)}
     assert all(kept[n] == s for n, s in before.items())
     assert not any(t.state is TrialState.RUNNING for t in store.get_trials(1))
-    out = subprocess.run([sys.executable, "-m", "tuning", "resume", "1", "--db", str(db), "--json"], cwd=ROOT,
-                         capture_output=True, text=True, timeout=600, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    out = subprocess.run(
+        [sys.executable, "-m", "tuning", "resume", "1", "--db", str(db), "--json"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
     assert out.returncode == 0, out.stderr
     summary = json.loads(out.stdout.strip().splitlines()[-1])
     assert summary["state"] == "complete" and summary["n_trials"] == 20
@@ -198,7 +310,9 @@ def test_bad_configs_raise_before_anything_runs(store, add_sample):
 
 
 def test_class_smaller_than_folds_is_reported(store):
-    ds = store.add_dataset("tiny.csv", b"x,y\n" + b"".join(f"{i % 7},{'a' if i < 20 else 'b'}\n".encode() for i in range(22)))
+    ds = store.add_dataset(
+        "tiny.csv", b"x,y\n" + b"".join(f"{i % 7},{'a' if i < 20 else 'b'}\n".encode() for i in range(22))
+    )
     with pytest.raises(DataError, match="Class 'b' has only 2 row"):
         create_study(store, StudyConfig(dataset_id=ds, target="y", model="decision_tree", cv=5))
 
@@ -213,8 +327,12 @@ def test_unknown_study_and_dataset(store):
 def test_registry_finds_and_stops_a_running_study(store, add_sample):
     ds = add_sample("moons.csv")
     reg = StudyRegistry()
-    runner = start(store, StudyConfig(dataset_id=ds, target="label", model="decision_tree", strategy="random",
-                                      n_trials=10_000, cv=3, space=TREE))
+    runner = start(
+        store,
+        StudyConfig(
+            dataset_id=ds, target="label", model="decision_tree", strategy="random", n_trials=10_000, cv=3, space=TREE
+        ),
+    )
     reg.add(runner)
     assert reg.get(store, runner.study_id) is runner
     assert reg.stop(store, runner.study_id)
@@ -224,7 +342,9 @@ def test_registry_finds_and_stops_a_running_study(store, add_sample):
 
 def test_two_studies_at_once_share_a_store(store, add_sample):
     ds = add_sample("moons.csv")
-    cfg = StudyConfig(dataset_id=ds, target="label", model="decision_tree", strategy="random", n_trials=8, cv=3, space=TREE)
+    cfg = StudyConfig(
+        dataset_id=ds, target="label", model="decision_tree", strategy="random", n_trials=8, cv=3, space=TREE
+    )
     a, b = start(store, cfg), start(store, cfg.replace(seed=3))
     a.join(120)
     b.join(120)
@@ -233,7 +353,11 @@ def test_two_studies_at_once_share_a_store(store, add_sample):
 
 def test_store_recover_leaves_live_studies_alone(store, add_sample):
     ds = add_sample("moons.csv")
-    runner = StudyRunner(store, create_study(store, StudyConfig(dataset_id=ds, target="label", model="decision_tree",
-                                                                n_trials=3, cv=3, space=TREE))[0])
+    runner = StudyRunner(
+        store,
+        create_study(
+            store, StudyConfig(dataset_id=ds, target="label", model="decision_tree", n_trials=3, cv=3, space=TREE)
+        )[0],
+    )
     assert store.recover() == []  # this process is alive
     assert store.get_study(runner.study_id).state is StudyState.RUNNING

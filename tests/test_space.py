@@ -30,8 +30,10 @@ def test_parses_the_design_example_and_round_trips():
 
 
 def test_conditional_parent_is_ordered_first():
-    spec = {"rate_drop": {"type": "float", "low": 0, "high": 0.5, "when": {"booster": "dart"}},
-            "booster": {"values": ["gbtree", "dart"]}}
+    spec = {
+        "rate_drop": {"type": "float", "low": 0, "high": 0.5, "when": {"booster": "dart"}},
+        "booster": {"values": ["gbtree", "dart"]},
+    }
     assert SearchSpace.from_dict(spec).names == ["booster", "rate_drop"]
 
 

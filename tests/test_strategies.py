@@ -21,7 +21,7 @@ SPACE = SearchSpace.from_dict(
 
 def objective(p: dict) -> float:
     """Smooth, higher is better, optimum at depth 8, lr 0.01, kind 'b', drop 0.2."""
-    s = -((p["depth"] - 8) / 4) ** 2 - (math.log10(p["lr"]) + 2) ** 2
+    s = -(((p["depth"] - 8) / 4) ** 2) - (math.log10(p["lr"]) + 2) ** 2
     s += {"a": -0.5, "b": 0.0, 3: -1.0}[p["kind"]]
     if p["kind"] == "b":
         s -= ((p["drop"] - 0.2) * 4) ** 2

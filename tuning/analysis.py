@@ -48,8 +48,23 @@ def display_score(metric: str, score: float | None) -> float | None:
     return -score if metric.startswith(LOWER_IS_BETTER_PREFIX) else score
 
 
+SHORT_NAMES = {
+    "root_mean_squared_error": "RMSE",
+    "mean_squared_error": "MSE",
+    "mean_absolute_error": "MAE",
+    "median_absolute_error": "median AE",
+    "mean_absolute_percentage_error": "MAPE",
+    "log_loss": "log loss",
+    "roc_auc": "ROC AUC",
+    "roc_auc_ovr": "ROC AUC (ovr)",
+    "r2": "R²",
+}
+
+
 def display_metric_name(metric: str) -> str:
-    return metric[len(LOWER_IS_BETTER_PREFIX) :] if metric.startswith(LOWER_IS_BETTER_PREFIX) else metric
+    """``neg_root_mean_squared_error`` -> ``RMSE``: the name of the quantity as users read it."""
+    name = metric[len(LOWER_IS_BETTER_PREFIX) :] if metric.startswith(LOWER_IS_BETTER_PREFIX) else metric
+    return SHORT_NAMES.get(name, name)
 
 
 def results_frame(

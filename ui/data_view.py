@@ -21,17 +21,16 @@ def target_figure(profile: DatasetProfile, df: pd.DataFrame) -> go.Figure:
         fig.update_layout(
             title=f"Distribution of '{profile.target}'", xaxis_title=str(profile.target), yaxis_title="rows"
         )
-    fig.update_layout(template="plotly_white", height=320, margin=dict(l=50, r=20, t=50, b=40))
+    fig.update_layout(template="plotly_white", height=420, margin=dict(l=50, r=20, t=50, b=40))
     return fig
 
 
 def render_profile(profile: DatasetProfile, df: pd.DataFrame) -> None:
-    c = st.columns(5)
-    c[0].metric("Rows", f"{profile.n_rows:,}")
-    c[1].metric("Columns", profile.n_cols)
-    c[2].metric("Features used", len(profile.features))
-    c[3].metric("Ignored", len(profile.dropped))
-    c[4].metric("Task", profile.task or "-")
+    c = st.columns(4)
+    c[0].metric("Rows × columns", f"{profile.n_rows:,} × {profile.n_cols}")
+    c[1].metric("Features used", len(profile.features))
+    c[2].metric("Ignored columns", len(profile.dropped))
+    c[3].metric("Task", profile.task or "-")
     for w in profile.warnings:
         st.warning(w, icon=":material/warning:")
     left, right = st.columns([3, 2])
@@ -40,9 +39,10 @@ def render_profile(profile: DatasetProfile, df: pd.DataFrame) -> None:
         st.dataframe(
             profile.to_frame(),
             hide_index=True,
-            height=min(420, 36 + 35 * profile.n_cols),
+            height=min(560, 38 + 35 * profile.n_cols),
             column_config={
-                "missing %": st.column_config.ProgressColumn("missing %", min_value=0, max_value=100, format="%.1f%%")
+                "missing %": st.column_config.NumberColumn("missing %", format="%.1f%%"),
+                "column": st.column_config.TextColumn("column", width="medium"),
             },
             key="data_profile_table",
         )

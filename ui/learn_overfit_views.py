@@ -27,6 +27,10 @@ def explain(text: str, try_this: str) -> None:
     st.info(f"**Try this:** {try_this}", icon=":material/lightbulb:")
 
 
+def _is_num(v: object) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
 def _pins(key: str) -> list:
     return st.session_state.setdefault(key, [])
 
@@ -63,16 +67,33 @@ def validation_curve_view() -> None:
         return
     model, param, values, simpler, fixed = _sweep_controls("vc", data.task)
     cv = st.slider("CV folds", 3, 10, 5, key="vc_cv")
-    curve = compute(f"vc|{data.label}|{model}|{param}|{values}|{fixed}|{cv}", lessons.validation_curve,
-                    label="Fitting every setting", X=data.X, y=data.y, model=model, task=data.task, param=param,
-                    values=values, fixed=fixed, cv=cv, simpler=simpler)
+    curve = compute(
+        f"vc|{data.label}|{model}|{param}|{values}|{fixed}|{cv}",
+        lessons.validation_curve,
+        label="Fitting every setting",
+        X=data.X,
+        y=data.y,
+        model=model,
+        task=data.task,
+        param=param,
+        values=values,
+        fixed=fixed,
+        cv=cv,
+        simpler=simpler,
+    )
     if curve is None:
         return
-    current = st.select_slider(f"Current {param}", options=values, value=values[curve.best_index],
-                               key=f"vc_current_{model}_{param}", format_func=fmt)
+    current = st.select_slider(
+        f"Current {param}",
+        options=values,
+        value=values[curve.best_index],
+        key=f"vc_current_{model}_{param}",
+        format_func=fmt,
+    )
     i = values.index(current)
     m = curve.metric
-    st.plotly_chart(plot_validation_curve(curve, current=current, pinned=_pins("vc_pins")), key="vc_chart")
+    log_x = min(values) > 0 and max(values) / min(values) >= 50 if all(_is_num(v) for v in values) else False
+    st.plotly_chart(plot_validation_curve(curve, current=current, pinned=_pins("vc_pins"), log_x=log_x), key="vc_chart")
     c = st.columns(3)
     c[0].metric(f"Train {display_metric_name(m)}", f"{display_score(m, curve.train_mean[i]):.4g}")
     c[1].metric(f"Validation {display_metric_name(m)}", f"{display_score(m, curve.val_mean[i]):.4g}")
@@ -97,8 +118,18 @@ def learning_curve_view() -> None:
     curves = []
     for v in (a, b):
         params = {**fixed, param: v}
-        curves.append(compute(f"lc|{data.label}|{model}|{params}", lessons.learning_curve, label=f"{param}={fmt(v)}",
-                              X=data.X, y=data.y, model=model, task=data.task, params=params))
+        curves.append(
+            compute(
+                f"lc|{data.label}|{model}|{params}",
+                lessons.learning_curve,
+                label=f"{param}={fmt(v)}",
+                X=data.X,
+                y=data.y,
+                model=model,
+                task=data.task,
+                params=params,
+            )
+        )
     if any(cv is None for cv in curves):
         return
     st.plotly_chart(plot_learning_curve(curves, [f"{param}={fmt(a)}", f"{param}={fmt(b)}"]), key="lc_chart")
@@ -123,9 +154,18 @@ def boosting_view() -> None:
     if not rates:
         st.warning("Pick at least one learning rate.")
         return
-    res = compute(f"bo|{data.label}|{sorted(rates)}|{patience}|{rounds}", lessons.boosting_rounds,
-                  label="Boosting", X=data.X, y=data.y, task=data.task, learning_rates=sorted(rates, reverse=True),
-                  early_stopping_rounds=patience, n_estimators=rounds, params={"max_depth": 4})
+    res = compute(
+        f"bo|{data.label}|{sorted(rates)}|{patience}|{rounds}",
+        lessons.boosting_rounds,
+        label="Boosting",
+        X=data.X,
+        y=data.y,
+        task=data.task,
+        learning_rates=sorted(rates, reverse=True),
+        early_stopping_rounds=patience,
+        n_estimators=rounds,
+        params={"max_depth": 4},
+    )
     if res is None:
         return
     st.plotly_chart(plot_boosting_rounds(res), key="bo_chart")
@@ -150,8 +190,17 @@ def boundary_view() -> None:
     if st.button("Resample the data", key="db_resample", icon=":material/casino:"):
         st.session_state["db_seed"] = seed = seed + 1
     params = {param: value}
-    res = compute(f"db|{shape}|{noise}|{n}|{model}|{params}|{seed}", lessons.decision_boundary, label="Fitting",
-                  data=shape, model=model, params=params, n=n, noise=noise, seed=seed)
+    res = compute(
+        f"db|{shape}|{noise}|{n}|{model}|{params}|{seed}",
+        lessons.decision_boundary,
+        label="Fitting",
+        data=shape,
+        model=model,
+        params=params,
+        n=n,
+        noise=noise,
+        seed=seed,
+    )
     if res is None:
         return
     st.plotly_chart(plot_decision_boundary(res, pinned=_pins("db_pins")), key="db_chart")
@@ -173,8 +222,16 @@ def fit_1d_view() -> None:
     seed = st.session_state.setdefault("f1_seed", 0)
     if st.button("Resample the data", key="f1_resample", icon=":material/casino:"):
         st.session_state["f1_seed"] = seed = seed + 1
-    res = compute(f"f1|{model}|{param}={value}|{noise}|{n}|{seed}", lessons.fit_1d, label="Fitting", model=model,
-                  params={param: value}, n=n, noise=noise, seed=seed)
+    res = compute(
+        f"f1|{model}|{param}={value}|{noise}|{n}|{seed}",
+        lessons.fit_1d,
+        label="Fitting",
+        model=model,
+        params={param: value},
+        n=n,
+        noise=noise,
+        seed=seed,
+    )
     if res is None:
         return
     pins = _pins("f1_pins")
@@ -194,12 +251,25 @@ def bias_variance_view() -> None:
     noise = c[1].slider("Noise", 0.05, 1.0, 0.3, 0.05, key="bv_noise")
     repeats = c[2].select_slider("Resamples", [10, 20, 40, 80], value=20, key="bv_repeats")
     param, values = BIAS_VARIANCE[model]
-    res = compute(f"bv|{model}|{param}|{values}|{noise}|{repeats}", lessons.bias_variance, label="Refitting on fresh samples",
-                  model=model, param=param, values=values, noise=noise, n_repeats=repeats)
+    res = compute(
+        f"bv|{model}|{param}|{values}|{noise}|{repeats}",
+        lessons.bias_variance,
+        label="Refitting on fresh samples",
+        model=model,
+        param=param,
+        values=values,
+        noise=noise,
+        n_repeats=repeats,
+    )
     if res is None:
         return
-    current = st.select_slider(f"Show fits for {param}", options=values, value=values[len(values) // 2],
-                               key=f"bv_current_{model}", format_func=fmt)
+    current = st.select_slider(
+        f"Show fits for {param}",
+        options=values,
+        value=values[len(values) // 2],
+        key=f"bv_current_{model}",
+        format_func=fmt,
+    )
     st.plotly_chart(plot_bias_variance(res, current=current), key="bv_chart")
     st.plotly_chart(plot_bias_variance_fits(res, values.index(current)), key="bv_fits")
 
@@ -214,14 +284,21 @@ def validation_overfit_view() -> None:
     store = get_store()
     studies = [s for s in store.list_studies() if (s.config.get("test_size") or 0) > 0]
     if not studies:
-        st.info("No study has a held-out test split yet: on the Search page set *Held-out test* above 0 and run "
-                "one (or `python -m tuning run ... --test-size 0.3`).")
+        st.info(
+            "No study has a held-out test split yet: on the Search page set *Held-out test* above 0 and run "
+            "one (or `python -m tuning run ... --test-size 0.3`)."
+        )
         return
     labels = {s.id: f"#{s.id} {s.name} ({s.state.value})" for s in studies}
     sid = st.selectbox("Study", list(labels), index=len(labels) - 1, format_func=labels.get, key="vo_study")
     n = store.summary(sid)["n_complete"]
-    res = compute(f"vo|{store.path}|{sid}|{n}", lessons.validation_overfitting, label="Refitting chosen configs",
-                  store=store, study_id=sid)
+    res = compute(
+        f"vo|{store.path}|{sid}|{n}",
+        lessons.validation_overfitting,
+        label="Refitting chosen configs",
+        store=store,
+        study_id=sid,
+    )
     if res is None:
         return
     st.plotly_chart(plot_validation_overfit(res), key="vo_chart")

@@ -8,21 +8,29 @@ import numpy as np
 
 # model -> [(param, values, simpler end, fixed params)]
 SWEEPS: dict[str, list[tuple[str, list[Any], str, dict[str, Any]]]] = {
-    "decision_tree": [("max_depth", list(range(1, 16)), "low", {}),
-                      ("min_samples_leaf", [1, 2, 3, 5, 8, 13, 21, 34, 55], "high", {})],
+    "decision_tree": [
+        ("max_depth", list(range(1, 16)), "low", {}),
+        ("min_samples_leaf", [1, 2, 3, 5, 8, 13, 21, 34, 55], "high", {}),
+    ],
     "knn": [("n_neighbors", [1, 2, 3, 5, 8, 13, 21, 34, 55, 89], "high", {})],
-    "xgboost": [("max_depth", list(range(1, 11)), "low", {"n_estimators": 100}),
-                ("min_child_weight", [0.1, 0.3, 1, 3, 10, 30, 100], "high", {"n_estimators": 100}),
-                ("reg_lambda", [0.01, 0.1, 1, 10, 100, 1000], "high", {"n_estimators": 100})],
+    "xgboost": [
+        ("max_depth", list(range(1, 11)), "low", {"n_estimators": 100}),
+        ("min_child_weight", [0.1, 0.3, 1, 3, 10, 30, 100], "high", {"n_estimators": 100}),
+        ("reg_lambda", [0.01, 0.1, 1, 10, 100, 1000], "high", {"n_estimators": 100}),
+    ],
     "random_forest": [("max_depth", [1, 2, 3, 4, 6, 8, 12, 16, 24], "low", {"n_estimators": 100})],
-    "svm": [("gamma", [float(v) for v in np.logspace(-3, 2, 11)], "low", {"C": 10.0}),
-            ("C", [float(v) for v in np.logspace(-3, 3, 13)], "low", {})],
-    "mlp": [("alpha", [float(v) for v in np.logspace(-5, 2, 8)], "high", {"hidden_layer_sizes": [64, 64],
-                                                                          "max_iter": 500})],
+    "svm": [
+        ("gamma", [float(v) for v in np.logspace(-3, 2, 11)], "low", {"C": 10.0}),
+        ("C", [float(v) for v in np.logspace(-3, 3, 13)], "low", {}),
+    ],
+    "mlp": [
+        ("alpha", [float(v) for v in np.logspace(-5, 2, 8)], "high", {"hidden_layer_sizes": [64, 64], "max_iter": 500})
+    ],
     "ridge": [("alpha", [float(v) for v in np.logspace(-4, 4, 17)], "high", {})],
     "lasso": [("alpha", [float(v) for v in np.logspace(-4, 1, 11)], "high", {"max_iter": 5000})],
-    "logistic_regression": [("C", [float(v) for v in np.logspace(-4, 3, 15)], "low",
-                             {"solver": "saga", "max_iter": 2000})],
+    "logistic_regression": [
+        ("C", [float(v) for v in np.logspace(-4, 3, 15)], "low", {"solver": "saga", "max_iter": 2000})
+    ],
 }
 
 # 2-D boundary / 1-D fit: model -> (param, slider values, default)

@@ -27,9 +27,16 @@ def linear_view() -> None:
     if data is None:
         return
     lo, hi = st.select_slider("Strength range (log10)", options=list(range(-4, 5)), value=(-3, 3), key="lin_range")
-    strengths = [float(v) for v in np.logspace(lo, hi, 2 * (hi - lo) + 1)]
-    res = compute(f"lin|{data.label}|{strengths}", lessons.linear_paths, label="Fitting every penalty and strength",
-                  X=data.X, y=data.y, task=data.task, strengths=strengths)
+    strengths = [float(v) for v in np.logspace(lo, hi, hi - lo + 1)]  # one per decade keeps the first view quick
+    res = compute(
+        f"lin|{data.label}|{strengths}",
+        lessons.linear_paths,
+        label="Fitting every penalty and strength",
+        X=data.X,
+        y=data.y,
+        task=data.task,
+        strengths=strengths,
+    )
     if res is not None:
         st.plotly_chart(plot_linear_paths(res), key="lin_chart")
 
@@ -46,8 +53,15 @@ def sparsity_view() -> None:
         return
     strengths = [0.01, 0.1, 1.0, 10.0, 100.0]
     n = min(len(data.y), SPARSITY_ROWS)  # saga on all 1,797 digits takes close to a minute; 600 rows show the same
-    res = compute(f"sp|{data.label}|{strengths}|{n}", lessons.sparsity, label="Fitting L1 and L2 models",
-                  X=data.X.iloc[:n], y=data.y[:n], task=data.task, strengths=strengths)
+    res = compute(
+        f"sp|{data.label}|{strengths}|{n}",
+        lessons.sparsity,
+        label="Fitting L1 and L2 models",
+        X=data.X.iloc[:n],
+        y=data.y[:n],
+        task=data.task,
+        strengths=strengths,
+    )
     if n < len(data.y):
         st.caption(f"Fitted on the first {n} of {len(data.y)} rows to stay interactive.")
     if res is None:
@@ -55,8 +69,12 @@ def sparsity_view() -> None:
     c1, c2 = st.columns(2)
     strength = c1.select_slider("Regularization strength (1/C)", options=strengths, value=1.0, key="sp_strength")
     classes = list(data.classes or [])
-    klass = c2.selectbox("Class", list(range(len(classes))) or [0], format_func=lambda i: classes[i] if classes else
-                         str(i), key="sp_class")
+    klass = c2.selectbox(
+        "Class",
+        list(range(len(classes))) or [0],
+        format_func=lambda i: classes[i] if classes else str(i),
+        key="sp_class",
+    )
     st.plotly_chart(plot_sparsity(res, index=strengths.index(strength), class_index=klass), key="sp_chart")
 
 
@@ -72,8 +90,15 @@ def knobs_view() -> None:
     if data is None:
         return
     rounds = st.select_slider("Boosting rounds", [50, 100, 200], value=100, key="kn_rounds")
-    res = compute(f"kn|{data.label}|{rounds}", lessons.xgboost_knobs, label="Sweeping XGBoost's knobs (DART is slow)",
-                  X=data.X, y=data.y, task=data.task, n_estimators=rounds)
+    res = compute(
+        f"kn|{data.label}|{rounds}",
+        lessons.xgboost_knobs,
+        label="Sweeping XGBoost's knobs (DART is slow)",
+        X=data.X,
+        y=data.y,
+        task=data.task,
+        n_estimators=rounds,
+    )
     if res is not None:
         st.plotly_chart(plot_xgboost_knobs(res), key="kn_chart")
 
@@ -89,9 +114,21 @@ def attributions_view() -> None:
     if data is None:
         return
     param = st.selectbox("Penalty", ["reg_lambda", "reg_alpha", "gamma", "min_child_weight"], key="at_param")
-    values = {"reg_lambda": [0.0, 1.0, 10.0, 100.0, 1000.0], "reg_alpha": [0.0, 0.1, 1.0, 10.0, 100.0],
-              "gamma": [0.0, 0.5, 2.0, 5.0, 10.0], "min_child_weight": [0.1, 1.0, 10.0, 30.0, 100.0]}[param]
-    res = compute(f"at|{data.label}|{param}", lessons.xgboost_attributions, label="Fitting and explaining",
-                  X=data.X, y=data.y, task=data.task, param=param, reg_values=values)
+    values = {
+        "reg_lambda": [0.0, 1.0, 10.0, 100.0, 1000.0],
+        "reg_alpha": [0.0, 0.1, 1.0, 10.0, 100.0],
+        "gamma": [0.0, 0.5, 2.0, 5.0, 10.0],
+        "min_child_weight": [0.1, 1.0, 10.0, 30.0, 100.0],
+    }[param]
+    res = compute(
+        f"at|{data.label}|{param}",
+        lessons.xgboost_attributions,
+        label="Fitting and explaining",
+        X=data.X,
+        y=data.y,
+        task=data.task,
+        param=param,
+        reg_values=values,
+    )
     if res is not None:
         st.plotly_chart(plot_attributions(res), key="at_chart")

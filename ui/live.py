@@ -8,7 +8,7 @@ import streamlit as st
 
 from tuning.analysis import display_metric_name, display_score
 from tuning.charts import plot_history
-from tuning.store import StudyState
+from tuning.store import StudyState, TrialState
 from ui.state import get_registry, get_store
 from ui.study_data import study_config, study_frame
 
@@ -37,6 +37,11 @@ def render_live(study_id: int) -> None:
             started = datetime.fromisoformat(study.created.replace("Z", "+00:00"))
             elapsed = max(elapsed, (datetime.now(UTC) - started).total_seconds()) if not elapsed else elapsed
         st.markdown(f"#### Study {study_id}: {study.name} — `{study.state.value}`")
+        st.caption(
+            f"{cfg.model} · {cfg.strategy} · {cfg.cv}-fold CV · {display_metric_name(metric)} · "
+            f"{cfg.workers} parallel trial(s) on {cfg.device}"
+            + (f" · {cfg.test_size:.0%} held out for a final test" if cfg.test_size else "")
+        )
         st.progress(min(1.0, done / total) if total else 0.0, text=f"{done} / {total or '?'} trials")
         c = st.columns(5)
         best = display_score(metric, summary["best_score"])
@@ -61,6 +66,16 @@ def render_live(study_id: int) -> None:
 
                 registry.add(resume(store, study_id))
                 st.rerun()
+        if summary["n_running"]:
+            running = store.get_trials(study_id, states=(TrialState.RUNNING,))
+            st.caption(
+                "Running now: "
+                + "; ".join(
+                    f"#{t.number} "
+                    + ", ".join(f"{k}={v:.3g}" if isinstance(v, float) else f"{k}={v}" for k, v in t.params.items())
+                    for t in running
+                )
+            )
         if summary["best_params"]:
             st.caption(
                 "Best parameters so far: `"

@@ -186,15 +186,26 @@ def metric_or_none(cfg: StudyConfig) -> str | None:
 def render_export(store: Store, study_id: int) -> None:
     """Download buttons whose contents are generated only when clicked (callables), so reruns stay cheap."""
     c = st.columns(4)
-    c[0].download_button("Trials (CSV)", lambda: trials_csv(store, study_id), f"study_{study_id}_trials.csv",
-                         "text/csv", key="exp_csv")
+    c[0].download_button(
+        "Trials (CSV)", lambda: trials_csv(store, study_id), f"study_{study_id}_trials.csv", "text/csv", key="exp_csv"
+    )
     if store.best_trial(study_id) is None:
         st.caption("Best parameters, script and model come with the first complete trial.")
         return
-    c[1].download_button("Best params (JSON)", lambda: best_params_json(store, study_id),
-                         f"study_{study_id}_best.json", "application/json", key="exp_best")
-    c[2].download_button("Python script", lambda: standalone_script(store, study_id), f"refit_study_{study_id}.py",
-                         "text/x-python", key="exp_script")
+    c[1].download_button(
+        "Best params (JSON)",
+        lambda: best_params_json(store, study_id),
+        f"study_{study_id}_best.json",
+        "application/json",
+        key="exp_best",
+    )
+    c[2].download_button(
+        "Python script",
+        lambda: standalone_script(store, study_id),
+        f"refit_study_{study_id}.py",
+        "text/x-python",
+        key="exp_script",
+    )
     if c[3].button("Refit best model", key="exp_refit"):
         with st.spinner("Refitting the best model on all training rows..."):
             st.session_state[f"exp_models_{study_id}"] = export_model(store, study_id)

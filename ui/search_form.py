@@ -61,8 +61,10 @@ def space_editor(model: str) -> dict[str, Any] | None:
         "**Search space** — tick *use*, pick a kind, edit ranges (*log* spaces a range evenly in log) or "
         "comma-separated *values*; *when* makes a parameter conditional (e.g. `booster=dart`)."
     )
+    rows["regularizes"] = rows["regularizes"].map({True: "yes", False: ""})
     edited: pd.DataFrame = st.data_editor(
         rows,
+        height=38 + 35 * len(rows),
         key=f"space_editor_{model}",
         hide_index=True,
         disabled=["parameter", "regularizes", "help"],
@@ -74,7 +76,7 @@ def space_editor(model: str) -> dict[str, Any] | None:
             "log": st.column_config.CheckboxColumn("log", width="small"),
             "values": st.column_config.TextColumn("values / value"),
             "when": st.column_config.TextColumn("when", width="small"),
-            "regularizes": st.column_config.CheckboxColumn("regularizes", width="small"),
+            "regularizes": st.column_config.TextColumn("regularizes", width="small"),
             "help": st.column_config.TextColumn("what it does", width="large"),
         },
     )
@@ -133,14 +135,15 @@ def budget_inputs(strategy: str, space: dict[str, Any] | None, grid_points: int)
 def evaluation_inputs(family_gpu: bool) -> dict[str, Any]:
     c = st.columns(5)
     cv = c[0].number_input("CV folds", min_value=2, max_value=20, value=5, key="search_cv")
-    test_size = c[1].slider(
-        "Held-out test",
-        0.0,
-        0.5,
-        0.0,
-        0.05,
+    test_pct = c[1].slider(
+        "Held-out test (% of rows)",
+        0,
+        50,
+        0,
+        5,
+        format="%d%%",
         key="search_test_size",
-        help="Rows kept aside; the best model is scored on them at the end.",
+        help="Rows kept aside; the best model is refit and scored on them at the end.",
     )
     cores = os.cpu_count() or 1
     workers = c[2].number_input(
@@ -153,10 +156,14 @@ def evaluation_inputs(family_gpu: bool) -> dict[str, Any]:
     )
     seed = c[3].number_input("Seed", min_value=0, value=0, key="search_seed")
     usable, reason = cuda_status() if family_gpu else (False, "This model runs on the CPU only.")
-    device = c[4].selectbox("Device", ["cpu", "cuda"] if usable else ["cpu"], key="search_device", help=reason)
-    if not usable:
-        c[4].caption(f"GPU unavailable: {reason}")
-    return {"cv": int(cv), "test_size": float(test_size), "workers": int(workers), "seed": int(seed), "device": device}
+    options = ["cpu", "cuda"] if usable else ["cpu", "cuda (unavailable)"]
+    device = c[4].selectbox(
+        "Device", options, key="search_device", help=("GPU usable: " if usable else "GPU unavailable: ") + reason
+    )
+    if device == "cuda (unavailable)":
+        st.warning(f"The GPU cannot be used: {reason} The search will run on the CPU.", icon=":material/memory:")
+        device = "cpu"
+    return {"cv": int(cv), "test_size": test_pct / 100, "workers": int(workers), "seed": int(seed), "device": device}
 
 
 def cost_preview(config: StudyConfig, grid_size: int | None, mean_trial_s: float | None) -> str:

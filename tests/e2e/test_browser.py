@@ -132,6 +132,14 @@ def wait_plotly_count(page: Page, at_least: int) -> int:
     return main(page).locator(".js-plotly-plot").count()
 
 
+def open_new_search(page: Page) -> None:
+    """The "New search" form is collapsed while a study is on screen: open it."""
+    details = main(page).get_by_test_id("stExpander").filter(has_text="New search").locator("details")
+    if details.get_attribute("open") is None:
+        details.locator("summary").click()
+    wait_idle(page)
+
+
 def start_search(page: Page, previous: int | None) -> int:
     """Click Start search; return the new study's id once the URL names it and its live panel shows."""
     main(page).get_by_role("button", name="Start search").click()
@@ -175,7 +183,7 @@ class TestWalk:
         )  # 1.67 / older releases
         expect(uploaded).to_contain_text("breast_cancer.csv", timeout=RUN_MS)
 
-        expect(metric_value(page, "Rows")).to_have_text("569", timeout=RUN_MS)
+        expect(metric_value(page, "Rows × columns")).to_have_text("569 × 31", timeout=RUN_MS)
         expect(metric_value(page, "Task")).to_have_text("classification")
         expect(main(page).get_by_text(re.compile(r"Ready: predict")).first).to_be_visible()
         expect(main(page).get_by_text("diagnosis", exact=True).first).to_be_visible()
@@ -264,6 +272,7 @@ class TestWalk:
     def test_05_second_study_and_compare(self, page: Page, shot) -> None:
         first = self.state["first"]
         go(page, "Search", "search", "Search")
+        open_new_search(page)
         pick_radio(page, "Strategy", "Random")
         set_number(page, "Trials", 5, key="search_trials_random")
         set_number(page, "CV folds", CV)
@@ -307,7 +316,7 @@ def test_07_narrow_window(page: Page, shot) -> None:
     page.set_viewport_size({"width": 420, "height": 800})
     try:
         expect(title(page, "Data")).to_be_visible()
-        expect(metric_value(page, "Rows")).to_have_text("569", timeout=RUN_MS)
+        expect(metric_value(page, "Rows × columns")).to_have_text("569 × 31", timeout=RUN_MS)
         assert_clean(page)
         shot(page, "09_narrow")
     finally:

@@ -31,6 +31,8 @@ from tuning.charts._common import (
 )
 from tuning.space import IntParam, Param, SearchSpace
 
+MIN_TRIALS = 10  # below this the binned map is a few isolated cells that read as a broken chart
+
 
 class ContourInfo(NamedTuple):
     x_edges: np.ndarray  # bin edges in plot coordinates (log10 for log params, codes for categorical)
@@ -92,6 +94,10 @@ def plot_contour(
     if info.scores.size == 0:
         msg = NO_TRIALS if complete_trials(frame).empty else f"No complete trial has both {x_param} and {y_param}"
         return empty_figure(msg, title=title)
+    if info.scores.size < MIN_TRIALS:
+        return empty_figure(
+            f"A map needs at least {MIN_TRIALS} trials with both parameters ({info.scores.size} so far)", title=title
+        )
     fig = go.Figure()
     fig.add_trace(
         go.Heatmap(

@@ -22,6 +22,8 @@ from tuning.charts._common import (
     utc_naive,
 )
 
+BEST_LINE = "#a63603"  # darker than the trial dots, so the best-so-far line stands out
+
 
 class HistoryInfo(NamedTuple):
     x: np.ndarray  # trial numbers, or finish times (UTC datetime64) when x="time"
@@ -61,7 +63,7 @@ def plot_history(frame: pd.DataFrame, *, metric: str, x: Literal["number", "time
             y=info.y,
             mode="markers",
             name="trial",
-            marker={"color": VALIDATION, "size": 6, "opacity": 0.6},
+            marker={"color": VALIDATION, "size": 8, "opacity": 0.55, "line": {"width": 0}},
             customdata=info.numbers,
             hovertemplate="trial #%{customdata}<br>score %{y:.5g}<extra></extra>",
         )
@@ -72,11 +74,14 @@ def plot_history(frame: pd.DataFrame, *, metric: str, x: Literal["number", "time
             x=sx,
             y=sy,
             mode="lines",
-            line={"color": VALIDATION, "width": 2.5, "shape": "hv"},
+            line={"color": BEST_LINE, "width": 2.5, "shape": "hv"},
             name="best so far",
             hovertemplate="best so far %{y:.5g}<extra></extra>",
         )
     )
+    if x == "number":
+        fig.update_xaxes(tickformat="d", rangemode="tozero")
+    fig.update_yaxes(tickformat=".4~g")
     return apply_layout(
         fig,
         title=title,

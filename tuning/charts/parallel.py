@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from tuning.analysis import display_metric_name
 from tuning.charts._common import (
     INACTIVE,
     NO_TRIALS,
@@ -101,19 +102,24 @@ def plot_parallel_coordinates(
         return empty_figure(NO_TRIALS, title=title)
     dims = []
     for d in info.dimensions:
-        dim = {"label": d.label, "values": d.values, "range": list(d.range)}
+        # Slanted labels, and "(log)" rather than "(log scale)": long names no longer run into each other.
+        dim = {"label": d.label.replace(" (log scale)", " (log)"), "values": d.values, "range": list(d.range)}
         if d.tickvals is not None:
             dim["tickvals"], dim["ticktext"] = d.tickvals, d.ticktext
+        else:
+            dim["tickformat"] = ".4~g"
         dims.append(dim)
     fig = go.Figure(
         go.Parcoords(
             dimensions=dims,
+            labelangle=-20,
+            labelside="top",
             line={
                 "color": info.score,
                 **score_colorscale(metric),
                 "showscale": True,
-                "colorbar": {"title": {"text": "score"}},
+                "colorbar": {"title": {"text": display_metric_name(metric)}, "tickformat": ".4~g"},
             },
         )
     )
-    return apply_layout(fig, title=title, margin={"l": 80, "r": 40, "t": 90, "b": 40})
+    return apply_layout(fig, title=title, margin={"l": 80, "r": 60, "t": 130, "b": 40})
