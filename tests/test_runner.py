@@ -361,3 +361,18 @@ def test_store_recover_leaves_live_studies_alone(store, add_sample):
     )
     assert store.recover() == []  # this process is alive
     assert store.get_study(runner.study_id).state is StudyState.RUNNING
+
+
+def test_any_executor_plugs_in_even_a_process_pool(store, add_sample):
+    """Trials travel to other processes (as they would to Dask's Client.get_executor()): the evaluation
+    context and results pickle, and the store is written only by the study's own thread."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    ds = add_sample("moons.csv")
+    with ProcessPoolExecutor(max_workers=2) as pool:
+        runner = start(store, StudyConfig(dataset_id=ds, target="label", model="decision_tree", strategy="random",
+                                          n_trials=4, cv=3, space=TREE, workers=2), executor=pool)
+        runner.join(180)
+    s = store.summary(runner.study_id)
+    assert s["state"] == "complete" and s["n_complete"] == 4
+    assert {t.worker for t in store.get_trials(runner.study_id)} != {None}

@@ -67,13 +67,13 @@ def render_live(study_id: int) -> None:
                 registry.add(resume(store, study_id))
                 st.rerun()
         if summary["n_running"]:
-            running = store.get_trials(study_id, states=(TrialState.RUNNING,))
+            now = store.get_trials(study_id, states=(TrialState.RUNNING,))
             st.caption(
                 "Running now: "
                 + "; ".join(
                     f"#{t.number} "
                     + ", ".join(f"{k}={v:.3g}" if isinstance(v, float) else f"{k}={v}" for k, v in t.params.items())
-                    for t in running
+                    for t in now
                 )
             )
         if summary["best_params"]:

@@ -134,9 +134,9 @@ def wait_plotly_count(page: Page, at_least: int) -> int:
 
 def open_new_search(page: Page) -> None:
     """The "New search" form is collapsed while a study is on screen: open it."""
-    details = main(page).get_by_test_id("stExpander").filter(has_text="New search").locator("details")
+    details = main(page).get_by_test_id("stExpander").filter(has_text="New search").locator("details").first
     if details.get_attribute("open") is None:
-        details.locator("summary").click()
+        details.locator("summary").first.click()
     wait_idle(page)
 
 
