@@ -370,8 +370,20 @@ def test_any_executor_plugs_in_even_a_process_pool(store, add_sample):
 
     ds = add_sample("moons.csv")
     with ProcessPoolExecutor(max_workers=2) as pool:
-        runner = start(store, StudyConfig(dataset_id=ds, target="label", model="decision_tree", strategy="random",
-                                          n_trials=4, cv=3, space=TREE, workers=2), executor=pool)
+        runner = start(
+            store,
+            StudyConfig(
+                dataset_id=ds,
+                target="label",
+                model="decision_tree",
+                strategy="random",
+                n_trials=4,
+                cv=3,
+                space=TREE,
+                workers=2,
+            ),
+            executor=pool,
+        )
         runner.join(180)
     s = store.summary(runner.study_id)
     assert s["state"] == "complete" and s["n_complete"] == 4

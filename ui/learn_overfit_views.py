@@ -37,7 +37,7 @@ def _pins(key: str) -> list:
 
 def _pin_buttons(key: str, item: object, label: str) -> None:
     pins = _pins(key)
-    c1, c2 = st.columns(2)
+    c1, c2, _ = st.columns([1, 1, 3])
     if c1.button(f"Pin this {label}", key=f"{key}_pin", disabled=len(pins) >= 4):
         pins.append(item)
     if c2.button("Clear pins", key=f"{key}_clear", disabled=not pins):

@@ -80,7 +80,7 @@ def plot_history(frame: pd.DataFrame, *, metric: str, x: Literal["number", "time
         )
     )
     if x == "number":
-        fig.update_xaxes(tickformat="d", rangemode="tozero")
+        fig.update_xaxes(tickformat="d", rangemode="tozero", **({"dtick": 1} if info.x.max() < 15 else {}))
     fig.update_yaxes(tickformat=".4~g")
     return apply_layout(
         fig,

@@ -93,7 +93,7 @@ def plot_slices(frame: pd.DataFrame, space: SearchSpace, *, metric: str) -> go.F
         if s.categories is not None:
             fig.update_xaxes(type="category", categoryorder="array", categoryarray=s.categories, row=row, col=col)
         elif s.log:
-            fig.update_xaxes(type="log", row=row, col=col)
+            fig.update_xaxes(type="log", dtick=1, row=row, col=col)  # decades only: minor labels crowd small panels
         fig.update_xaxes(title_text=s.param, row=row, col=col)
         fig.update_yaxes(title_text=y_title if col == 1 else short_title, row=row, col=col)
     apply_layout(
