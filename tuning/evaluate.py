@@ -16,11 +16,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from sklearn.base import clone
-from sklearn.metrics import check_scoring, get_scorer_names
+from sklearn.metrics import get_scorer, get_scorer_names
 from sklearn.model_selection import KFold, StratifiedKFold, train_test_split
 from sklearn.pipeline import Pipeline
 
 from tuning.errors import ConfigError
+from tuning.metrics import fold_metrics
 from tuning.models import build_pipeline, get_model
 
 CLASSIFICATION_BINARY = ("accuracy", "f1", "roc_auc", "neg_log_loss", "precision", "recall")
@@ -215,7 +216,16 @@ def _evaluate(ctx: EvalContext, params: dict[str, Any], stop: threading.Event | 
     names = tuple(dict.fromkeys((ctx.metric, *ctx.secondary)))
     base = ctx.pipeline(params)
     names = (ctx.metric, *(n for n in _usable_metrics(names, base) if n != ctx.metric))
-    scorer = check_scoring(base, scoring=list(names), raise_exc=False)
+    primary = get_scorer(ctx.metric)  # scikit-learn's own scorer: the study's score equals GridSearchCV's
+    others = names[1:]
+    n_classes = int(ctx.y.max()) + 1 if ctx.task == "classification" and len(ctx.y) else 0
+
+    def score(est: Any, X: Any, y: np.ndarray) -> dict[str, float]:
+        out = {ctx.metric: primary(est, X, y)}
+        if others:
+            out.update(fold_metrics(est, X, y, task=ctx.task, n_classes=n_classes, names=others))
+        return out
+
     is_xgb = ctx.model == "xgboost"
     fold_val: dict[str, list[float]] = {n: [] for n in names}
     fold_train: dict[str, list[float]] = {n: [] for n in names}
@@ -262,17 +272,13 @@ def _evaluate(ctx: EvalContext, params: dict[str, Any], stop: threading.Event | 
                 best_iters.append(int(getattr(model, "best_iteration", len(curves_va[-1]) - 1) or 0))
             fit_times.append(time.perf_counter() - t)
             t = time.perf_counter()
-            sv, st = scorer(model, Xt_va, y_va), scorer(model, Xt_tr, y_tr)
+            sv, st = score(model, Xt_va, y_va), score(model, Xt_tr, y_tr)
         else:
             pipe.fit(X_tr, y_tr)
             fit_times.append(time.perf_counter() - t)
             t = time.perf_counter()
-            sv, st = scorer(pipe, X_va, y_va), scorer(pipe, X_tr, y_tr)
+            sv, st = score(pipe, X_va, y_va), score(pipe, X_tr, y_tr)
         score_times.append(time.perf_counter() - t)
-        if not isinstance(sv.get(ctx.metric), (int, float, np.floating)):
-            # The multimetric scorer turns a failing metric into its message: report the primary's.
-            msg = str(sv.get(ctx.metric, "not computed"))
-            raise ValueError(f"scoring {ctx.metric} failed: {msg.strip().splitlines()[-1] if msg.strip() else msg}")
         for n in names:
             fold_val[n].append(_to_float(sv.get(n)))
             fold_train[n].append(_to_float(st.get(n)))
