@@ -49,8 +49,19 @@ def engine(content: bytes, workers: int, record_curves: bool) -> float:
         store = Store(Path(d) / "b.db")
         ds = store.add_dataset("bench.csv", content)
         space = {**{k: {"value": v} for k, v in FIXED.items()}, **{k: {"values": v} for k, v in GRID.items()}}
-        cfg = StudyConfig(dataset_id=ds, target="label", model="xgboost", strategy="grid", n_trials=None, cv=CV,
-                          metric=METRIC, space=space, workers=workers, seed=SEED, record_curves=record_curves)
+        cfg = StudyConfig(
+            dataset_id=ds,
+            target="label",
+            model="xgboost",
+            strategy="grid",
+            n_trials=None,
+            cv=CV,
+            metric=METRIC,
+            space=space,
+            workers=workers,
+            seed=SEED,
+            record_curves=record_curves,
+        )
         t = time.perf_counter()
         s = run(store, cfg)
         elapsed = time.perf_counter() - t
@@ -64,10 +75,17 @@ def prepared(content: bytes):
 
 
 def gridsearch(d, n_jobs: int) -> float:
-    pipe = build_pipeline("xgboost", "classification", FIXED, numeric=d.numeric, categorical=d.categorical,
-                          seed=SEED, n_jobs=1)
-    gs = GridSearchCV(pipe, {f"model__{k}": v for k, v in GRID.items()}, scoring=METRIC, n_jobs=n_jobs,
-                      cv=StratifiedKFold(CV, shuffle=True, random_state=SEED), return_train_score=True)
+    pipe = build_pipeline(
+        "xgboost", "classification", FIXED, numeric=d.numeric, categorical=d.categorical, seed=SEED, n_jobs=1
+    )
+    gs = GridSearchCV(
+        pipe,
+        {f"model__{k}": v for k, v in GRID.items()},
+        scoring=METRIC,
+        n_jobs=n_jobs,
+        cv=StratifiedKFold(CV, shuffle=True, random_state=SEED),
+        return_train_score=True,
+    )
     t = time.perf_counter()
     gs.fit(d.X, d.y)
     return time.perf_counter() - t
@@ -83,8 +101,15 @@ def plain_loop(d, n_threads: int) -> float:
     for values in product(*GRID.values()):
         params = {**FIXED, **dict(zip(GRID, values))}
         for tr, va in folds:
-            pipe = build_pipeline("xgboost", "classification", params, numeric=d.numeric, categorical=d.categorical,
-                                  seed=SEED, n_jobs=n_threads)
+            pipe = build_pipeline(
+                "xgboost",
+                "classification",
+                params,
+                numeric=d.numeric,
+                categorical=d.categorical,
+                seed=SEED,
+                n_jobs=n_threads,
+            )
             pipe.fit(d.X.iloc[tr], d.y[tr])
             scorer(pipe, d.X.iloc[va], d.y[va])
             scorer(pipe, d.X.iloc[tr], d.y[tr])
@@ -99,8 +124,11 @@ def tpe_overhead(n: int = 200) -> tuple[float, float]:
     from tuning.space import SearchSpace
     from tuning.strategies import make_strategy
 
-    spec = {"a": {"type": "float", "low": 1e-3, "high": 10.0, "log": True}, "b": {"type": "int", "low": 1, "high": 20},
-            "c": {"values": ["x", "y", "z"]}}
+    spec = {
+        "a": {"type": "float", "low": 1e-3, "high": 10.0, "log": True},
+        "b": {"type": "int", "low": 1, "high": 20},
+        "c": {"values": ["x", "y", "z"]},
+    }
 
     def f(p):
         return (math.log10(p["a"]) - 0.3) ** 2 + (p["b"] - 7) ** 2 / 50 + (p["c"] != "y")
@@ -111,11 +139,21 @@ def tpe_overhead(n: int = 200) -> tuple[float, float]:
         p = s.ask()
         s.tell(p, -f(p))
     ours = time.perf_counter() - t
-    space = {"a": hp.loguniform("a", math.log(1e-3), math.log(10)), "b": hp.quniform("b", 0.5, 20.5, 1),
-             "c": hp.choice("c", ["x", "y", "z"])}
+    space = {
+        "a": hp.loguniform("a", math.log(1e-3), math.log(10)),
+        "b": hp.quniform("b", 0.5, 20.5, 1),
+        "c": hp.choice("c", ["x", "y", "z"]),
+    }
     t = time.perf_counter()
-    fmin(f, space, algo=tpe.suggest, max_evals=n, trials=Trials(), rstate=np.random.default_rng(0),
-         show_progressbar=False)
+    fmin(
+        f,
+        space,
+        algo=tpe.suggest,
+        max_evals=n,
+        trials=Trials(),
+        rstate=np.random.default_rng(0),
+        show_progressbar=False,
+    )
     theirs = time.perf_counter() - t
     return ours, theirs
 
@@ -129,21 +167,31 @@ def main() -> None:
     d = prepared(content)
     n_fits = int(np.prod([len(v) for v in GRID.values()])) * CV
     print(f"XGBoost grid: {n_fits // CV} candidates x {CV} folds = {n_fits} fits, {args.rows} rows x 30 features")
-    res: dict[str, list[float]] = {k: [] for k in ("engine_w2", "gridsearch_nj2", "engine_w1", "engine_w1_nocurves",
-                                                   "plain_loop")}
-    for r in range(args.repeats):  # interleaved, so drifting machine load hits every contender alike
-        res["engine_w2"].append(engine(content, 2, True))
-        res["gridsearch_nj2"].append(gridsearch(d, 2))
-        res["engine_w1"].append(engine(content, 1, True))
-        res["engine_w1_nocurves"].append(engine(content, 1, False))
-        res["plain_loop"].append(plain_loop(d, 2))
+    res: dict[str, list[float]] = {
+        k: [] for k in ("engine_w2", "gridsearch_nj2", "engine_w1", "engine_w1_nocurves", "plain_loop")
+    }
+    runs = {
+        "engine_w2": lambda: engine(content, 2, True),
+        "gridsearch_nj2": lambda: gridsearch(d, 2),
+        "engine_w1": lambda: engine(content, 1, True),
+        "engine_w1_nocurves": lambda: engine(content, 1, False),
+        "plain_loop": lambda: plain_loop(d, 2),
+    }
+    order = np.random.default_rng(0)
+    for r in range(args.repeats):  # interleaved in a new order each repeat: drifting load hits every contender
+        for k in order.permutation(list(runs)):
+            res[k].append(runs[k]())
         print(f"  repeat {r + 1}: " + ", ".join(f"{k}={v[-1]:.2f}s" for k, v in res.items()), flush=True)
     med = {k: float(np.median(v)) for k, v in res.items()}
     print("\nmedians (s): " + ", ".join(f"{k}={v:.2f}" for k, v in med.items()))
-    print(f"engine workers=2 / GridSearchCV(n_jobs=2)          = {med['engine_w2'] / med['gridsearch_nj2']:.3f}"
-          "  (target <= 1.0)")
-    print(f"engine workers=1 / plain loop (same fits, 2 threads) = {med['engine_w1'] / med['plain_loop']:.3f}"
-          "  (overhead target < 1.05; includes per-round curves and 6 secondary metrics)")
+    print(
+        f"engine workers=2 / GridSearchCV(n_jobs=2)          = {med['engine_w2'] / med['gridsearch_nj2']:.3f}"
+        "  (target <= 1.0)"
+    )
+    print(
+        f"engine workers=1 / plain loop (same fits, 2 threads) = {med['engine_w1'] / med['plain_loop']:.3f}"
+        "  (overhead target < 1.05; includes per-round curves and 6 secondary metrics)"
+    )
     print(f"engine workers=1 without curves / plain loop        = {med['engine_w1_nocurves'] / med['plain_loop']:.3f}")
     ours, theirs = tpe_overhead()
     print(f"TPE ask/tell adapter / hyperopt fmin, 200 free trials = {ours / theirs:.3f} ({ours:.2f}s vs {theirs:.2f}s)")

@@ -33,28 +33,69 @@ SPACE = {
 def fill(path: Path, n: int) -> None:
     store = Store(path)
     ds = store.add_dataset("moons.csv", (ROOT / "sample_data" / "moons.csv").read_bytes())
-    cfg = {"dataset_id": ds, "target": "label", "model": "xgboost", "task": "classification", "strategy": "random",
-           "n_trials": n, "cv": 5, "metric": "roc_auc", "space": SPACE, "grid_points": 5, "workers": 2, "seed": 0,
-           "device": "cpu", "test_size": 0.0, "record_curves": True, "name": f"bench {n}"}
+    cfg = {
+        "dataset_id": ds,
+        "target": "label",
+        "model": "xgboost",
+        "task": "classification",
+        "strategy": "random",
+        "n_trials": n,
+        "cv": 5,
+        "metric": "roc_auc",
+        "space": SPACE,
+        "grid_points": 5,
+        "workers": 2,
+        "seed": 0,
+        "device": "cpu",
+        "test_size": 0.0,
+        "record_curves": True,
+        "name": f"bench {n}",
+    }
     sid = store.create_study(name=f"bench {n}", dataset_id=ds, config=cfg)
     rng = np.random.default_rng(0)
     rows = []
     for i in range(n):
         depth = int(rng.integers(2, 11))
         lr = float(np.exp(rng.uniform(np.log(0.01), np.log(0.3))))
-        params = {"n_estimators": 200, "max_depth": depth, "learning_rate": lr, "subsample": float(rng.uniform(0.5, 1)),
-                  "booster": str(rng.choice(["gbtree", "dart"])), "reg_lambda": float(np.exp(rng.uniform(-7, 2.3)))}
+        params = {
+            "n_estimators": 200,
+            "max_depth": depth,
+            "learning_rate": lr,
+            "subsample": float(rng.uniform(0.5, 1)),
+            "booster": str(rng.choice(["gbtree", "dart"])),
+            "reg_lambda": float(np.exp(rng.uniform(-7, 2.3))),
+        }
         val = 0.9 + 0.05 * np.tanh(lr * 10) - 0.003 * abs(depth - 5) + rng.normal(0, 0.01, 5)
         folds = {"roc_auc": val.tolist(), "accuracy": (val - 0.05).tolist()}
         train = {"roc_auc": (val + 0.004 * depth).tolist(), "accuracy": (val - 0.04).tolist()}
-        rows.append((sid, i, TrialState.COMPLETE.value, dumps(params), float(val.mean()), float(np.mean(train["roc_auc"])),
-                     dumps(folds), dumps(train), dumps([0.1] * 5), dumps([0.01] * 5), None, None, now_iso(), now_iso(),
-                     0.5, f"w{i % 2}"))
+        rows.append(
+            (
+                sid,
+                i,
+                TrialState.COMPLETE.value,
+                dumps(params),
+                float(val.mean()),
+                float(np.mean(train["roc_auc"])),
+                dumps(folds),
+                dumps(train),
+                dumps([0.1] * 5),
+                dumps([0.01] * 5),
+                None,
+                None,
+                now_iso(),
+                now_iso(),
+                0.5,
+                f"w{i % 2}",
+            )
+        )
     conn = store._conn()
     with conn:
-        conn.executemany("INSERT INTO trials(study_id, number, state, params, score, train_score, fold_scores, "
-                         "fold_train_scores, fit_time, score_time, curves, error, started, finished, duration_s, worker)"
-                         " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", rows)
+        conn.executemany(
+            "INSERT INTO trials(study_id, number, state, params, score, train_score, fold_scores, "
+            "fold_train_scores, fit_time, score_time, curves, error, started, finished, duration_s, worker)"
+            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            rows,
+        )
     store.finish_study(sid, __import__("tuning.store", fromlist=["StudyState"]).StudyState.COMPLETE, elapsed_s=n * 0.5)
 
 

@@ -37,19 +37,38 @@ def main() -> None:
     df = pd.DataFrame(X, columns=[f"f{i}" for i in range(50)])
     df["label"] = y
     content = df.to_csv(index=False).encode()
-    space = {"n_estimators": {"value": 300}, "max_depth": {"type": "int", "low": 6, "high": 10},
-             "learning_rate": {"type": "float", "low": 0.05, "high": 0.3, "log": True}}
+    space = {
+        "n_estimators": {"value": 300},
+        "max_depth": {"type": "int", "low": 6, "high": 10},
+        "learning_rate": {"type": "float", "low": 0.05, "high": 0.3, "log": True},
+    }
     with tempfile.TemporaryDirectory() as d:
         store = Store(Path(d) / "gpu.db")
         ds = store.add_dataset("big.csv", content)
         times = {}
         for device in ("cuda", "cpu", "cuda"):  # GPU first and last: the first includes CUDA start-up
             t = time.perf_counter()
-            s = run(store, StudyConfig(dataset_id=ds, target="label", model="xgboost", strategy="random",
-                                       n_trials=args.trials, cv=3, space=space, device=device, seed=1, workers=1))
+            s = run(
+                store,
+                StudyConfig(
+                    dataset_id=ds,
+                    target="label",
+                    model="xgboost",
+                    strategy="random",
+                    n_trials=args.trials,
+                    cv=3,
+                    space=space,
+                    device=device,
+                    seed=1,
+                    workers=1,
+                ),
+            )
             times.setdefault(device, []).append(time.perf_counter() - t)
-            print(f"{device}: {s['state']} {s['n_complete']} trials in {times[device][-1]:.1f}s, "
-                  f"best roc_auc {s['best_score']:.5f}", flush=True)
+            print(
+                f"{device}: {s['state']} {s['n_complete']} trials in {times[device][-1]:.1f}s, "
+                f"best roc_auc {s['best_score']:.5f}",
+                flush=True,
+            )
     print(f"{args.rows} rows x 50 features, {args.trials} trials x 3 folds x 300 rounds, depth 6-10")
     print(f"CPU time / GPU time (warm GPU run) = {times['cpu'][0] / times['cuda'][-1]:.2f}")
 

@@ -44,7 +44,8 @@ def test_data_page_defaults_to_a_sample_and_profiles_it(app):
     _no_errors(app)
     assert app.title[0].value == "Data"
     labels = {m.label: m.value for m in app.metric}
-    assert labels["Rows × columns"] == "569 × 31" and labels["Task"] == "classification"
+    assert labels["Rows × columns"] == "569 × 31" and labels["Missing cells"] == "0.0%"
+    assert any("(classification)" in s.value for s in app.success)
     assert app.query_params["target"] in (["diagnosis"], "diagnosis")
 
 

@@ -30,7 +30,8 @@ def render_profile(profile: DatasetProfile, df: pd.DataFrame) -> None:
     c[0].metric("Rows × columns", f"{profile.n_rows:,} × {profile.n_cols}")
     c[1].metric("Features used", len(profile.features))
     c[2].metric("Ignored columns", len(profile.dropped))
-    c[3].metric("Task", profile.task or "-")
+    missing = sum(col.n_missing for col in profile.columns) / max(1, profile.n_rows * profile.n_cols)
+    c[3].metric("Missing cells", f"{missing:.1%}")  # the task is shown (and chosen) just above
     for w in profile.warnings:
         st.warning(w, icon=":material/warning:")
     left, right = st.columns([3, 2])

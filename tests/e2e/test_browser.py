@@ -184,7 +184,7 @@ class TestWalk:
         expect(uploaded).to_contain_text("breast_cancer.csv", timeout=RUN_MS)
 
         expect(metric_value(page, "Rows × columns")).to_have_text("569 × 31", timeout=RUN_MS)
-        expect(metric_value(page, "Task")).to_have_text("classification")
+        expect(metric_value(page, "Missing cells")).to_have_text("0.0%")
         expect(main(page).get_by_text(re.compile(r"Ready: predict")).first).to_be_visible()
         expect(main(page).get_by_text("diagnosis", exact=True).first).to_be_visible()
         expect(page).to_have_url(re.compile(r"[?&]dataset=\w+.*"))
