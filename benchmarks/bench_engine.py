@@ -158,18 +158,13 @@ def tpe_overhead(n: int = 200) -> tuple[float, float]:
     return ours, theirs
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--repeats", type=int, default=3)
-    ap.add_argument("--rows", type=int, default=2000)
-    args = ap.parse_args()
-    content = dataset(args.rows)
+CONTENDERS = ("engine_w2", "gridsearch_nj2", "engine_w1", "engine_w1_nocurves", "plain_loop")
+
+
+def measure(name: str, rows: int) -> float:
+    """One contender's wall time, measured inside this process after imports and data preparation."""
+    content = dataset(rows)
     d = prepared(content)
-    n_fits = int(np.prod([len(v) for v in GRID.values()])) * CV
-    print(f"XGBoost grid: {n_fits // CV} candidates x {CV} folds = {n_fits} fits, {args.rows} rows x 30 features")
-    res: dict[str, list[float]] = {
-        k: [] for k in ("engine_w2", "gridsearch_nj2", "engine_w1", "engine_w1_nocurves", "plain_loop")
-    }
     runs = {
         "engine_w2": lambda: engine(content, 2, True),
         "gridsearch_nj2": lambda: gridsearch(d, 2),
@@ -177,10 +172,35 @@ def main() -> None:
         "engine_w1_nocurves": lambda: engine(content, 1, False),
         "plain_loop": lambda: plain_loop(d, 2),
     }
+    return runs[name]()
+
+
+def main() -> None:
+    import subprocess
+
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--rows", type=int, default=2000)
+    ap.add_argument("--one", choices=CONTENDERS, help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.one:
+        print(f"{measure(args.one, args.rows):.4f}")
+        return
+    n_fits = int(np.prod([len(v) for v in GRID.values()])) * CV
+    print(f"XGBoost grid: {n_fits // CV} candidates x {CV} folds = {n_fits} fits, {args.rows} rows x 30 features")
+    # Each measurement runs in a fresh process: GridSearchCV's loky workers outlive it and slowed whatever ran
+    # next in the same process (measured: a study 17.3 s before, 23.1 s after). Orders are shuffled per repeat.
+    res: dict[str, list[float]] = {k: [] for k in CONTENDERS}
     order = np.random.default_rng(0)
-    for r in range(args.repeats):  # interleaved in a new order each repeat: drifting load hits every contender
-        for k in order.permutation(list(runs)):
-            res[k].append(runs[k]())
+    for r in range(args.repeats):
+        for k in order.permutation(list(CONTENDERS)):
+            out = subprocess.run(
+                [sys.executable, __file__, "--one", str(k), "--rows", str(args.rows)],
+                capture_output=True,
+                text=True,
+                check=True,
+            )
+            res[str(k)].append(float(out.stdout.strip().splitlines()[-1]))
         print(f"  repeat {r + 1}: " + ", ".join(f"{k}={v[-1]:.2f}s" for k, v in res.items()), flush=True)
     med = {k: float(np.median(v)) for k, v in res.items()}
     print("\nmedians (s): " + ", ".join(f"{k}={v:.2f}" for k, v in med.items()))
