@@ -217,3 +217,31 @@ def test_importing_tuning_does_not_import_streamlit():
     )
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "False"
+
+
+def test_xgboost_curves_are_recorded_unless_no_curves(tmp_path):
+    from tuning.store import Store
+
+    db = tmp_path / "c.db"
+    space = tmp_path / "s.json"
+    space.write_text(json.dumps({"n_estimators": {"value": 10}, "max_depth": {"values": [2]}}))
+    base = [
+        "run",
+        "--data",
+        str(SAMPLES / "moons.csv"),
+        "--target",
+        "label",
+        "--model",
+        "xgboost",
+        "--strategy",
+        "grid",
+        "--cv",
+        "2",
+        "--space",
+        str(space),
+    ]
+    assert cli(*base, db=db).returncode == 0
+    assert cli(*base, "--no-curves", db=db).returncode == 0
+    store = Store(db)
+    assert store.get_trial(1, 0).curves is not None and len(store.get_trial(1, 0).curves["val_mean"]) == 10
+    assert store.get_trial(2, 0).curves is None

@@ -53,6 +53,7 @@ def _build_parser() -> argparse.ArgumentParser:
     r.add_argument("--seed", type=int, default=0)
     r.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
     r.add_argument("--early-stopping", type=int, help="XGBoost: stop boosting after N rounds without improvement")
+    r.add_argument("--no-curves", action="store_true", help="XGBoost: do not record per-round curves (faster)")
     r.add_argument("--name", default="", help="a name for the study")
     _common(r)
 
@@ -199,6 +200,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         device=args.device,
         early_stopping_rounds=args.early_stopping,
         name=args.name,
+        record_curves=not args.no_curves,
     )
     study_id, resolved = create_study(store, config)
     progress = _Progress(resolved.n_trials, resolved.metric or "")
