@@ -56,15 +56,17 @@ def load_study_data(store: Store, config: StudyConfig) -> LoadedData:
     name, content = store.dataset_content(config.dataset_id)
     df = parse_table(content, name=name)
     profile = profile_table(df, target=config.target, task=config.task)
-    prepared = prepare_xy(df, profile)
+    return _split(prepare_xy(df, profile), config, task=profile.task or "")
+
+
+def _split(prepared: PreparedData, config: StudyConfig, *, task: str) -> LoadedData:
+    """Held-out test rows aside (when asked), then check that every class fills the CV folds."""
     n = len(prepared.y)
     if config.test_size and config.test_size > 0:
-        train_idx, test_idx = holdout_split(
-            n, prepared.y, task=profile.task or "", test_size=config.test_size, seed=config.seed
-        )
+        train_idx, test_idx = holdout_split(n, prepared.y, task=task, test_size=config.test_size, seed=config.seed)
     else:
         train_idx, test_idx = np.arange(n), None
-    check_folds(prepared.y[train_idx], task=profile.task or "", cv=config.cv, classes=prepared.classes)
+    check_folds(prepared.y[train_idx], task=task, cv=config.cv, classes=prepared.classes)
     return LoadedData(prepared, train_idx, test_idx)
 
 
@@ -99,13 +101,7 @@ def create_study(store: Store, config: StudyConfig) -> tuple[int, StudyConfig]:
     df = parse_table(content, name=name)
     profile = profile_table(df, target=config.target, task=config.task)
     resolved = resolve_config(config, profile)
-    prepared = prepare_xy(df, profile)
-    n = len(prepared.y)
-    y = prepared.y
-    if resolved.test_size:
-        tr, _ = holdout_split(n, y, task=resolved.task or "", test_size=resolved.test_size, seed=resolved.seed)
-        y = y[tr]
-    check_folds(y, task=resolved.task or "", cv=resolved.cv, classes=prepared.classes)
+    _split(prepare_xy(df, profile), resolved, task=resolved.task or "")  # raises when a class cannot fill the folds
     label = resolved.name or f"{resolved.model} · {resolved.strategy} · {name}"
     study_id = store.create_study(name=label, dataset_id=resolved.dataset_id, config=resolved.to_dict())
     return study_id, resolved.replace(name=label)
