@@ -208,6 +208,23 @@ def band_trace(
     )
 
 
+def mean_trace(
+    x: Sequence[Any], mean: np.ndarray, part: str, colour: str, *, show: bool, hover: str, **kw: Any
+) -> go.Scatter:
+    """The mean line of a train or validation curve; its ± std band is :func:`band_trace`."""
+    return go.Scatter(
+        x=x,
+        y=mean,
+        mode=kw.pop("mode", "lines"),
+        name=f"{part} (mean ± std)",
+        legendgroup=part,
+        showlegend=show,
+        line={"color": colour, "width": 2},
+        hovertemplate=hover,
+        **kw,
+    )
+
+
 def gap_trace(
     x: Sequence[Any], a: np.ndarray, b: np.ndarray, *, name: str = "train–validation gap", **kw: Any
 ) -> go.Scatter:
@@ -723,20 +740,8 @@ def plot_boosting_rounds(rounds: BoostingRounds) -> go.Figure:
             ("validation", p.val_mean, p.val_std, VALIDATION),
         ):
             fig.add_trace(band_trace(x, mean, std, colour, group=part), row=1, col=j)
-            fig.add_trace(
-                go.Scatter(
-                    x=x,
-                    y=mean,
-                    mode="lines",
-                    name=f"{part} (mean ± std)",
-                    legendgroup=part,
-                    showlegend=first,
-                    line={"color": colour, "width": 2},
-                    hovertemplate=f"{part}<br>round %{{x}}<br>{info.metric} %{{y:.4g}}<extra></extra>",
-                ),
-                row=1,
-                col=j,
-            )
+            hover = f"{part}<br>round %{{x}}<br>{info.metric} %{{y:.4g}}<extra></extra>"
+            fig.add_trace(mean_trace(x, mean, part, colour, show=first, hover=hover), row=1, col=j)
         fig.add_trace(
             go.Scatter(
                 x=[p.best_round],

@@ -27,6 +27,7 @@ from tuning.charts.learn_curves import (
     bottom_legend,
     gap_trace,
     legend_line,
+    mean_trace,
     score_view,
 )
 from tuning.lessons.regularization import NONZERO_TOL, Attributions, LinearPaths, Sparsity, XGBoostKnobs, image_shape
@@ -189,20 +190,8 @@ def plot_linear_paths(paths: LinearPaths, *, output: int = 0) -> go.Figure:
             ("validation", info.val_mean[p], info.val_std[p], VALIDATION),
         ):
             fig.add_trace(band_trace(x, mean, std, colour, group=part), row=3, col=j)
-            fig.add_trace(
-                go.Scatter(
-                    x=x,
-                    y=mean,
-                    mode="lines",
-                    name=f"{part} (mean ± std)",
-                    legendgroup=part,
-                    showlegend=first,
-                    line={"color": colour, "width": 2},
-                    hovertemplate=f"{part}<br>strength %{{x:.3g}}<br>%{{y:.4g}}<extra></extra>",
-                ),
-                row=3,
-                col=j,
-            )
+            hover = f"{part}<br>strength %{{x:.3g}}<br>%{{y:.4g}}<extra></extra>"
+            fig.add_trace(mean_trace(x, mean, part, colour, show=first, hover=hover), row=3, col=j)
         b = info.best_index[p]
         fig.add_trace(
             go.Scatter(
@@ -331,18 +320,18 @@ def plot_xgboost_knobs(knobs: XGBoostKnobs, *, cols: int = KNOB_COLS) -> go.Figu
             ("validation", p.val_mean, p.val_std, VALIDATION),
         ):
             fig.add_trace(band_trace(x, mean, std, colour, group=part), row=r, col=c, secondary_y=False)
+            hover = f"{part}<br>{p.param} %{{x}}<br>%{{y:.4g}} ± %{{customdata:.3g}}<extra></extra>"
             fig.add_trace(
-                go.Scatter(
-                    x=x,
-                    y=mean,
+                mean_trace(
+                    x,
+                    mean,
+                    part,
+                    colour,
+                    show=first,
+                    hover=hover,
                     mode="lines+markers",
-                    name=f"{part} (mean ± std)",
-                    legendgroup=part,
-                    showlegend=first,
-                    line={"color": colour, "width": 2},
                     marker={"size": 5},
                     customdata=std,
-                    hovertemplate=f"{part}<br>{p.param} %{{x}}<br>%{{y:.4g}} ± %{{customdata:.3g}}<extra></extra>",
                 ),
                 row=r,
                 col=c,
