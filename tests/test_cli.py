@@ -89,7 +89,8 @@ def test_list_show_export(db, tmp_path):
     show = json.loads(cli("show", "1", "--json", db=db).stdout.strip().splitlines()[-1])
     assert len(show["trials"]) == 5
     t = show["trials"][0]
-    assert set(t) == {"number", "state", "params", "score", "train_score", "started", "finished", "duration_s", "error"}
+    assert {"number", "state", "params", "score", "train_score", "started", "finished", "duration_s", "error"} <= set(t)
+    assert {"budget", "rung", "fit_time_s", "model_size", "model_size_unit"} <= set(t)
     assert t["started"].endswith("Z") and t["state"] == "complete"
     target = tmp_path / "t.csv"
     assert cli("export", "1", "--format", "csv", "-o", str(target), db=db).returncode == 0

@@ -39,6 +39,9 @@ class StudyConfig:
     device: str = "cpu"
     early_stopping_rounds: int | None = None
     record_curves: bool = True
+    pruner: str = "none"  # "none" | "asha" | "hyperband": multi-fidelity early cutting (tuning/strategies/pruners.py)
+    executor: str = "threads"  # "threads" | "processes" | "dask": where trials run (tuning/executors.py)
+    scheduler: str | None = None  # a Dask scheduler address (tcp://HOST:8786); None starts a LocalCluster
     name: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
 

@@ -16,36 +16,17 @@ import threading
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from enum import Enum
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from tuning.errors import StoreError
+from tuning.protocol import StopReason, StudyState, TrialState
 
 DEFAULT_DB = "tuning.db"
 HEARTBEAT_S = 5.0
 STALE_AFTER_S = 120.0
-
-
-class StudyState(str, Enum):
-    RUNNING = "running"
-    COMPLETE = "complete"
-    STOPPED = "stopped"
-    INTERRUPTED = "interrupted"
-    FAILED = "failed"
-
-
-class TrialState(str, Enum):
-    RUNNING = "running"
-    COMPLETE = "complete"
-    PRUNED = "pruned"
-    FAILED = "failed"
-
-    @property
-    def finished(self) -> bool:
-        return self is not TrialState.RUNNING
 
 
 @dataclass(frozen=True)
@@ -66,6 +47,15 @@ class TrialRecord:
     finished: str | None
     duration_s: float | None
     worker: str | None
+    budget: int | None = None
+    rung: int | None = None
+    model_size: float | None = None
+    model_size_unit: str | None = None
+    note: str | None = None
+
+    @property
+    def mean_fit_time(self) -> float | None:
+        return float(sum(self.fit_time) / len(self.fit_time)) if self.fit_time else None
 
     def to_summary(self) -> dict[str, Any]:
         return {
@@ -78,6 +68,11 @@ class TrialRecord:
             "finished": self.finished,
             "duration_s": self.duration_s,
             "error": self.error,
+            "budget": self.budget,
+            "rung": self.rung,
+            "fit_time_s": self.mean_fit_time,
+            "model_size": self.model_size,
+            "model_size_unit": self.model_size_unit,
         }
 
 
@@ -93,6 +88,7 @@ class StudyRecord:
     elapsed_s: float
     error: str | None
     test_score: float | None
+    stop_reason: StopReason | None = None
 
 
 _SCHEMA = """
@@ -112,6 +108,31 @@ CREATE TABLE IF NOT EXISTS trials(
     PRIMARY KEY(study_id, number));
 CREATE INDEX IF NOT EXISTS trials_state ON trials(study_id, state);
 """
+
+#: The schema's version (``PRAGMA user_version``). Each entry of ``_MIGRATIONS`` takes a store from
+#: version i to i + 1; a store made by an earlier release is brought up to date when it is opened.
+SCHEMA_VERSION = 2
+_MIGRATIONS: list[str] = [
+    # 0 -> 1: the first release's tables (created above; a brand-new file starts here too)
+    "",
+    # 1 -> 2: the trial protocol (budget, rung, model size, why a trial stopped), why a study ended, the run
+    # token that lets one runner own a study, and model artifacts (refit models kept with their preprocessing)
+    """
+    ALTER TABLE trials ADD COLUMN budget INTEGER;
+    ALTER TABLE trials ADD COLUMN rung INTEGER;
+    ALTER TABLE trials ADD COLUMN model_size REAL;
+    ALTER TABLE trials ADD COLUMN model_size_unit TEXT;
+    ALTER TABLE trials ADD COLUMN note TEXT;
+    ALTER TABLE studies ADD COLUMN stop_reason TEXT;
+    ALTER TABLE studies ADD COLUMN run_token TEXT;
+    CREATE TABLE IF NOT EXISTS artifacts(
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        study_id INTEGER REFERENCES studies(id) ON DELETE CASCADE,
+        kind TEXT NOT NULL, name TEXT NOT NULL, created TEXT NOT NULL,
+        meta TEXT NOT NULL DEFAULT '{}', content BLOB NOT NULL);
+    CREATE INDEX IF NOT EXISTS artifacts_study ON artifacts(study_id, kind);
+    """,
+]
 
 
 def now_iso() -> str:
@@ -162,13 +183,39 @@ class Store:
                 )
         self._local = threading.local()
         try:
-            with self._conn() as conn:
-                conn.executescript(_SCHEMA)
+            self._migrate()
         except sqlite3.DatabaseError as exc:
             raise StoreError(
                 f"{self.path} is not a usable SQLite database ({exc}).", fix="Choose another --db path."
             ) from None
         self.recover()
+
+    def _migrate(self) -> None:
+        """Create the tables, or bring an older store up to ``SCHEMA_VERSION`` (one transaction per step)."""
+        conn = self._conn()
+        version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+        if version > SCHEMA_VERSION:
+            raise StoreError(
+                f"{self.path} was written by a newer release (schema {version}, this one reads up to {SCHEMA_VERSION}).",
+                fix="Upgrade the workbench, or choose another --db path.",
+            )
+        if version == 0:
+            conn.executescript(_SCHEMA)
+            conn.execute("PRAGMA user_version=1")
+            version = 1
+        for step in range(version, SCHEMA_VERSION):
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                # re-read inside the write lock: another process may have migrated meanwhile
+                current = int(conn.execute("PRAGMA user_version").fetchone()[0])
+                if current == step:
+                    for stmt in filter(str.strip, _MIGRATIONS[step].split(";")):
+                        conn.execute(stmt)
+                    conn.execute(f"PRAGMA user_version={step + 1}")
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
 
     def _conn(self) -> sqlite3.Connection:
         conn = getattr(self._local, "conn", None)
@@ -248,6 +295,7 @@ class Store:
             elapsed_s=float(row["elapsed_s"] or 0.0),
             error=row["error"],
             test_score=row["test_score"],
+            stop_reason=StopReason(row["stop_reason"]) if row["stop_reason"] else None,
         )
 
     def get_study(self, study_id: int) -> StudyRecord:
@@ -287,9 +335,64 @@ class Store:
             )
 
     def delete_study(self, study_id: int) -> None:
+        """Delete a study with its trials and artifacts (a running one must be stopped first)."""
+        self._study_row(study_id)
         with self._conn() as conn:
+            conn.execute("DELETE FROM artifacts WHERE study_id=?", (int(study_id),))
             conn.execute("DELETE FROM trials WHERE study_id=?", (int(study_id),))
             conn.execute("DELETE FROM studies WHERE id=?", (int(study_id),))
+
+    def delete_dataset(self, dataset_id: str) -> list[int]:
+        """Delete a dataset and every study made on it (with their trials); returns those studies' ids."""
+        self.dataset_content(dataset_id)  # raises a plain error when it is not there
+        ids = [
+            int(r["id"])
+            for r in self._conn().execute("SELECT id FROM studies WHERE dataset_id=?", (dataset_id,)).fetchall()
+        ]
+        with self._conn() as conn:
+            for sid in ids:
+                conn.execute("DELETE FROM artifacts WHERE study_id=?", (sid,))
+                conn.execute("DELETE FROM trials WHERE study_id=?", (sid,))
+            conn.execute("DELETE FROM studies WHERE dataset_id=?", (dataset_id,))
+            conn.execute("DELETE FROM datasets WHERE id=?", (dataset_id,))
+        return ids
+
+    # -- artifacts (refit models with what they need to predict) ----------------------------------
+
+    def save_artifact(
+        self, *, kind: str, name: str, content: bytes, meta: dict[str, Any] | None = None, study_id: int | None = None
+    ) -> int:
+        """Keep a blob (e.g. kind="model": an XGBoost JSON booster) with JSON metadata; returns its id."""
+        with self._conn() as conn:
+            cur = conn.execute(
+                "INSERT INTO artifacts(study_id, kind, name, created, meta, content) VALUES (?,?,?,?,?,?)",
+                (None if study_id is None else int(study_id), kind, name, now_iso(), dumps(meta or {}), content),
+            )
+            return int(cur.lastrowid)
+
+    def list_artifacts(self, *, study_id: int | None = None, kind: str | None = None) -> list[dict[str, Any]]:
+        sql = "SELECT id, study_id, kind, name, created, meta, length(content) AS size FROM artifacts WHERE 1=1"
+        args: list[Any] = []
+        if study_id is not None:
+            sql += " AND study_id=?"
+            args.append(int(study_id))
+        if kind is not None:
+            sql += " AND kind=?"
+            args.append(kind)
+        rows = self._conn().execute(sql + " ORDER BY id", args).fetchall()
+        return [{**dict(r), "meta": json.loads(r["meta"])} for r in rows]
+
+    def load_artifact(self, artifact_id: int) -> tuple[dict[str, Any], bytes]:
+        """(its row with parsed ``meta``, its content)."""
+        row = self._conn().execute("SELECT * FROM artifacts WHERE id=?", (int(artifact_id),)).fetchone()
+        if row is None:
+            raise StoreError(f"There is no artifact {artifact_id} in this store.")
+        info = {k: row[k] for k in ("id", "study_id", "kind", "name", "created")}
+        return {**info, "meta": json.loads(row["meta"])}, bytes(row["content"])
+
+    def delete_artifact(self, artifact_id: int) -> None:
+        with self._conn() as conn:
+            conn.execute("DELETE FROM artifacts WHERE id=?", (int(artifact_id),))
 
     def rename_study(self, study_id: int, name: str) -> None:
         with self._conn() as conn:
@@ -392,7 +495,10 @@ class Store:
     def get_trials(
         self, study_id: int, *, with_curves: bool = False, states: tuple[TrialState, ...] | None = None
     ) -> list[TrialRecord]:
-        cols = "study_id, number, state, params, score, train_score, fold_scores, fold_train_scores, fit_time, score_time, error, started, finished, duration_s, worker"
+        cols = (
+            "study_id, number, state, params, score, train_score, fold_scores, fold_train_scores, fit_time, "
+            "score_time, error, started, finished, duration_s, worker, budget, rung, model_size, model_size_unit, note"
+        )
         if with_curves:
             cols += ", curves"
         sql = f"SELECT {cols} FROM trials WHERE study_id=?"
@@ -432,6 +538,11 @@ class Store:
             finished=r["finished"],
             duration_s=r["duration_s"],
             worker=r["worker"],
+            budget=r["budget"],
+            rung=r["rung"],
+            model_size=r["model_size"],
+            model_size_unit=r["model_size_unit"],
+            note=r["note"],
         )
 
     def trial_counts(self, study_id: int) -> dict[str, int]:

@@ -1,0 +1,107 @@
+"""The one trial protocol: a ``Candidate`` goes out to a worker, a frozen ``TrialOutcome`` comes back.
+
+Strategies, pruners, trainers, the runner, executors and the store all speak these types; no record
+is copied field by field and no state is a bare string.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+from dataclasses import dataclass, field, replace
+from enum import Enum
+from typing import Any
+
+
+class StudyState(str, Enum):
+    RUNNING = "running"
+    COMPLETE = "complete"
+    STOPPED = "stopped"
+    INTERRUPTED = "interrupted"
+    FAILED = "failed"
+
+
+class TrialState(str, Enum):
+    RUNNING = "running"
+    COMPLETE = "complete"
+    PRUNED = "pruned"
+    FAILED = "failed"
+    #: never stored: a trial cut short because the study was asked to stop (its row is dropped)
+    STOPPED = "stopped"
+
+    @property
+    def finished(self) -> bool:
+        return self not in (TrialState.RUNNING, TrialState.STOPPED)
+
+
+class StopReason(str, Enum):
+    """Why a study ended (stored with the study, shown in summaries)."""
+
+    TRIALS = "trials"  # the trial budget was spent
+    EXHAUSTED = "exhausted"  # the strategy had nothing left (a grid is done)
+    TIMEOUT = "timeout"
+    TARGET = "target"  # the target score was reached
+    PATIENCE = "patience"  # no improvement for `patience` trials
+    USER = "stopped"  # stop was asked (button, Ctrl-C, API)
+    FAILED = "failed"  # every trial failed, or the study could not run
+    SUPERSEDED = "superseded"  # another runner took the study over
+
+
+def worker_name() -> str:
+    """Where a trial ran: host:pid, plus the thread when it is not the main one."""
+    t = threading.current_thread()
+    base = f"{socket.gethostname()}:{os.getpid()}"
+    return base if t is threading.main_thread() else f"{base}:{t.name}"
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A parameter set to evaluate, and how much of the resource it gets.
+
+    ``budget`` is boosting rounds (XGBoost) or training rows (other families); ``None`` is the full
+    budget. ``rung`` is the pruner's rung (0 first), ``None`` without a pruner.
+    """
+
+    number: int
+    params: dict[str, Any]
+    budget: int | None = None
+    rung: int | None = None
+
+    def at(self, *, budget: int | None, rung: int | None) -> Candidate:
+        return replace(self, budget=budget, rung=rung)
+
+
+@dataclass(frozen=True)
+class TrialOutcome:
+    """What evaluating a candidate gave; stored whole.
+
+    Scores are fold means of the study's metric (higher is better); ``fold_scores`` and
+    ``fold_train_scores`` map every metric to its per-fold values. ``model_size`` is a per-family
+    complexity measure in ``model_size_unit`` (leaves, non-zero coefficients, support vectors...).
+    """
+
+    state: TrialState
+    params: dict[str, Any]
+    score: float | None = None
+    train_score: float | None = None
+    fold_scores: dict[str, list[float]] = field(default_factory=dict)
+    fold_train_scores: dict[str, list[float]] = field(default_factory=dict)
+    fit_time: tuple[float, ...] = ()
+    score_time: tuple[float, ...] = ()
+    curves: dict[str, Any] | None = None
+    budget: int | None = None
+    rung: int | None = None
+    model_size: float | None = None
+    model_size_unit: str | None = None
+    error: str | None = None
+    duration_s: float = 0.0
+    worker: str | None = None
+    note: str | None = None  # why a pruned trial stopped, in words
+
+    def with_(self, **changes: Any) -> TrialOutcome:
+        return replace(self, **changes)
+
+    @property
+    def mean_fit_time(self) -> float | None:
+        return float(sum(self.fit_time) / len(self.fit_time)) if self.fit_time else None
