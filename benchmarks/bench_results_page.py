@@ -105,7 +105,7 @@ def time_page(db: Path, repeats: int) -> list[float]:
     os.environ["TUNING_DB"] = str(db)
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=600)
     at.run()
-    at.switch_page("pages/results.py")
+    at.switch_page("app_pages/results.py")
     at.run()  # first run: caches the results frame (what a user pays once per new trial)
     assert not at.exception, at.exception
     out = []

@@ -34,7 +34,7 @@ sel = selection()
 store = get_store()
 if sel["dataset"] is None or sel["target"] is None:
     st.info("Choose a dataset and a target first.", icon=":material/info:")
-    st.page_link("pages/data.py", label="Go to Data", icon=":material/table:")
+    st.page_link("app_pages/data.py", label="Go to Data", icon=":material/table:")
     st.stop()
 try:
     profile = dataset_profile(db_path(), sel["dataset"], sel["target"], sel["task"])
@@ -55,7 +55,7 @@ if study_id is not None:
 if study_id is not None:
     # The study on screen comes first: after Start (or a reload) its progress is visible without scrolling.
     render_live(study_id)
-    st.page_link("pages/results.py", label="Explore the results", icon=":material/insights:")
+    st.page_link("app_pages/results.py", label="Explore the results", icon=":material/insights:")
 
 with st.expander("New search", expanded=study_id is None, icon=":material/tune:"):
     c1, c2 = st.columns(2)

@@ -118,4 +118,4 @@ st.success(
     f"Ready: predict **{target}** ({profile.task}) from {len(profile.features)} features. Next, configure a search.",
     icon=":material/check_circle:",
 )
-st.page_link("pages/search.py", label="Go to Search", icon=":material/arrow_forward:")
+st.page_link("app_pages/search.py", label="Go to Search", icon=":material/arrow_forward:")

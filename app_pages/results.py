@@ -15,7 +15,7 @@ store = get_store()
 table = studies_table(store)
 if table.empty:
     st.info("No study yet: start one on the Search page (or from the CLI with the same database).")
-    st.page_link("pages/search.py", label="Go to Search", icon=":material/travel_explore:")
+    st.page_link("app_pages/search.py", label="Go to Search", icon=":material/travel_explore:")
     st.stop()
 
 event = st.dataframe(
