@@ -12,11 +12,14 @@ from ui.search_form import (
     budget_inputs,
     cost_preview,
     evaluation_inputs,
+    grid_confirmation,
     metric_picker,
     model_picker,
     profile_classes,
+    run_options,
     space_editor,
     strategy_picker,
+    study_name,
 )
 from ui.state import (
     current_study_id,
@@ -24,10 +27,12 @@ from ui.state import (
     db_path,
     get_registry,
     get_store,
+    load_dataset,
     selection,
     set_selection,
     show_error,
 )
+from ui.text import esc
 
 st.title("Search")
 sel = selection()
@@ -43,7 +48,7 @@ except Exception as exc:
     st.stop()
 
 task = profile.task or "classification"
-st.caption(f"Predicting **{profile.target}** ({task}, {profile.n_rows:,} rows, {len(profile.features)} features).")
+st.caption(f"Predicting **{esc(profile.target)}** ({task}, {profile.n_rows:,} rows, {len(profile.features)} features).")
 
 study_id = current_study_id()
 if study_id is not None:
@@ -64,6 +69,7 @@ with st.expander("New search", expanded=study_id is None, icon=":material/tune:"
     with c2:
         metric = metric_picker(task, profile_classes(profile))
     strategy = strategy_picker()
+    options = run_options()
     grid_points = 5
     if strategy == "grid":
         grid_points = st.slider(
@@ -105,6 +111,8 @@ with st.expander("New search", expanded=study_id is None, icon=":material/tune:"
         grid_points=grid_points,
         early_stopping_rounds=early,
         **ev,
+        **options,
+        name=study_name(model, strategy, load_dataset(db_path(), sel["dataset"])[0]),
     )
     last = [s for s in store.list_studies() if s.config.get("model") == model and s.dataset_id == sel["dataset"]]
     mean_s = None
@@ -112,8 +120,13 @@ with st.expander("New search", expanded=study_id is None, icon=":material/tune:"
         durations = [t.duration_s for t in store.get_trials(last[-1].id) if t.duration_s]
         mean_s = sum(durations) / len(durations) if durations else None
     st.markdown(cost_preview(config, budget["grid_size"], mean_s))
+    confirmed = grid_confirmation(config, budget["grid_size"])
     if st.button(
-        "Start search", type="primary", key="search_start", disabled=space is None, icon=":material/play_arrow:"
+        "Start search",
+        type="primary",
+        key="search_start",
+        disabled=space is None or not confirmed,
+        icon=":material/play_arrow:",
     ):
         try:
             study_id, _ = create_study(store, config)
