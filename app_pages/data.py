@@ -6,6 +6,7 @@ import streamlit as st
 
 from tuning.data import TASKS, infer_task, parse_table
 from ui.data_view import render_profile
+from ui.manage import delete_dataset_box, flash
 from ui.state import (
     SAMPLES,
     dataset_profile,
@@ -17,7 +18,6 @@ from ui.state import (
     set_selection,
     show_error,
 )
-from ui.manage import delete_dataset_box, flash
 from ui.text import esc, local_time
 
 st.title("Data")

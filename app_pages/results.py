@@ -5,13 +5,16 @@ from __future__ import annotations
 import streamlit as st
 
 from tuning.analysis import display_metric_name, display_score
+from ui.manage import delete_study_box, flash
 from ui.results_view import render_charts, render_diagnosis, render_export, render_trial, studies_table, trials_table
 from ui.state import current_study_id, get_store, selection, set_selection, show_error
 from ui.study_data import study_config, study_frame
+from ui.text import esc
 
 st.title("Results")
 selection()
 store = get_store()
+flash()
 table = studies_table(store)
 if table.empty:
     st.info("No study yet: start one on the Search page (or from the CLI with the same database).")
@@ -43,19 +46,28 @@ except Exception as exc:
 
 summary = store.summary(study_id)
 metric = cfg.metric or ""
-st.subheader(f"Study {study_id}: {summary['name']}")
-c = st.columns(5)
+head, act = st.columns([4, 1], vertical_alignment="center")
+head.subheader(f"Study {study_id}: {esc(summary['name'])}")
+with act:
+    delete_study_box(study_id, summary["name"])
+n_pruned = int((frame["state"] == "pruned").sum()) if not frame.empty else 0
+# Two rows of short values: five metrics side by side were cut to "co..." in a narrow window.
+c = st.columns(3)
 best = display_score(metric, summary["best_score"])
 c[0].metric("State", summary["state"])
 c[1].metric(f"Best {display_metric_name(metric)}", "-" if best is None else f"{best:.4g}")
-c[2].metric("Trials ok / failed", f"{summary['n_complete']} / {summary['n_failed']}")
-c[3].metric("Duration", f"{summary['duration_s']:.0f} s")
 test = display_score(metric, summary["test_score"])
-c[4].metric("Held-out test", "-" if test is None else f"{test:.4g}")
+c[2].metric("Held-out test", "-" if test is None else f"{test:.4g}")
+c = st.columns(3)
+c[0].metric("Complete", summary["n_complete"])
+c[1].metric(
+    "Pruned / failed" if n_pruned else "Failed", (f"{n_pruned} / " if n_pruned else "") + str(summary["n_failed"])
+)
+c[2].metric("Duration", f"{summary['duration_s']:.0f} s")
 if summary["error"]:
-    st.error(summary["error"])
+    st.error(esc(summary["error"]))
 
-render_diagnosis(frame, cfg)
+render_diagnosis(frame, cfg, store, study_id)
 render_charts(frame, cfg, store, study_id)
 
 st.markdown("### Trials")

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import streamlit as st
 
 from tuning import charts
 from tuning.analysis import diagnose, display_metric_name, display_score, param_importance
+from tuning.baseline import baseline_label
 from tuning.config import StudyConfig
 from tuning.export import best_params_json, export_model, standalone_script, trials_csv
 from tuning.models import get_model
 from tuning.store import Store, TrialState
+from ui.state import get_store
+from ui.text import esc, local_time
 
 
 def studies_table(store: Store) -> pd.DataFrame:
@@ -30,33 +34,64 @@ def studies_table(store: Store) -> pd.DataFrame:
                 "metric": display_metric_name(metric),
                 "best": display_score(metric, summ["best_score"]),
                 "trials": summ["n_trials"],
-                "started": s.created[:19].replace("T", " "),
+                "started": local_time(s.created),
             }
         )
     return pd.DataFrame(rows)
 
 
-def render_diagnosis(frame: pd.DataFrame, cfg: StudyConfig) -> None:
+def render_diagnosis(frame: pd.DataFrame, cfg: StudyConfig, store: Store, study_id: int) -> None:
     family = get_model(cfg.model)
     regularizers = [k for k, d in family.params.items() if d.regularizes]
-    findings = diagnose(frame, cfg.search_space(), metric=cfg.metric or "", regularizers=regularizers)
+    args = dict(metric=cfg.metric or "", regularizers=regularizers)
+    findings = diagnose(frame, cfg.search_space(), **args)
+    if any(f.kind == "underfitting" for f in findings):
+        # A "low" verdict quotes the no-skill baseline; computed only then (it refits a constant model per fold).
+        try:
+            base = _baseline(store.path, study_id, cfg)
+        except Exception:  # the verdict stands without its reference rather than failing the page
+            base = None
+        findings = diagnose(
+            frame, cfg.search_space(), **args, baseline=base, baseline_label=baseline_label(cfg.task)
+        )
     if not findings:
         st.success("No warning signs: no large train/validation gap, no optimum at the edge of a range.")
     for f in findings:
-        knobs = f" Knobs: {', '.join(f'`{k}`' for k in f.knobs)}." if f.knobs else ""
+        knobs = f" Knobs: {', '.join(esc(k) for k in f.knobs)}." if f.knobs else ""
         (st.warning if f.kind in ("overfitting", "underfitting", "edge", "failures") else st.info)(
-            f"**{f.kind.capitalize()}** — {f.message}{knobs}"
+            f"**{f.kind.capitalize()}** — {esc(f.message)}{knobs}"
         )
+
+
+@st.cache_data(max_entries=32, show_spinner="Scoring the no-skill baseline...")
+def _baseline(db: str, study_id: int, _cfg: StudyConfig) -> float | None:
+    from tuning.baseline import study_baseline
+
+    return study_baseline(get_store(), _cfg)
 
 
 def render_charts(frame: pd.DataFrame, cfg: StudyConfig, store: Store, study_id: int) -> None:
     metric = cfg.metric or ""
     space = cfg.search_space()
     searched = [p.name for p in space.searched]
+    n_pruned = int((frame["state"] == TrialState.PRUNED.value).sum()) if not frame.empty else 0
+    show_pruned = True
+    if n_pruned:
+        show_pruned = st.toggle(
+            f"Show pruned trials ({n_pruned} cut early)",
+            value=True,
+            key="res_show_pruned",
+            help="Pruned trials were scored at a smaller budget (fewer boosting rounds or rows) before being cut.",
+        )
+    if not show_pruned:
+        frame = frame[frame["state"] != TrialState.PRUNED.value]
     tabs = st.tabs(["History", "Parameters", "Importance", "Overfitting", "Distribution & timeline"])
     with tabs[0]:
         by_time = st.toggle("x axis: time", key="res_hist_time")
-        st.plotly_chart(charts.plot_history(frame, metric=metric, x="time" if by_time else "number"), key="res_hist")
+        st.plotly_chart(
+            charts.plot_history(frame, metric=metric, x="time" if by_time else "number", show_pruned=show_pruned),
+            key="res_hist",
+        )
     with tabs[1]:
         top = st.slider("Show the best % of trials", 5, 100, 100, 5, key="res_top") / 100
         st.plotly_chart(
@@ -105,10 +140,12 @@ def _importance(db: str, study_id: int, n_rows: int, _frame: pd.DataFrame, _cfg:
 def trials_table(frame: pd.DataFrame, cfg: StudyConfig) -> int | None:
     """The trial table with a state filter; returns the number of the selected trial."""
     metric = cfg.metric or ""
+    present = set(frame["state"]) if not frame.empty else set()
+    options = ["complete", "pruned", "failed", "running"]
     states = st.multiselect(
         "States",
-        ["complete", "failed", "running", "pruned"],
-        default=["complete", "failed", "running"],
+        options,
+        default=[o for o in options if o in present or o in ("complete", "failed")],
         key="res_states",
     )
     view = frame[frame["state"].isin(states)]
@@ -117,12 +154,27 @@ def trials_table(frame: pd.DataFrame, cfg: StudyConfig) -> int | None:
     shown[f"validation {display_metric_name(metric)}"] = [display_score(metric, v) for v in view["mean_test_score"]]
     shown[f"train {display_metric_name(metric)}"] = [display_score(metric, v) for v in view["mean_train_score"]]
     shown["std"] = view["std_test_score"].to_numpy()
+    if "rung" in view.columns and (view["rung"].notna().any() or view["budget"].notna().any()):
+        # multi-fidelity search: how far each trial got (boosting rounds or rows) and at which rung it stopped
+        shown["budget"] = view["budget"].to_numpy()
+        shown["rung"] = view["rung"].to_numpy()
     shown["fit time (s)"] = view["mean_fit_time"].to_numpy()
     shown["rank"] = view["rank_test_score"].to_numpy()
-    shown["error"] = view["error"].to_numpy()
+    shown["why it stopped" if "note" in view.columns and view["note"].notna().any() else "error"] = [
+        n if isinstance(n, str) and n else e for n, e in zip(view.get("note", view["error"]), view["error"], strict=True)
+    ]
     shown.columns = [c.removeprefix("param_") for c in shown.columns]
     event = st.dataframe(
-        shown, hide_index=True, on_select="rerun", selection_mode="single-row", key="res_trials", height=320
+        shown,
+        hide_index=True,
+        on_select="rerun",
+        selection_mode="single-row",
+        key="res_trials",
+        height=320,
+        column_config={
+            "state": st.column_config.TextColumn("state", width="small"),
+            "budget": st.column_config.NumberColumn("budget", format="%d", help="boosting rounds or training rows"),
+        },
     )
     rows = event.selection.rows if event is not None else []
     return int(shown.iloc[rows[0]]["number"]) if rows else None
@@ -130,13 +182,22 @@ def trials_table(frame: pd.DataFrame, cfg: StudyConfig) -> int | None:
 
 def render_trial(store: Store, study_id: int, number: int, cfg: StudyConfig) -> None:
     t = store.get_trial(study_id, number)
-    st.markdown(f"#### Trial #{t.number} — `{t.state.value}`")
+    st.markdown(f"#### Trial #{t.number} · {t.state.value}")
+    if t.state is TrialState.PRUNED:
+        st.info(
+            esc(t.note or "Cut early by the pruner.")
+            + (f" Budget reached: {t.budget:,}" if t.budget else "")
+            + (f", rung {t.rung}." if t.rung is not None else "."),
+            icon=":material/content_cut:",
+        )
+    elif t.note:
+        st.caption(esc(t.note))
     if t.error:
-        st.error(t.error)
+        st.error(esc(t.error))
     c1, c2 = st.columns([1, 2])
     with c1:
         st.json(t.params)
-        st.caption(f"{t.duration_s or 0:.2f} s; started {t.started}")
+        st.caption(f"{t.duration_s or 0:.2f} s; started {local_time(t.started, seconds=True)}")
     with c2:
         if t.fold_scores:
             folds = pd.DataFrame(
@@ -150,9 +211,9 @@ def render_trial(store: Store, study_id: int, number: int, cfg: StudyConfig) -> 
     if t.curves:
         st.plotly_chart(charts.plot_learning_curves([t]), key=f"res_trial_curve_{number}")
     if t.state is TrialState.COMPLETE and st.button(
-        "Refit this trial on all rows and show feature importance", key=f"res_refit_{number}"
+        "Feature importance of this trial (refit, scored on held-out folds)", key=f"res_refit_{number}"
     ):
-        with st.spinner("Refitting..."):
+        with st.spinner("Refitting on each fold and shuffling features on its validation rows..."):
             _feature_importance(store, study_id, cfg, t.params)
 
 
@@ -163,15 +224,23 @@ def _feature_importance(store: Store, study_id: int, cfg: StudyConfig, params: d
 
     data = load_study_data(store, cfg)
     ctx = make_context(cfg, data, n_jobs=1)
-    pipe = ctx.pipeline(params).fit(ctx.X, ctx.y)
-    imp = permutation_importance(pipe, ctx.X, ctx.y, scoring=metric_or_none(cfg), n_repeats=3, random_state=0)
-    df = pd.DataFrame({"feature": ctx.X.columns, "importance": imp.importances_mean}).sort_values("importance")
+    # Fit on each training fold and shuffle features on that fold's validation rows: importance for rows the
+    # model has not seen (on its own training rows an overfit model would credit features with memorized noise).
+    per_fold = []
+    for tr, va in ctx.folds:
+        pipe = ctx.pipeline(params).fit(ctx.X.iloc[tr], ctx.y[tr])
+        imp = permutation_importance(
+            pipe, ctx.X.iloc[va], ctx.y[va], scoring=metric_or_none(cfg), n_repeats=3, random_state=0
+        )
+        per_fold.append(imp.importances_mean)
+    mean = np.mean(per_fold, axis=0)
+    df = pd.DataFrame({"feature": ctx.X.columns, "importance": mean}).sort_values("importance")
     import plotly.graph_objects as go
 
     fig = go.Figure(go.Bar(x=df["importance"], y=df["feature"], orientation="h", marker_color="#ff7f0e"))
     fig.update_layout(
         template="plotly_white",
-        title="Permutation importance (drop in score when a feature is shuffled)",
+        title=f"Permutation importance on validation folds (mean of {len(per_fold)})",
         xaxis_title="importance",
         yaxis_title="feature",
         height=max(300, 18 * len(df)),

@@ -87,7 +87,7 @@ def space_editor(model: str) -> dict[str, Any] | None:
         height=38 + 35 * len(rows),
         key=f"space_editor_{model}",
         hide_index=True,
-        use_container_width=True,
+        width="stretch",
         column_order=["use", "parameter", "kind", "low", "high", "log", "values", "when"],
         disabled=["parameter", "regularizes", "help"],
         column_config={

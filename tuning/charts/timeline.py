@@ -78,12 +78,19 @@ def plot_timeline(frame: pd.DataFrame, *, now: pd.Timestamp | None = None) -> go
     other = ~np.isin(info.states, list(STATE_COLORS))
     if other.any():
         _add_segments(fig, info, other, "other", "#bcbd22", width)
+    lanes = (
+        {"tickmode": "array", "tickvals": list(range(n_lanes)), "ticktext": [f"slot {i + 1}" for i in range(n_lanes)]}
+        if n_lanes <= 20
+        else {}
+    )
     return apply_layout(
         fig,
         title=title,
         x_title="time (UTC)",
-        y_title="lane (trials running at once)",
-        yaxis={"range": [n_lanes - 0.5, -0.5], **({"tickmode": "linear", "dtick": 1} if n_lanes <= 20 else {})},
+        y_title="trials at once" if n_lanes > 1 else "",
+        # A lane is one trial slot; the plot grows with the lanes instead of one thin bar in a tall empty box.
+        height=max(220, min(600, 140 + 36 * n_lanes)),
+        yaxis={"range": [n_lanes - 0.5, -0.5], **lanes},
         legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 1, "xanchor": "right"},
     )
 
