@@ -253,31 +253,59 @@ def metric_or_none(cfg: StudyConfig) -> str | None:
 
 
 def render_export(store: Store, study_id: int) -> None:
-    """Download buttons whose contents are generated only when clicked (callables), so reruns stay cheap."""
+    """Download buttons with their contents made when the page is drawn (cached per study version), and
+    clicks that do not rerun the page.
+
+    Deferred contents (a callable) break on two clicks close together: the first click's rerun drops the
+    deferred file the second click asks for (``MediaFileStorageError: Deferred file ... not found``).
+    """
+    from ui.study_data import study_version
+
+    version = study_version(store, study_id)
     c = st.columns(4)
     c[0].download_button(
-        "Trials (CSV)", lambda: trials_csv(store, study_id), f"study_{study_id}_trials.csv", "text/csv", key="exp_csv"
+        "Trials (CSV)",
+        _export(store.path, study_id, version, "csv"),
+        f"study_{study_id}_trials.csv",
+        "text/csv",
+        key="exp_csv",
+        on_click="ignore",
     )
     if store.best_trial(study_id) is None:
         st.caption("Best parameters, script and model come with the first complete trial.")
         return
     c[1].download_button(
         "Best params (JSON)",
-        lambda: best_params_json(store, study_id),
+        _export(store.path, study_id, version, "best"),
         f"study_{study_id}_best.json",
         "application/json",
         key="exp_best",
+        on_click="ignore",
     )
     c[2].download_button(
         "Python script",
-        lambda: standalone_script(store, study_id),
+        _export(store.path, study_id, version, "script"),
         f"refit_study_{study_id}.py",
         "text/x-python",
         key="exp_script",
+        on_click="ignore",
     )
     if c[3].button("Refit best model", key="exp_refit"):
         with st.spinner("Refitting the best model on all training rows..."):
             st.session_state[f"exp_models_{study_id}"] = export_model(store, study_id)
     for i, m in enumerate(st.session_state.get(f"exp_models_{study_id}", [])):
-        st.download_button(f"Download {m.filename}", m.content, m.filename, m.mime, key=f"exp_model_{i}")
-        st.caption(m.note)
+        st.download_button(
+            f"Download {m.filename}", m.content, m.filename, m.mime, key=f"exp_model_{i}", on_click="ignore"
+        )
+        st.caption(esc(m.note))
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def _export(db: str, study_id: int, version: tuple, kind: str) -> str:
+    """One export's text, made once per study version (a finished study's never changes)."""
+    store = get_store()
+    if kind == "csv":
+        return trials_csv(store, study_id)
+    if kind == "best":
+        return best_params_json(store, study_id)
+    return standalone_script(store, study_id)
