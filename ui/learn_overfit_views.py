@@ -6,6 +6,7 @@ import streamlit as st
 
 from tuning import lessons
 from tuning.analysis import display_metric_name, display_score
+from tuning.baseline import baseline_label
 from tuning.charts.learn_boundary import plot_decision_boundary, plot_fit_1d
 from tuning.charts.learn_curves import (
     plot_bias_variance,
@@ -15,11 +16,22 @@ from tuning.charts.learn_curves import (
     plot_validation_curve,
     plot_validation_overfit,
 )
+from tuning.lessons.learning_curve import LOW_VERDICT
 from tuning.models import get_model
 from ui.jobs import compute
 from ui.learn_data import pick_data
 from ui.learn_presets import BIAS_VARIANCE, BOUNDARY_KNOBS, FIT1D_KNOBS, SWEEPS, fmt
 from ui.state import get_store
+from ui.text import esc
+
+
+def baseline_note(metric: str, dummy: float, task: str) -> str:
+    """The reference beside a "low" verdict: what a no-skill model scores on the same folds."""
+    what = baseline_label(task)
+    value = display_score(metric, dummy)
+    if value is None:
+        return "no baseline could be scored for this metric"
+    return f"for reference, {what} scores {value:.4g} {display_metric_name(metric)}"
 
 
 def explain(text: str, try_this: str) -> None:
@@ -98,6 +110,8 @@ def validation_curve_view() -> None:
     c[0].metric(f"Train {display_metric_name(m)}", f"{display_score(m, curve.train_mean[i]):.4g}")
     c[1].metric(f"Validation {display_metric_name(m)}", f"{display_score(m, curve.val_mean[i]):.4g}")
     c[2].metric("Regime", curve.regimes[i])
+    if curve.regimes[i] == "underfit":
+        st.caption(baseline_note(m, curve.dummy_score, data.task))
     _pin_buttons("vc_pins", curve, "curve")
 
 
@@ -134,7 +148,9 @@ def learning_curve_view() -> None:
         return
     st.plotly_chart(plot_learning_curve(curves, [f"{param}={fmt(a)}", f"{param}={fmt(b)}"]), key="lc_chart")
     for v, cv in zip((a, b), curves):
-        st.markdown(f"**{param}={fmt(v)}**: {lessons.verdict(cv)}")
+        verdict = lessons.verdict(cv)
+        note = f" ({baseline_note(cv.metric, cv.dummy_score, data.task)})" if verdict == LOW_VERDICT else ""
+        st.markdown(f"**{esc(param)}={esc(fmt(v))}**: {verdict}{note}")
 
 
 def boosting_view() -> None:
