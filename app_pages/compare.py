@@ -10,7 +10,7 @@ from tuning.analysis import display_metric_name, display_score
 from ui.search_form import PRUNERS, STRATEGY_LABELS
 from ui.state import get_store, selection
 from ui.study_data import study_config, study_frame
-from ui.text import esc
+from ui.text import esc, esc_html
 
 st.title("Compare")
 st.caption("Put studies side by side: grid vs random vs TPE on the same data, or L1 vs L2 settings.")
@@ -65,14 +65,15 @@ if len(datasets) > 1:
         "These studies use different datasets: their scores are on different data, so only the shapes compare.",
         icon=":material/info:",
     )
-frames = {labels[sid]: study_frame(sid) for sid in same_metric}
+frames = {esc_html(labels[sid]): study_frame(sid) for sid in same_metric}
 n_pruned = sum(int((f["state"] == "pruned").sum()) for f in frames.values() if not f.empty)
 show_pruned = n_pruned > 0 and st.toggle(
     f"Show pruned trials ({n_pruned} cut early)", value=True, key="cmp_show_pruned"
 )
 info = charts._get_compare_info(frames, metric=metric)
 if info.left_out:
-    st.caption("Left out of both charts (no complete trial yet): " + "; ".join(esc(n) for n in info.left_out) + ".")
+    left = [labels[sid] for sid in same_metric if esc_html(labels[sid]) in info.left_out]
+    st.caption("Left out of both charts (no complete trial yet): " + "; ".join(esc(n) for n in left) + ".")
 st.plotly_chart(charts.plot_compare_history(frames, metric=metric), key="cmp_history")
 st.plotly_chart(charts.plot_compare_distributions(frames, metric=metric, show_pruned=show_pruned), key="cmp_dist")
 

@@ -7,19 +7,24 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from tuning.data import DatasetProfile
+from ui.text import esc, esc_html
 
 
 def target_figure(profile: DatasetProfile, df: pd.DataFrame) -> go.Figure:
     if profile.class_counts:
-        labels = list(profile.class_counts)
+        labels = [esc_html(c) for c in profile.class_counts]
         counts = list(profile.class_counts.values())
         fig = go.Figure(go.Bar(x=labels, y=counts, marker_color="#ff7f0e", text=counts, textposition="auto"))
-        fig.update_layout(title=f"Class balance of '{profile.target}'", xaxis_title="class", yaxis_title="rows")
+        fig.update_layout(
+            title=f"Class balance of '{esc_html(profile.target)}'", xaxis_title="class", yaxis_title="rows"
+        )
         fig.update_xaxes(type="category")
     else:
         fig = go.Figure(go.Histogram(x=df[profile.target].dropna(), nbinsx=40, marker_color="#ff7f0e"))
         fig.update_layout(
-            title=f"Distribution of '{profile.target}'", xaxis_title=str(profile.target), yaxis_title="rows"
+            title=f"Distribution of '{esc_html(profile.target)}'",
+            xaxis_title=esc_html(profile.target),
+            yaxis_title="rows",
         )
     fig.update_layout(template="plotly_white", height=420, margin=dict(l=50, r=20, t=50, b=40))
     return fig
@@ -33,7 +38,7 @@ def render_profile(profile: DatasetProfile, df: pd.DataFrame) -> None:
     missing = sum(col.n_missing for col in profile.columns) / max(1, profile.n_rows * profile.n_cols)
     c[3].metric("Missing cells", f"{missing:.1%}")  # the task is shown (and chosen) just above
     for w in profile.warnings:
-        st.warning(w, icon=":material/warning:")
+        st.warning(esc(w), icon=":material/warning:")
     left, right = st.columns([3, 2])
     with left:
         st.markdown("**Columns**")

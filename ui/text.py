@@ -29,8 +29,9 @@ def esc(value: Any) -> str:
 
 
 def esc_html(value: Any) -> str:
-    """``value`` as literal text in a plotly title or label (which renders <b>, <a href>, <br>...)."""
-    return html.escape(_LINE_BREAKS.sub(" ", str(value)), quote=True)
+    """``value`` as literal text in a plotly title, label or trace name (plotly renders <b>, <a href>, <br>...
+    and reads ``%{...}`` in hover templates as a placeholder)."""
+    return html.escape(_LINE_BREAKS.sub(" ", str(value)), quote=True).replace("%", "&#37;")
 
 
 def local_time(iso: str | None, *, seconds: bool = False) -> str:
