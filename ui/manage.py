@@ -24,10 +24,9 @@ def delete_dataset_box(dataset_id: str, label: str) -> None:
             "(with all their trials and saved models) from the store. Everyone using this workbench shares it."
         )
         if running:
+            ids = ", ".join(f"#{i}" for i in running)
             st.warning(
-                "Stud" + ("y " if len(running) == 1 else "ies ") + ", ".join(f"#{i}" for i in running)
-                + " on this dataset " + ("is" if len(running) == 1 else "are") + " running: stop "
-                + ("it" if len(running) == 1 else "them") + " first with **Stop** on the Search page.",
+                f"Running on this dataset: {ids}. Stop them first with **Stop** on the Search page.",
                 icon=":material/warning:",
             )
             return

@@ -51,9 +51,7 @@ def render_diagnosis(frame: pd.DataFrame, cfg: StudyConfig, store: Store, study_
             base = _baseline(store.path, study_id, cfg)
         except Exception:  # the verdict stands without its reference rather than failing the page
             base = None
-        findings = diagnose(
-            frame, cfg.search_space(), **args, baseline=base, baseline_label=baseline_label(cfg.task)
-        )
+        findings = diagnose(frame, cfg.search_space(), **args, baseline=base, baseline_label=baseline_label(cfg.task))
     if not findings:
         st.success("No warning signs: no large train/validation gap, no optimum at the edge of a range.")
     for f in findings:
@@ -161,7 +159,8 @@ def trials_table(frame: pd.DataFrame, cfg: StudyConfig) -> int | None:
     shown["fit time (s)"] = view["mean_fit_time"].to_numpy()
     shown["rank"] = view["rank_test_score"].to_numpy()
     shown["why it stopped" if "note" in view.columns and view["note"].notna().any() else "error"] = [
-        n if isinstance(n, str) and n else e for n, e in zip(view.get("note", view["error"]), view["error"], strict=True)
+        n if isinstance(n, str) and n else e
+        for n, e in zip(view.get("note", view["error"]), view["error"], strict=True)
     ]
     shown.columns = [c.removeprefix("param_") for c in shown.columns]
     event = st.dataframe(

@@ -102,6 +102,4 @@ def show_error(exc: Exception) -> None:
         # The app's wording of the fix (its controls, not the CLI's flags); user strings inside stay literal.
         st.error(esc(exc.for_app()), icon=":material/error:")
     else:
-        st.error(
-            esc(f"Something went wrong inside the app: {type(exc).__name__}: {exc}"), icon=":material/bug_report:"
-        )
+        st.error(esc(f"Something went wrong inside the app: {type(exc).__name__}: {exc}"), icon=":material/bug_report:")

@@ -13,19 +13,31 @@ import re
 from datetime import UTC, datetime
 from typing import Any
 
-# Every ASCII punctuation character may be backslash-escaped in CommonMark; escaping all of them turns
-# links, emphasis, headings, lists, tables, code, directives and maths into plain characters.
-_PUNCT = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~:$&=\"'%^@;,?/])")
+# Characters that start markdown syntax anywhere in a line: links and images, emphasis, code, maths,
+# Streamlit's ``:color[...]`` directives and ``:emoji:`` shortcodes, tables, strike-through, entities and tags.
+# (CommonMark lets any ASCII punctuation be backslash-escaped.)
+_INLINE = re.compile(r"([\\`*_{}\[\]()<>~$:|&])")
+# Characters that only matter at the start of a line: headings, lists, quotes, rules, ordered lists.
+_LEADING = re.compile(r"^(\s*)([#+\-=!>]|\d+(?=[.)]))")
 _LINE_BREAKS = re.compile(r"[\r\n\t\v\f\u2028\u2029]+")
 
 
 def esc(value: Any) -> str:
-    """``value`` as literal text inside markdown: punctuation escaped, line breaks folded to spaces.
+    """``value`` as literal text inside markdown: syntax characters escaped, line breaks folded to spaces.
 
-    Colons are escaped too, so ``:red[x]`` and ``:smile:`` stay literal.
+    ``penguins.csv`` stays as it is; ``[x](http://y)``, ``**b**``, ``:red[x]``, ``$x$``, ``# h`` become
+    literal text.
     """
-    text = _LINE_BREAKS.sub(" ", str(value))
-    return _PUNCT.sub(r"\\\1", text)
+    text = _INLINE.sub(r"\\\1", _LINE_BREAKS.sub(" ", str(value)))
+    m = _LEADING.match(text)
+    if m:
+        lead = m.group(2)
+        if lead[0].isdigit():  # "1. x" would start an ordered list: escape the dot after the number
+            end = m.end()
+            text = text[:end] + "\\" + text[end:]
+        else:
+            text = text[: m.start(2)] + "\\" + text[m.start(2) :]
+    return text
 
 
 def esc_html(value: Any) -> str:
