@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
 from tuning import lessons
@@ -185,7 +186,27 @@ def boosting_view() -> None:
     if res is None:
         return
     st.plotly_chart(plot_boosting_rounds(res), key="bo_chart")
-    st.dataframe(res.frame() if callable(getattr(res, "frame", None)) else None, hide_index=True, key="bo_table")
+    # One row per learning rate (the per-round numbers are in the chart's hover): what early stopping did.
+    summary = pd.DataFrame(
+        {
+            "learning rate": [r.learning_rate for r in res.runs],
+            "best round": [r.best_round for r in res.runs],
+            f"best validation {res.metric}": [r.best_loss for r in res.runs],
+            "early stopping stops at": [r.stop_round for r in res.runs],
+            "rounds after the best (wasted)": [r.wasted_rounds for r in res.runs],
+            "rounds saved by early stopping": [r.saved_rounds for r in res.runs],
+            "fit time (s)": [r.fit_time for r in res.runs],
+        }
+    )
+    st.dataframe(
+        summary,
+        hide_index=True,
+        key="bo_table",
+        column_config={
+            f"best validation {res.metric}": st.column_config.NumberColumn(format="%.4g"),
+            "fit time (s)": st.column_config.NumberColumn(format="%.2f"),
+        },
+    )
 
 
 def boundary_view() -> None:

@@ -26,7 +26,7 @@ def delete_dataset_box(dataset_id: str, label: str) -> None:
         if running:
             ids = ", ".join(f"#{i}" for i in running)
             st.warning(
-                f"Running on this dataset: {ids}. Stop them first with **Stop** on the Search page.",
+                f"Studies still running on this dataset: {ids}. Stop them first with **Stop** on the Search page.",
                 icon=":material/warning:",
             )
             return
