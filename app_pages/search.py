@@ -37,6 +37,14 @@ from ui.text import esc
 st.title("Search")
 sel = selection()
 store = get_store()
+if (sel["dataset"] is None or sel["target"] is None) and current_study_id() is not None:
+    # A link to a study (?study=N) alone: take its dataset, target and task, so the study shows at once.
+    try:
+        linked = store.get_study(current_study_id())
+        set_selection(dataset=linked.dataset_id, target=linked.config.get("target"), task=linked.config.get("task"))
+        sel = selection()
+    except Exception:  # an unknown study id: the page says what to choose instead
+        pass
 if sel["dataset"] is None or sel["target"] is None:
     st.info("Choose a dataset and a target first.", icon=":material/info:")
     st.page_link("app_pages/data.py", label="Go to Data", icon=":material/table:")

@@ -82,6 +82,16 @@ def assert_app_navigation(page: Page) -> None:
         expect(nav.get_by_role("link", name=file_name, exact=True)).to_have_count(0)
 
 
+def settled(page: Page) -> None:
+    """Wait for the run to end and for Streamlit's loading placeholders (skeletons) to be replaced."""
+    wait_idle(page)
+    page.wait_for_function(
+        "() => document.querySelectorAll('[data-testid=\"stSkeleton\"], .stSkeleton').length === 0",
+        timeout=RUN_MS,
+    )
+    page.wait_for_timeout(500)
+
+
 def ensure_open(page: Page) -> None:
     """Open the app when a step runs on its own (the steps before it usually did)."""
     if not page.url.startswith("http"):
@@ -233,23 +243,28 @@ def test_07_every_page_screenshot(page: Page, shot, size: str) -> None:
     page.set_viewport_size(VIEWPORT if size == "1280x800" else NARROW)
     try:
         for link, path, name in PAGES:
-            if path == "results" or path == "search":
-                page.goto(f"/{path}?study={STATE['b']}")
-                expect(title(page, link)).to_be_visible(timeout=FIRST_LOAD_MS)
-            else:
-                go(page, link, path)
+            # a URL per page (each a fresh session), with the study that has pruned trials selected
+            page.goto(f"/{path}?study={STATE['b']}")
+            expect(title(page, "Data" if path == "" else link)).to_be_visible(timeout=FIRST_LOAD_MS)
             if path.startswith("learn"):
                 settle_lesson(page)
-            wait_idle(page)
+            settled(page)
             assert_clean(page)
             shot(page, f"fh_{size}_{name}", full_page=False)
             shot(page, f"fh_{size}_{name}_full")
         page.goto(f"/learn_regularization?study={STATE['b']}")
         expect(title(page, "Regularization")).to_be_visible(timeout=FIRST_LOAD_MS)
-        main(page).get_by_role("button", name="Sparsity (digits)").click()
+        settled(page)
+        main(page).get_by_text("Sparsity (digits)", exact=True).click()
         settle_lesson(page, timeout=90_000)
+        settled(page)
         assert_clean(page)
         shot(page, f"fh_{size}_sparsity_full")
+        main(page).get_by_text("XGBoost knobs", exact=True).click()
+        settle_lesson(page, timeout=150_000)
+        settled(page)
+        assert_clean(page)
+        shot(page, f"fh_{size}_knobs_full")
     finally:
         page.set_viewport_size(VIEWPORT)
 
