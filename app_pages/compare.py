@@ -22,6 +22,8 @@ if len(studies) < 2:
     st.stop()
 
 labels = {s.id: f"#{s.id} {s.name}" for s in studies}
+# Chart labels stay short (axis ticks and legends); the table below has the full names.
+short = {sid: (name if len(name) <= 32 else name[:31] + "…") for sid, name in labels.items()}
 metric_of = {s.id: s.config.get("metric") or "" for s in studies}
 group_of = {s.id: (s.dataset_id, metric_of[s.id]) for s in studies}
 
@@ -65,14 +67,14 @@ if len(datasets) > 1:
         "These studies use different datasets: their scores are on different data, so only the shapes compare.",
         icon=":material/info:",
     )
-frames = {esc_html(labels[sid]): study_frame(sid) for sid in same_metric}
+frames = {esc_html(short[sid]): study_frame(sid) for sid in same_metric}
 n_pruned = sum(int((f["state"] == "pruned").sum()) for f in frames.values() if not f.empty)
 show_pruned = n_pruned > 0 and st.toggle(
     f"Show pruned trials ({n_pruned} cut early)", value=True, key="cmp_show_pruned"
 )
 info = charts._get_compare_info(frames, metric=metric)
 if info.left_out:
-    left = [labels[sid] for sid in same_metric if esc_html(labels[sid]) in info.left_out]
+    left = [labels[sid] for sid in same_metric if esc_html(short[sid]) in info.left_out]
     st.caption("Left out of both charts (no complete trial yet): " + "; ".join(esc(n) for n in left) + ".")
 st.plotly_chart(charts.plot_compare_history(frames, metric=metric), key="cmp_history")
 st.plotly_chart(charts.plot_compare_distributions(frames, metric=metric, show_pruned=show_pruned), key="cmp_dist")

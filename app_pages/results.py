@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from tuning.analysis import display_metric_name, display_score
+from ui.layout import metric_row
 from ui.manage import delete_study_box, flash
 from ui.results_view import render_charts, render_diagnosis, render_export, render_trial, studies_table, trials_table
 from ui.state import current_study_id, get_store, selection, set_selection, show_error
@@ -46,24 +47,24 @@ except Exception as exc:
 
 summary = store.summary(study_id)
 metric = cfg.metric or ""
-head, act = st.columns([4, 1], vertical_alignment="center")
-head.subheader(f"Study {study_id}: {esc(summary['name'])}")
-with act:
-    delete_study_box(study_id, summary["name"])
+st.subheader(f"Study {study_id}: {esc(summary['name'])}")
 n_pruned = int((frame["state"] == "pruned").sum()) if not frame.empty else 0
-# Two rows of short values: five metrics side by side were cut to "co..." in a narrow window.
-c = st.columns(3)
 best = display_score(metric, summary["best_score"])
-c[0].metric("State", summary["state"])
-c[1].metric(f"Best {display_metric_name(metric)}", "-" if best is None else f"{best:.4g}")
 test = display_score(metric, summary["test_score"])
-c[2].metric("Held-out test", "-" if test is None else f"{test:.4g}")
-c = st.columns(3)
-c[0].metric("Complete", summary["n_complete"])
-c[1].metric(
-    "Pruned / failed" if n_pruned else "Failed", (f"{n_pruned} / " if n_pruned else "") + str(summary["n_failed"])
+metric_row(
+    [
+        ("State", summary["state"]),
+        (f"Best {display_metric_name(metric)}", "-" if best is None else f"{best:.4g}"),
+        ("Held-out test", "-" if test is None else f"{test:.4g}"),
+        ("Complete", summary["n_complete"]),
+        (
+            "Pruned / failed" if n_pruned else "Failed",
+            (f"{n_pruned} / " if n_pruned else "") + str(summary["n_failed"]),
+        ),
+        ("Duration", f"{summary['duration_s']:.0f} s"),
+    ],
+    width=150,
 )
-c[2].metric("Duration", f"{summary['duration_s']:.0f} s")
 if summary["error"]:
     st.error(esc(summary["error"]))
 
@@ -96,3 +97,4 @@ try:
     render_export(store, study_id)
 except Exception as exc:
     show_error(exc)
+delete_study_box(study_id, summary["name"])

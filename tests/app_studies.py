@@ -61,6 +61,7 @@ def add_pruned(store, study_id: int, *, n: int = 3) -> None:
         row = conn.execute("SELECT config FROM studies WHERE id=?", (study_id,)).fetchone()
         cfg = json.loads(row["config"])
         cfg["pruner"] = "asha"
+        cfg["n_trials"] = int(cfg.get("n_trials") or 0) + n  # a pruned trial counts against the budget too
         conn.execute("UPDATE studies SET config=? WHERE id=?", (json.dumps(cfg), study_id))
 
 

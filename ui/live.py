@@ -8,6 +8,7 @@ from tuning.analysis import display_metric_name, display_score
 from tuning.charts import plot_history
 from tuning.models import get_model
 from tuning.store import StudyState, TrialState
+from ui.layout import metric_row
 from ui.search_form import PRUNERS, STRATEGY_LABELS, metric_label
 from ui.state import get_registry, get_store, show_error
 from ui.study_data import study_config, study_frame
@@ -74,18 +75,20 @@ def render_live(study_id: int) -> None:
             min(1.0, done / total) if total else 0.0,
             text=f"{done} / {total or '?'} trials" + (f" ({n_pruned} cut early)" if n_pruned else ""),
         )
-        c = st.columns(5)
         best = display_score(metric, summary["best_score"])
-        c[0].metric(f"Best {display_metric_name(metric)}", "-" if best is None else f"{best:.4g}")
-        c[1].metric("Complete", summary["n_complete"])
-        c[2].metric(
-            "Pruned / failed" if early or n_pruned else "Failed",
-            (f"{n_pruned} / " if early or n_pruned else "") + str(summary["n_failed"]),
-        )
-        c[3].metric("Running now", summary["n_running"])
+        cut = bool(early or n_pruned)
         finished = store.get_trials(study_id, states=(TrialState.COMPLETE, TrialState.PRUNED, TrialState.FAILED))
         durations = [t.duration_s for t in finished if t.duration_s]
-        c[4].metric("Time left", _eta((total or 0) - done, durations, cfg.workers) if is_running and total else "-")
+        metric_row(
+            [
+                (f"Best {display_metric_name(metric)}", "-" if best is None else f"{best:.4g}"),
+                ("Complete", summary["n_complete"]),
+                ("Pruned / failed" if cut else "Failed", (f"{n_pruned} / " if cut else "") + str(summary["n_failed"])),
+                ("Running now", summary["n_running"]),
+                ("Time left", _eta((total or 0) - done, durations, cfg.workers) if is_running and total else "-"),
+            ],
+            width=150,
+        )
         if study.error:
             st.error(esc(study.error))
         if summary["n_running"]:

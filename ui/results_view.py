@@ -193,20 +193,20 @@ def render_trial(store: Store, study_id: int, number: int, cfg: StudyConfig) -> 
         st.caption(esc(t.note))
     if t.error:
         st.error(esc(t.error))
-    c1, c2 = st.columns([1, 2])
-    with c1:
-        st.json(t.params)
-        st.caption(f"{t.duration_s or 0:.2f} s; started {local_time(t.started, seconds=True)}")
-    with c2:
-        if t.fold_scores:
-            folds = pd.DataFrame(
-                {
-                    f"validation {display_metric_name(m)}": [display_score(m, v) for v in vals]
-                    for m, vals in t.fold_scores.items()
-                }
-            )
-            folds.index = [f"fold {i + 1}" for i in range(len(folds))]
-            st.dataframe(folds, key=f"res_folds_{number}")
+    st.markdown(
+        "Parameters: "
+        + esc(", ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in t.params.items()))
+    )
+    st.caption(f"{t.duration_s or 0:.2f} s; started {local_time(t.started, seconds=True)}")
+    if t.fold_scores:
+        folds = pd.DataFrame(
+            {
+                f"validation {display_metric_name(m)}": [display_score(m, v) for v in vals]
+                for m, vals in t.fold_scores.items()
+            }
+        )
+        folds.index = [f"fold {i + 1}" for i in range(len(folds))]
+        st.dataframe(folds, key=f"res_folds_{number}")
     if t.curves:
         st.plotly_chart(charts.plot_learning_curves([t]), key=f"res_trial_curve_{number}")
     if t.state is TrialState.COMPLETE and st.button(
@@ -261,7 +261,8 @@ def render_export(store: Store, study_id: int) -> None:
     from ui.study_data import study_version
 
     version = study_version(store, study_id)
-    c = st.columns(4)
+    row = st.container(horizontal=True)  # buttons sized to their labels, wrapping in a narrow window
+    c = [row, row, row, row]
     c[0].download_button(
         "Trials (CSV)",
         _export(store.path, study_id, version, "csv"),

@@ -248,6 +248,8 @@ def test_07_every_page_screenshot(page: Page, shot, size: str) -> None:
             expect(title(page, "Data" if path == "" else link)).to_be_visible(timeout=FIRST_LOAD_MS)
             if path.startswith("learn"):
                 settle_lesson(page)
+            if path == "search":  # the form too, not only the study on screen
+                main(page).get_by_test_id("stExpander").filter(has_text="New search").locator("summary").first.click()
             settled(page)
             assert_clean(page)
             shot(page, f"fh_{size}_{name}", full_page=False)

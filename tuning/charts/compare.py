@@ -70,7 +70,15 @@ def plot_compare_history(frames: Mapping[str, pd.DataFrame], *, metric: str) -> 
                 hovertemplate=f"{name}<br>trial %{{x}}<br>best so far %{{y:.5g}}<extra></extra>",
             )
         )
-    return apply_layout(fig, title=title, x_title="trial number", y_title=axis_title(metric, "best"))
+    return apply_layout(
+        fig,
+        title=title,
+        x_title="trial number",
+        y_title=axis_title(metric, "best"),
+        # under the plot: on the right, long study names squeeze the plot in a narrow window
+        legend={"orientation": "h", "y": -0.22, "yanchor": "top", "x": 0, "xanchor": "left"},
+        margin={"l": 60, "r": 20, "t": 50, "b": 100},
+    )
 
 
 def plot_compare_distributions(
