@@ -63,7 +63,7 @@ metric_row(
         ),
         ("Duration", f"{summary['duration_s']:.0f} s"),
     ],
-    width=150,
+    width=120,
 )
 if summary["error"]:
     st.error(esc(summary["error"]))

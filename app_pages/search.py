@@ -94,13 +94,14 @@ with st.expander("New search", expanded=study_id is None, icon=":material/tune:"
     ev = evaluation_inputs(family.gpu)
     early = None
     if family.early_stopping:
-        c1, _ = st.columns([1, 3])
+        c1, _ = st.columns([1, 2])
         es = c1.number_input(
-            "Early stopping rounds (0 = off)",
+            "Early stopping rounds",
             min_value=0,
             value=0,
             key="search_early",
-            help="Stop boosting when 15% of the training fold, held aside, has not improved for this many rounds.",
+            help="0 = off. Stop boosting when 15% of the training fold, held aside, has not improved for this "
+            "many rounds.",
         )
         early = int(es) or None
 

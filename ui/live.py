@@ -87,7 +87,7 @@ def render_live(study_id: int) -> None:
                 ("Running now", summary["n_running"]),
                 ("Time left", _eta((total or 0) - done, durations, cfg.workers) if is_running and total else "-"),
             ],
-            width=150,
+            width=120,
         )
         if study.error:
             st.error(esc(study.error))
