@@ -20,6 +20,7 @@ from tuning.charts.learn_curves import (
 from tuning.lessons.learning_curve import LOW_VERDICT
 from tuning.models import get_model
 from ui.jobs import compute
+from ui.layout import metric_row
 from ui.learn_data import pick_data
 from ui.learn_presets import BIAS_VARIANCE, BOUNDARY_KNOBS, FIT1D_KNOBS, SWEEPS, fmt
 from ui.state import get_store
@@ -50,7 +51,8 @@ def _pins(key: str) -> list:
 
 def _pin_buttons(key: str, item: object, label: str) -> None:
     pins = _pins(key)
-    c1, c2, _ = st.columns([1, 1, 3])
+    row = st.container(horizontal=True)  # buttons sized to their labels (columns cut them to "Pin this...")
+    c1 = c2 = row
     if c1.button(f"Pin this {label}", key=f"{key}_pin", disabled=len(pins) >= 4):
         pins.append(item)
     if c2.button("Clear pins", key=f"{key}_clear", disabled=not pins):
@@ -107,10 +109,14 @@ def validation_curve_view() -> None:
     m = curve.metric
     log_x = min(values) > 0 and max(values) / min(values) >= 50 if all(_is_num(v) for v in values) else False
     st.plotly_chart(plot_validation_curve(curve, current=current, pinned=_pins("vc_pins"), log_x=log_x), key="vc_chart")
-    c = st.columns(3)
-    c[0].metric(f"Train {display_metric_name(m)}", f"{display_score(m, curve.train_mean[i]):.4g}")
-    c[1].metric(f"Validation {display_metric_name(m)}", f"{display_score(m, curve.val_mean[i]):.4g}")
-    c[2].metric("Regime", curve.regimes[i])
+    metric_row(
+        [
+            (f"Train {display_metric_name(m)}", f"{display_score(m, curve.train_mean[i]):.4g}"),
+            (f"Validation {display_metric_name(m)}", f"{display_score(m, curve.val_mean[i]):.4g}"),
+            ("Regime", curve.regimes[i]),
+        ],
+        width=200,
+    )
     if curve.regimes[i] == "underfit":
         st.caption(baseline_note(m, curve.dummy_score, data.task))
     _pin_buttons("vc_pins", curve, "curve")
