@@ -258,7 +258,7 @@ def test_07_every_page_screenshot(page: Page, shot, size: str) -> None:
         expect(title(page, "Regularization")).to_be_visible(timeout=FIRST_LOAD_MS)
         settled(page)
         main(page).get_by_text("Sparsity (digits)", exact=True).click()
-        expect(main(page).get_by_role("heading", level=2, name="Sparsity (digits)")).to_be_visible(timeout=RUN_MS)
+        expect(main(page).get_by_role("heading", level=3, name="Sparsity (digits)")).to_be_visible(timeout=RUN_MS)
         page.wait_for_timeout(1500)  # the view waits up to 1 s for its job before drawing a progress bar
         wait_idle(page)
         settle_lesson(page, timeout=90_000)
@@ -266,7 +266,7 @@ def test_07_every_page_screenshot(page: Page, shot, size: str) -> None:
         assert_clean(page)
         shot(page, f"fh_{size}_sparsity_full")
         main(page).get_by_text("XGBoost knobs", exact=True).click()
-        expect(main(page).get_by_role("heading", level=2, name="XGBoost knobs")).to_be_visible(timeout=RUN_MS)
+        expect(main(page).get_by_role("heading", level=3, name="XGBoost knobs")).to_be_visible(timeout=RUN_MS)
         page.wait_for_timeout(1500)
         wait_idle(page)
         settle_lesson(page, timeout=180_000)

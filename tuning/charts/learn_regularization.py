@@ -291,7 +291,8 @@ def plot_xgboost_knobs(knobs: XGBoostKnobs, *, cols: int = KNOB_COLS) -> go.Figu
         cols=cols,
         specs=[[{"secondary_y": True}] * cols for _ in range(rows)],
         subplot_titles=[p.title for p in info.panels],
-        horizontal_spacing=0.07,
+        # room between panels for the right-hand leaves axis of one and the score axis of the next
+        horizontal_spacing=0.07 if cols > 2 else 0.16,
         vertical_spacing=0.16 if rows > 1 else 0.1,
     )
     for i, p in enumerate(info.panels):
