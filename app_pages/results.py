@@ -53,7 +53,7 @@ best = display_score(metric, summary["best_score"])
 test = display_score(metric, summary["test_score"])
 metric_row(
     [
-        ("State", summary["state"]),
+        ("State", summary["state"], 170),
         (f"Best {display_metric_name(metric)}", "-" if best is None else f"{best:.4g}"),
         ("Held-out test", "-" if test is None else f"{test:.4g}"),
         ("Complete", summary["n_complete"]),
