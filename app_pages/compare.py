@@ -7,6 +7,7 @@ import streamlit as st
 
 from tuning import charts
 from tuning.analysis import display_metric_name, display_score
+from tuning.models import get_model
 from ui.search_form import PRUNERS, STRATEGY_LABELS
 from ui.state import get_store, selection
 from ui.study_data import study_config, study_frame
@@ -90,7 +91,7 @@ for sid in picked:
         {
             "study": labels[sid],
             "state": s["state"],
-            "model": s["model"],
+            "model": get_model(s["model"]).label if s["model"] else "",
             "strategy": STRATEGY_LABELS.get(s["strategy"], s["strategy"]),
             "early cut": PRUNERS.get(cfg.pruner, cfg.pruner) if cfg.pruner != "none" else "",
             "metric": display_metric_name(m),

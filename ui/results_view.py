@@ -13,6 +13,7 @@ from tuning.config import StudyConfig
 from tuning.export import best_params_json, export_model, standalone_script, trials_csv
 from tuning.models import get_model
 from tuning.store import Store, TrialState
+from ui.search_form import STRATEGY_LABELS
 from ui.state import get_store
 from ui.text import esc, local_time
 
@@ -29,8 +30,8 @@ def studies_table(store: Store) -> pd.DataFrame:
                 "name": s.name,
                 "state": s.state.value,
                 "dataset": names.get(s.dataset_id, s.dataset_id),
-                "model": summ["model"],
-                "strategy": summ["strategy"],
+                "model": _model_label(summ["model"]),
+                "strategy": STRATEGY_LABELS.get(summ["strategy"], summ["strategy"]),
                 "metric": display_metric_name(metric),
                 "best": display_score(metric, summ["best_score"]),
                 "trials": summ["n_trials"],
@@ -38,6 +39,13 @@ def studies_table(store: Store) -> pd.DataFrame:
             }
         )
     return pd.DataFrame(rows)
+
+
+def _model_label(name: str | None) -> str:
+    try:
+        return get_model(name or "").label
+    except Exception:  # a model this version does not know: its stored name
+        return str(name)
 
 
 def render_diagnosis(frame: pd.DataFrame, cfg: StudyConfig, store: Store, study_id: int) -> None:
