@@ -240,6 +240,7 @@ def test_esc_keeps_hostile_strings_literal():
     specials = "[]()*:$<>`_"
     assert all(out[i - 1] == "\\" for i, ch in enumerate(out) if ch in specials), out
     assert esc("a\nb") == "a b"
+    assert "http://" not in esc("see http://evil.example") and "://\u2060" in esc("http://x")  # no autolink
     assert "<b>" not in esc_html(HOSTILE) and "%{x}" not in esc_html("%{x}")
 
 

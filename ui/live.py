@@ -91,6 +91,9 @@ def render_live(study_id: int) -> None:
         )
         if study.error:
             st.error(esc(study.error))
+        # the chart right under the numbers: at 1280x800 it was below the fold, under the parameter lines
+        frame = study_frame(study_id)
+        st.plotly_chart(plot_history(frame, metric=metric, height=340), key=f"live_history_{study_id}")
         if summary["n_running"]:
             now = store.get_trials(study_id, states=(TrialState.RUNNING,))
             st.caption(
@@ -106,8 +109,6 @@ def render_live(study_id: int) -> None:
         if summary["best_params"]:
             label = "Best parameters so far" if is_running else "Best parameters"
             st.caption(f"{label}: {esc(_params(summary['best_params']))}")
-        frame = study_frame(study_id)
-        st.plotly_chart(plot_history(frame, metric=metric, height=340), key=f"live_history_{study_id}")
         if not is_running and running:
             st.rerun()  # the study just ended: redraw the page without the timer
 

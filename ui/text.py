@@ -20,6 +20,10 @@ _INLINE = re.compile(r"([\\`*_{}\[\]()<>~$:|&])")
 # Characters that only matter at the start of a line: headings, lists, quotes, rules, ordered lists.
 _LEADING = re.compile(r"^(\s*)([#+\-=!>]|\d+(?=[.)]))")
 _LINE_BREAKS = re.compile(r"[\r\n\t\v\f\u2028\u2029]+")
+# GitHub-flavoured autolinks (``http://x``, ``www.x``, ``a@b.c``) ignore backslash escapes: an invisible
+# word joiner after "://", "www" and "@" keeps them plain text.
+_AUTOLINK = re.compile(r"(://|(?<![\w.])www(?=\.)|@)", re.IGNORECASE)
+WORD_JOINER = "\u2060"
 
 
 def esc(value: Any) -> str:
@@ -28,7 +32,8 @@ def esc(value: Any) -> str:
     ``penguins.csv`` stays as it is; ``[x](http://y)``, ``**b**``, ``:red[x]``, ``$x$``, ``# h`` become
     literal text.
     """
-    text = _INLINE.sub(r"\\\1", _LINE_BREAKS.sub(" ", str(value)))
+    text = _AUTOLINK.sub(lambda m: m.group(1) + WORD_JOINER, _LINE_BREAKS.sub(" ", str(value)))
+    text = _INLINE.sub(r"\\\1", text)
     m = _LEADING.match(text)
     if m:
         lead = m.group(2)

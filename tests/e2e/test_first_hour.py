@@ -285,3 +285,28 @@ def test_08_pruned_trials_on_results(page: Page) -> None:
     expect(main(page).get_by_text(re.compile(r"Show pruned trials \(3 cut early\)"))).to_be_visible()
     expect(main(page).locator(".js-plotly-plot").filter(has_text="pruned (cut early)")).to_be_visible()
     assert_clean(page)
+
+
+def test_09_hostile_file_name_renders_as_typed(page: Page, tmp_path) -> None:
+    """Markdown injection (issue 8 item 11): a file name with a link, emphasis, a colour directive and an emoji
+    shortcode is shown exactly as typed, with no link in the page."""
+    name = ":smile: [x](http://evil.example) **b** :red[r] $m$.csv"
+    path = tmp_path / "hostile.csv"
+    path.write_text("a,b,[t](http://evil.example)\n" + "\n".join(f"{i % 5},{i % 3},{i % 2}" for i in range(40)))
+    page.set_viewport_size(VIEWPORT)
+    page.goto("/")
+    expect(title(page, "Data")).to_be_visible(timeout=FIRST_LOAD_MS)
+    wait_idle(page, FIRST_LOAD_MS)
+    main(page).get_by_role("radio", name="Upload a file", exact=True).check(force=True)
+    wait_idle(page)
+    main(page).get_by_test_id("stFileUploader").locator('input[type="file"]').set_input_files(
+        {"name": name, "mimeType": "text/csv", "buffer": path.read_bytes()}
+    )
+    heading = main(page).get_by_role("heading", level=3).filter(has_text="evil.example").first
+    expect(heading).to_be_visible(timeout=RUN_MS)
+    assert heading.inner_text().replace("\u2060", "") == name  # invisible word joiners keep URLs unlinked
+    links = main(page).locator('a[href*="evil.example"]')
+    page.wait_for_timeout(1000)
+    assert links.count() == 0, [links.nth(i).evaluate("e => e.parentElement.outerHTML") for i in range(links.count())]
+    expect(main(page).get_by_text(re.compile(r"Ready: predict \[t\]\(http://\u2060?evil\.example\)"))).to_be_visible()
+    assert_clean(page)
