@@ -49,6 +49,7 @@ __all__ = [
     "load_study_data",
     "make_context",
     "model_threads",
+    "registry",
     "resume",
     "run",
     "split_rows",
@@ -469,6 +470,11 @@ class StudyRegistry:
 
 
 _REGISTRY = StudyRegistry()
+
+
+def registry() -> StudyRegistry:
+    """The process-wide registry that ``start`` and ``resume`` add their runners to."""
+    return _REGISTRY
 
 
 def _check_capacity() -> None:

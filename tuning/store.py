@@ -475,6 +475,12 @@ class Store:
             self.mark_interrupted(sid)
         return dead
 
+    def runs_here(self, study_id: int) -> bool:
+        """Whether a RUNNING study's runner belongs to this very process (then a page that cannot find it
+        in its registry knows the runner died, and can recover the study)."""
+        row = self._study_row(study_id)
+        return row["host"] == socket.gethostname() and row["pid"] == os.getpid()
+
     def mark_interrupted(self, study_id: int) -> bool:
         """A RUNNING study whose runner is gone becomes INTERRUPTED (finished trials kept, resumable)."""
         with self._conn() as conn:
