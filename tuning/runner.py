@@ -302,8 +302,8 @@ class StudyRunner:
                                 token=self._token,
                                 started=job.started,
                             )
-                            nxt = Candidate(cand.number, cand.params, budget=job.ladder[rung + 1], rung=rung + 1)
-                            pending[backend.submit(nxt)] = _Job(nxt, job.started, job.ladder, rungs)
+                            up = Candidate(cand.number, cand.params, budget=job.ladder[rung + 1], rung=rung + 1)
+                            pending[backend.submit(up)] = _Job(up, job.started, job.ladder, rungs)
                             continue
                         if not last and decision.promote:  # promoted, but the study is ending: keep it paused
                             self.store.record_outcome(
