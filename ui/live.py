@@ -51,6 +51,10 @@ def render_live(study_id: int) -> None:
                     if st.button("Stop", key=f"stop_{study_id}", type="primary", icon=":material/stop_circle:"):
                         registry.stop(store, study_id, wait=True)
                         st.rerun()
+                elif store.runs_here(study_id):
+                    # its runner lived in this server and is gone (it crashed): recover it, offer Resume
+                    store.mark_interrupted(study_id)
+                    st.rerun()
             elif study.state in (StudyState.STOPPED, StudyState.INTERRUPTED):
                 if st.button("Resume", key=f"resume_{study_id}", icon=":material/play_circle:"):
                     from tuning.runner import resume
@@ -68,7 +72,7 @@ def render_live(study_id: int) -> None:
             + (f" · {cfg.test_size:.0%} held out for a final test" if cfg.test_size else "")
             + (f" · early cut: {early}" if early else "")
         )
-        if is_running and registry.get(store, study_id) is None:
+        if is_running and registry.get(store, study_id) is None and not store.runs_here(study_id):
             st.caption("Running in another process (the CLI): stop it there with Ctrl-C.")
         n_pruned = summary.get("n_pruned", store.trial_counts(study_id).get(TrialState.PRUNED.value, 0))
         st.progress(
