@@ -472,7 +472,8 @@ def plot_sparsity(sp: Sparsity, *, index: int | None = None, class_index: int = 
     horizontal bars otherwise; subplot titles give each penalty's validation score and non-zero count."""
     info = _get_sparsity_info(sp, index=index, class_index=class_index)
     titles = [
-        f"{pen}: {display_metric_name(info.metric)} {score:.3f}, {nz}/{info.n_coefs} non-zero"
+        # two lines: on one, the two titles ran into each other in a narrow window
+        f"{pen}: {display_metric_name(info.metric)} {score:.3f},<br>{nz}/{info.n_coefs} non-zero"
         for pen, score, nz in (("L1", info.l1_score, info.l1_nonzero), ("L2", info.l2_score, info.l2_nonzero))
     ]
     cls = f", class {info.class_index}" if info.n_outputs > 1 else ""
