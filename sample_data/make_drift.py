@@ -52,8 +52,13 @@ CATALOG = [
 def _logit(x: np.ndarray, *, after: bool) -> np.ndarray:
     f1, f2, f3, f4, f5, f6 = x.T
     sign2 = 1.0 if after else -1.0
-    return 1.5 * f1 + sign2 * 1.2 * f2 + 1.2 * f3 * f4 + (1.4 * f5 if after else 0.0) + 0.6 * f6 - (
-        F1_SHIFT * 1.5 if after else 0.0
+    return (
+        1.5 * f1
+        + sign2 * 1.2 * f2
+        + 1.2 * f3 * f4
+        + (1.4 * f5 if after else 0.0)
+        + 0.6 * f6
+        - (F1_SHIFT * 1.5 if after else 0.0)
     )
 
 

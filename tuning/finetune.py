@@ -98,6 +98,7 @@ class BaseModel:
     estimator: Any = None  # a fitted scikit-learn pipeline (not XGBoost), rebuilt, never unpickled
     preprocessor: Any = None  # the study's fitted preprocessing, refitted on its training rows
     metric: str | None = None
+    target: str | None = None  # the study's target (a model file does not record it)
     study_id: int | None = None
     artifact_id: int | None = None
     params_known: bool = True  # False for an uploaded file: XGBoost's model file keeps trees, not eta or depth
@@ -243,6 +244,7 @@ def load_base_study(store: Any, study_id: int) -> BaseModel:
         tolerated=tuple(c for c in df.columns if c not in profile.features and c != cfg.target),
         datetimes=datetimes,
         metric=cfg.metric,
+        target=cfg.target,
         study_id=study_id,
     )
     data = load_study_data(store, cfg)
@@ -259,7 +261,9 @@ def load_base_study(store: Any, study_id: int) -> BaseModel:
     # so it equals the one the booster was trained behind, and nothing has to be unpickled.
     prep = build_preprocessor(prepared.numeric, prepared.categorical, scale=family.scale, impute=family.impute)
     prep.fit(prepared.X.iloc[data.train_idx].reset_index(drop=True))
-    kept = [a for a in store.list_artifacts(study_id=study_id, kind=MODEL_KIND) if a["meta"].get("format") == MODEL_FORMAT]
+    kept = [
+        a for a in store.list_artifacts(study_id=study_id, kind=MODEL_KIND) if a["meta"].get("format") == MODEL_FORMAT
+    ]
     if kept:
         info, raw = store.load_artifact(kept[-1]["id"])
         artifact_id, meta = int(info["id"]), info["meta"]
@@ -421,12 +425,16 @@ def check_table(base: BaseModel, df: pd.DataFrame, target: str, *, role: str = "
 def resolve_metric(base: BaseModel, metric: str | None) -> str:
     """The study's metric, or the task's default; one computed from predictions (tuning.metrics)."""
     m = metric or base.metric or default_metric(base.task, base.n_classes)
-    allowed = REGRESSION if base.task == "regression" else (
-        CLASSIFICATION_BINARY if (base.n_classes or 2) <= 2 else CLASSIFICATION_MULTI
+    allowed = (
+        REGRESSION
+        if base.task == "regression"
+        else (CLASSIFICATION_BINARY if (base.n_classes or 2) <= 2 else CLASSIFICATION_MULTI)
     )
     if m not in allowed:
         if metric:
-            raise ConfigError(f"Fine-tuning cannot score {m!r} for this model.", fix=f"Use one of {', '.join(allowed)}.")
+            raise ConfigError(
+                f"Fine-tuning cannot score {m!r} for this model.", fix=f"Use one of {', '.join(allowed)}."
+            )
         m = default_metric(base.task, base.n_classes)
     return m
 
@@ -529,6 +537,7 @@ class FinetuneResult:
     verdict: str
     models: dict[str, bytes] = field(default_factory=dict, repr=False)  # arm label -> XGBoost JSON
     base_margin_label: str | None = None  # the stack arm's label: its JSON needs the base model's margin
+    notes: tuple[str, ...] = ()
 
     def arm(self, kind: ArmKind) -> ArmResult | None:
         return next((a for a in self.arms if a.kind == kind), None)
@@ -542,6 +551,7 @@ class FinetuneResult:
             "split": self.split.__dict__,
             "arms": [a.to_summary() for a in self.arms],
             "verdict": self.verdict,
+            "notes": list(self.notes),
         }
 
 
@@ -612,15 +622,25 @@ def finetune(
     stratified = base.task == "classification" and np.bincount(new_t.y).min(initial=0) >= 0
     strat_ok = base.task == "classification" and np.bincount(new_t.y)[np.bincount(new_t.y) > 0].min() >= 3
     adapt_idx, hold_idx = holdout_split(
-        len(new_t.y), new_t.y, task=base.task if strat_ok else "regression", test_size=settings.holdout, seed=settings.seed
+        len(new_t.y),
+        new_t.y,
+        task=base.task if strat_ok else "regression",
+        test_size=settings.holdout,
+        seed=settings.seed,
     )
-    fit_rel, es_rel = early_stopping_split(new_t.y[adapt_idx], task=base.task if strat_ok else "regression", seed=settings.seed)
+    fit_rel, es_rel = early_stopping_split(
+        new_t.y[adapt_idx], task=base.task if strat_ok else "regression", seed=settings.seed
+    )
     fit_idx, es_idx = adapt_idx[fit_rel], adapt_idx[es_rel]
     old_train_idx = old_hold_idx = None
     if old_t is not None:
         old_ok = base.task == "classification" and np.bincount(old_t.y)[np.bincount(old_t.y) > 0].min() >= 3
         old_train_idx, old_hold_idx = holdout_split(
-            len(old_t.y), old_t.y, task=base.task if old_ok else "regression", test_size=settings.holdout, seed=settings.seed
+            len(old_t.y),
+            old_t.y,
+            task=base.task if old_ok else "regression",
+            test_size=settings.holdout,
+            seed=settings.seed,
         )
     split = SplitInfo(
         seed=settings.seed,
@@ -641,6 +661,17 @@ def finetune(
             base, new_t, old_t, fit_idx, es_idx, hold_idx, old_train_idx, old_hold_idx, arms, metric, settings, say
         )
     stack = next((a for a in results if a.kind == ArmKind.STACK), None)
+    notes = []
+    if base.is_xgboost and not base.params_known:
+        notes.append(
+            f"The model file does not record its learning rate: {base.learning_rate:g} (XGBoost's default) is assumed "
+            "for refresh, retrain and continue's default rates. Give the real one if you know it."
+        )
+    if base.study_id is not None and old_t is not None:
+        notes.append(
+            "The base model was refit on all its study's training rows: if the old data is that table, the base "
+            "model's old-data score is partly a training score."
+        )
     return FinetuneResult(
         base_source=base.source,
         family=base.family,
@@ -651,6 +682,7 @@ def finetune(
         verdict=verdict(results, metric) + verdict_extra,
         models=models,
         base_margin_label=stack.label if stack else None,
+        notes=tuple(notes),
     )
 
 
@@ -730,8 +762,12 @@ def _xgb_arms(
             b = xgb.train(params, dtrain, rounds, verbose_eval=False, **kw)
         return b, time.perf_counter() - t0
 
-    def boosted(kind: ArmKind, label: str, params: dict[str, Any], dtrain: Any, d_es_: Any, start: int, **kw: Any) -> ArmResult:
-        b, dt = train(params, dtrain, settings.max_rounds, evals=[(d_es_, "es")], early_stopping_rounds=settings.patience, **kw)
+    def boosted(
+        kind: ArmKind, label: str, params: dict[str, Any], dtrain: Any, d_es_: Any, start: int, **kw: Any
+    ) -> ArmResult:
+        b, dt = train(
+            params, dtrain, settings.max_rounds, evals=[(d_es_, "es")], early_stopping_rounds=settings.patience, **kw
+        )
         end = b.num_boosted_rounds()
         best = int(getattr(b, "best_iteration", end - 1)) + 1  # rounds in total at the best point
         c = curve(b, start, end, best - start, (dms_for(kind)[0], dms_for(kind)[1]))
@@ -752,8 +788,12 @@ def _xgb_arms(
     for lr in settings.rates(base.learning_rate) if ArmKind.CONTINUE in arms else ():
         say(f"continue at learning rate {lr:g}")
         params = {**base_params, "eta": lr}
-        arm = boosted(ArmKind.CONTINUE, f"continue (lr {lr:g})", params, d_fit, d_es, base_rounds, xgb_model=base_booster)
-        results.append(replace(arm, note=f"{arm.rounds_added} trees added; early stopping after {settings.patience} rounds"))
+        arm = boosted(
+            ArmKind.CONTINUE, f"continue (lr {lr:g})", params, d_fit, d_es, base_rounds, xgb_model=base_booster
+        )
+        results.append(
+            replace(arm, note=f"{arm.rounds_added} trees added; early stopping after {settings.patience} rounds")
+        )
 
     if ArmKind.REFRESH in arms:
         say("refresh")
@@ -766,7 +806,11 @@ def _xgb_arms(
             f"Same {base_rounds} rounds and learning rate {base.learning_rate:g} as the base; only leaf values change. "
             "Fitted on the whole adaptation part (it has no rounds to stop early)."
         )
-        results.append(ArmResult(ArmKind.REFRESH, "refresh", score(b, d_hold, y_hold), old_s, dt, 0, t, lv, _public(params), note=note))
+        results.append(
+            ArmResult(
+                ArmKind.REFRESH, "refresh", score(b, d_hold, y_hold), old_s, dt, 0, t, lv, _public(params), note=note
+            )
+        )
 
     if ArmKind.STACK in arms:
         say("stack")
@@ -857,7 +901,9 @@ def _tuned_continue(
         params = strategy.ask()
         if params is None:
             break
-        b, dt = train({**base_params, "eta": params["learning_rate"]}, d_fit, int(params["rounds"]), xgb_model=base_booster)
+        b, dt = train(
+            {**base_params, "eta": params["learning_rate"]}, d_fit, int(params["rounds"]), xgb_model=base_booster
+        )
         total += dt
         s = score(b, d_es, y_es)
         strategy.tell(params, s)
@@ -900,10 +946,18 @@ def _sklearn_arms(
         return np.eye(max(base.n_classes or 2, 2))[pred]
 
     def scores(est: Any) -> tuple[float, float | None]:
-        new_s = score_output(out(est, new_t.X.iloc[hold_idx]), new_t.y[hold_idx], task=base.task, n_classes=base.n_classes, metric=metric)
+        new_s = score_output(
+            out(est, new_t.X.iloc[hold_idx]), new_t.y[hold_idx], task=base.task, n_classes=base.n_classes, metric=metric
+        )
         if not has_old:
             return new_s, None
-        o = score_output(out(est, old_t.X.iloc[old_hold_idx]), old_t.y[old_hold_idx], task=base.task, n_classes=base.n_classes, metric=metric)  # type: ignore[union-attr,index]
+        o = score_output(
+            out(est, old_t.X.iloc[old_hold_idx]),
+            old_t.y[old_hold_idx],
+            task=base.task,
+            n_classes=base.n_classes,
+            metric=metric,
+        )  # type: ignore[union-attr,index]
         return new_s, o
 
     def size(est: Any) -> tuple[int, int]:
@@ -944,7 +998,18 @@ def _sklearn_arms(
             t, lv = size(est)
             unit = "trees" if base.family == "random_forest" else "epochs"
             results.append(
-                ArmResult(ArmKind.CONTINUE, "continue (warm start)", n, o, dt, added, t, lv, {unit: added}, note=SKLEARN_CONTINUE[base.family])
+                ArmResult(
+                    ArmKind.CONTINUE,
+                    "continue (warm start)",
+                    n,
+                    o,
+                    dt,
+                    added,
+                    t,
+                    lv,
+                    {unit: added},
+                    note=SKLEARN_CONTINUE[base.family],
+                )
             )
         for kind, label, rows in (
             (ArmKind.RETRAIN_NEW, "retrain (new)", None),
@@ -997,7 +1062,9 @@ def verdict(arms: Sequence[ArmResult], metric: str) -> str:
     ref = by.get(ArmKind.REFRESH)
     if ref is not None:
         rec = (ref.new_score - base.new_score) / gap
-        parts.append(f"refresh recovers {rec:.0%} for {ref.fit_time_s / t_ref:.0%} of the time but cannot add new splits")
+        parts.append(
+            f"refresh recovers {rec:.0%} for {ref.fit_time_s / t_ref:.0%} of the time but cannot add new splits"
+        )
     stack = by.get(ArmKind.STACK)
     if stack is not None:
         parts.append(f"stack recovers {(stack.new_score - base.new_score) / gap:.0%}")
@@ -1043,7 +1110,7 @@ X_fit, X_es, y_fit, y_es = train_test_split(
     X_adapt, y_adapt, test_size=0.15, random_state={s.seed}, stratify=y_adapt if strat is not None else None
 )
 base = xgb.Booster(model_file={base_file!r})
-params = {({**p, "objective": obj} if obj else p)!r}
+params = { ({**p, "objective": obj} if obj else p)!r}
 '''
     if arm.kind == ArmKind.CONTINUE:
         body = f"""d_fit, d_es = xgb.DMatrix(X_fit, label=y_fit), xgb.DMatrix(X_es, label=y_es)
@@ -1081,3 +1148,46 @@ model = xgb.train(params, xgb.DMatrix(X_fit, label=y_fit), {rounds}, xgb_model=b
 print("saved adapted_{arm.kind.value}.json")
 """
     return head + body + tail
+
+
+def ratios_to_retrain(result: FinetuneResult) -> dict[str, dict[str, float | None]]:
+    """Each arm's new-data score, old-data score and fit time as ratios to retraining on the new data."""
+    ref = result.arm(ArmKind.RETRAIN_NEW)
+    if ref is None:
+        return {}
+
+    def ratio(a: float | None, b: float | None) -> float | None:
+        if a is None or b is None or not math.isfinite(a) or not math.isfinite(b) or b == 0:
+            return None
+        return round(a / b, 4)
+
+    return {
+        a.label: {
+            "new_score": ratio(a.new_score, ref.new_score),
+            "old_score": ratio(a.old_score, ref.old_score),
+            "fit_time": ratio(a.fit_time_s, ref.fit_time_s),
+        }
+        for a in result.arms
+    }
+
+
+def save_adapted(store: Any, result: FinetuneResult, label: str, *, study_id: int | None = None) -> int:
+    """Keep one arm's adapted booster in the store (kind "model", XGBoost JSON); returns the artifact id."""
+    if label not in result.models:
+        raise ConfigError(
+            f"There is no saved model for the arm {label!r}.", fix=f"Pick one of {', '.join(result.models)}."
+        )
+    arm = next(a for a in result.arms if a.label == label)
+    meta = {
+        "format": "xgboost-json-adapted",
+        "arm": arm.kind.value,
+        "adapted_from": result.base_source,
+        "metric": result.metric,
+        "new_score": _finite(arm.new_score),
+        "old_score": _finite(arm.old_score),
+        "needs_base_margin": label == result.base_margin_label,
+    }
+    safe = "".join(ch if ch.isalnum() else "_" for ch in label).strip("_")
+    return store.save_artifact(
+        kind="adapted_model", name=f"{safe}.json", content=result.models[label], meta=meta, study_id=study_id
+    )
