@@ -34,24 +34,25 @@ target = st.selectbox(
     key="ft_target",
 )
 with st.expander("Settings", expanded=False):
+    base_lr = None
+    if base.is_xgboost and not base.params_known:
+        base_lr = float(
+            st.number_input("The file's learning rate (not recorded in it)", 0.001, 1.0, 0.3, key="ft_base_lr")
+        )
+    lr0 = base_lr or base.learning_rate
     c1, c2, c3 = st.columns(3)
     holdout = c1.slider("Held-out fraction of the new data", 0.1, 0.5, 0.3, 0.05, key="ft_holdout")
     seed = int(c2.number_input("Split seed", 0, 10_000, 0, key="ft_seed"))
     rates_text = c3.text_input(
         "Continue's learning rates",
         "",
-        placeholder=f"default {base.learning_rate * 0.1:g}, {base.learning_rate * 0.3:g}, {base.learning_rate:g}",
+        placeholder=f"default {lr0 * 0.1:g}, {lr0 * 0.3:g}, {lr0:g}",
         key="ft_rates",
     )
     c4, c5, c6 = st.columns(3)
     max_rounds = int(c4.number_input("Most rounds an arm may add", 5, 2000, 200, key="ft_rounds"))
     patience = int(c5.number_input("Early-stopping patience (rounds)", 1, 200, 20, key="ft_patience"))
     tpe = int(c6.number_input("TPE trials over continue (0: none)", 0, 100, 0, key="ft_tpe"))
-    base_lr = None
-    if base.is_xgboost and not base.params_known:
-        base_lr = float(
-            st.number_input("The file's learning rate (not recorded in it)", 0.001, 1.0, 0.3, key="ft_base_lr")
-        )
 
 if st.button("Run the arms", type="primary", key="ft_run"):
     try:
@@ -66,11 +67,11 @@ if st.button("Run the arms", type="primary", key="ft_run"):
         )
         with st.spinner("Training the arms…"):
             result = finetune(base, new.df, target=target, old=old.df if old is not None else None, settings=settings)
-        st.session_state["ft_result"] = result
+        st.session_state["ft_result"] = (base.source, result)
     except TuningError as exc:
         st.session_state.pop("ft_result", None)
         show_error(exc)
 
-result = st.session_state.get("ft_result")
-if result is not None:
-    render_result(result, key="ft", study_id=base.study_id)
+shown = st.session_state.get("ft_result")
+if shown is not None and shown[0] == base.source:  # a result of another base model is not shown as this one's
+    render_result(shown[1], key="ft", study_id=base.study_id)

@@ -340,6 +340,22 @@ def test_a_scikit_learn_forest_continues_with_warm_start(study_db, drift):
     assert not r.models  # no XGBoost JSON to save for a forest
 
 
+def test_an_mlp_continues_with_partial_fit(store, add_sample, drift):
+    ds = add_sample("drift_before.csv")
+    space = {"hidden_layer_sizes": {"value": [16]}, "max_iter": {"value": 200}}
+    s = run(
+        store, StudyConfig(dataset_id=ds, target="label", model="mlp", strategy="random", n_trials=1, cv=2, space=space)
+    )
+    base = load_base_study(store, s["study_id"])
+    r = finetune(
+        base, drift[1], target="label", old=drift[0], settings=FinetuneSettings(arms=(ArmKind.BASE, ArmKind.CONTINUE))
+    )
+    cont = r.arm(ArmKind.CONTINUE)
+    assert cont.params == {"epochs": 20} and "partial_fit" in cont.note
+    assert cont.new_score > r.arm(ArmKind.BASE).new_score and cont.old_score < r.arm(ArmKind.BASE).old_score
+    assert np.array_equal(base.estimator.named_steps["model"].coefs_[0], weights)  # continue works on a copy
+
+
 def test_families_without_warm_start_retrain_only(store, add_sample):
     ds = add_sample("moons.csv")
     s = run(

@@ -115,7 +115,8 @@ def pick_table(label: str, key: str, *, default_file: str) -> PickedTable | None
 
 
 def describe_base(base: BaseModel) -> None:
-    rounds = f"{base.rounds} rounds, learning rate {base.learning_rate:g}" if base.is_xgboost else base.family
+    lr = f"learning rate {base.learning_rate:g}" if base.params_known else "learning rate not recorded in the file"
+    rounds = f"{base.rounds} rounds, {lr}" if base.is_xgboost else base.family
     st.caption(
         f"**{base.source}** · {base.task} · {len(base.features)} feature columns · {rounds}"
         + (f" · classes {', '.join(base.classes)}" if base.classes else "")

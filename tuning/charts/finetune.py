@@ -157,26 +157,42 @@ def plot_arms(result: FinetuneResult) -> go.Figure:
     if not info.labels:
         return empty_figure("No arm was run", title=title)
     fig = make_subplots(
-        rows=1,
-        cols=3,
-        subplot_titles=(axis_title(info.metric, "held-out"), "fit time (s)", "model size (leaves)"),
+        rows=2,
+        cols=2,
+        specs=[[{"colspan": 2}, None], [{}, {}]],
+        subplot_titles=(axis_title(info.metric, "held-out"), "fit time (s)", "model size (leaves; hover: trees)"),
+        vertical_spacing=0.2,
         horizontal_spacing=0.08,
     )
     fig.add_trace(
-        go.Bar(x=info.labels, y=info.new, name="new rows", marker_color=NEW_COLOR, texttemplate="%{y:.3f}"),
+        go.Bar(
+            x=info.labels,
+            y=info.new,
+            name="new rows",
+            marker_color=NEW_COLOR,
+            texttemplate="%{y:.3f}",
+            textposition="outside",
+        ),
         row=1,
         col=1,
     )
     if any(v is not None for v in info.old):
         fig.add_trace(
-            go.Bar(x=info.labels, y=info.old, name="old rows", marker_color=OLD_COLOR, texttemplate="%{y:.3f}"),
+            go.Bar(
+                x=info.labels,
+                y=info.old,
+                name="old rows",
+                marker_color=OLD_COLOR,
+                texttemplate="%{y:.3f}",
+                textposition="outside",
+            ),
             row=1,
             col=1,
         )
     fig.add_trace(
         go.Bar(x=info.labels, y=info.fit_time_s, name="fit time", marker_color="#ff7f0e", showlegend=False),
-        row=1,
-        col=2,
+        row=2,
+        col=1,
     )
     fig.add_trace(
         go.Bar(
@@ -188,10 +204,12 @@ def plot_arms(result: FinetuneResult) -> go.Figure:
             customdata=info.trees,
             hovertemplate="%{x}<br>%{customdata} trees, %{y} leaves<extra></extra>",
         ),
-        row=1,
-        col=3,
+        row=2,
+        col=2,
     )
-    lo = min([v for v in info.new + info.old if v is not None])
-    fig.update_yaxes(range=[lo * 0.9 if lo > 0 else lo * 1.1, None], row=1, col=1)
-    fig.update_xaxes(tickangle=-35)
-    return apply_layout(fig, title=title, height=460, barmode="group")
+    scores = [v for v in info.new + info.old if v is not None]
+    lo, hi = min(scores), max(scores)
+    pad = (hi - lo) * 0.25 or abs(hi) * 0.05 or 0.1
+    fig.update_yaxes(range=[lo - pad, hi + pad], row=1, col=1)
+    fig.update_xaxes(tickangle=-30)
+    return apply_layout(fig, title=title, height=700, barmode="group")

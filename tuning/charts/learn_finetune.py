@@ -52,10 +52,8 @@ def plot_tradeoff(result: FinetuneResult) -> go.Figure:
             go.Scatter(
                 x=[x],
                 y=[y],
-                mode="markers+text",
+                mode="markers",
                 name=label,
-                text=[label],
-                textposition="top center",
                 marker={
                     "size": 13,
                     "color": ARM_COLORS[kind],
@@ -70,5 +68,5 @@ def plot_tradeoff(result: FinetuneResult) -> go.Figure:
         x_title=axis_title(info.metric, "old rows:"),
         y_title=axis_title(info.metric, "new rows:"),
         height=430,
-        showlegend=False,
+        showlegend=True,
     )
