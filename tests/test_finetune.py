@@ -347,6 +347,7 @@ def test_an_mlp_continues_with_partial_fit(store, add_sample, drift):
         store, StudyConfig(dataset_id=ds, target="label", model="mlp", strategy="random", n_trials=1, cv=2, space=space)
     )
     base = load_base_study(store, s["study_id"])
+    weights = base.estimator.named_steps["model"].coefs_[0].copy()
     r = finetune(
         base, drift[1], target="label", old=drift[0], settings=FinetuneSettings(arms=(ArmKind.BASE, ArmKind.CONTINUE))
     )
