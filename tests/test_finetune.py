@@ -510,3 +510,18 @@ def test_old_held_out_rows_were_not_seen_by_the_lesson_base(drift):
     y = before["label"].to_numpy()
     train_idx, hold_idx = holdout_split(len(y), y, task="classification", test_size=0.3, seed=0)
     assert not set(train_idx) & set(hold_idx) and len(hold_idx) == round(0.3 * len(y))
+
+
+def test_an_uploaded_model_with_a_categorical_feature_keeps_its_category_codes():
+    rng = np.random.default_rng(0)
+    df = pd.DataFrame({"a": rng.normal(size=400), "c": pd.Categorical(rng.choice(["x", "y", "z"], 400))})
+    y = ((df["a"] > 0) ^ (df["c"] == "y")).astype(int)
+    b = xgb.train({"objective": "binary:logistic", "nthread": 1}, xgb.DMatrix(df, label=y, enable_categorical=True), 10)
+    base = load_base_file(bytes(b.save_raw(raw_format="json")), "cat.json")
+    assert base.categories == {"c": ("x", "y", "z")}
+    new = df.assign(label=y, c=df["c"].astype(str))
+    new = new[new["c"] != "x"]  # category "x" absent: the codes must still be the model's
+    r = finetune(
+        base, new, target="label", settings=FinetuneSettings(arms=(ArmKind.BASE, ArmKind.CONTINUE), max_rounds=10)
+    )
+    assert r.arm(ArmKind.BASE).new_score > 0.95

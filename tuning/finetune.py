@@ -90,6 +90,7 @@ class BaseModel:
     categorical: tuple[str, ...] = ()
     datetimes: tuple[str, ...] = ()
     feature_types: tuple[str, ...] | None = None  # an uploaded booster's own types ("float", "int", "c", ...)
+    categories: dict[str, tuple[str, ...]] = field(default_factory=dict)  # an uploaded booster's category lists
     classes: tuple[str, ...] | None = None  # label names in index order; None for an uploaded booster
     n_classes: int | None = None
     objective: str | None = None
@@ -207,6 +208,12 @@ def load_base_file(content: bytes, name: str) -> BaseModel:
     types = tuple(booster.feature_types or ("float",) * len(names))
     numeric = tuple(n for n, t in zip(names, types, strict=True) if t != "c")
     categorical = tuple(n for n, t in zip(names, types, strict=True) if t == "c")
+    categories: dict[str, tuple[str, ...]] = {}
+    if categorical:
+        # The booster keeps its categories in their training order; the new table is coded the same way.
+        for name_, arr in booster.get_categories(export_to_arrow=True).to_arrow():
+            if arr is not None:
+                categories[name_] = tuple(str(v) for v in arr.to_pylist())
     return BaseModel(
         family="xgboost",
         task=_task_of(objective),
@@ -215,6 +222,7 @@ def load_base_file(content: bytes, name: str) -> BaseModel:
         numeric=numeric,
         categorical=categorical,
         feature_types=types,
+        categories=categories,
         n_classes=n_classes,
         objective=objective,
         params=params,
@@ -410,7 +418,10 @@ def check_table(base: BaseModel, df: pd.DataFrame, target: str, *, role: str = "
         X[c] = v
     for c in base.categorical:
         vals = [np.nan if pd.isna(v) else str(v) for v in rows[c]]
-        X[c] = pd.Categorical(vals) if base.feature_types is not None else np.array(vals, dtype=object)
+        if base.feature_types is None:
+            X[c] = np.array(vals, dtype=object)
+        else:  # a category the model never saw becomes missing, as XGBoost treats it
+            X[c] = pd.Categorical(vals, categories=list(base.categories.get(c, sorted({v for v in vals if v == v}))))
     if base.feature_types is None:
         X = X[list(base.numeric) + list(base.categorical)]
     else:
@@ -573,6 +584,14 @@ class _Data:
     y_old_hold: np.ndarray | None
 
 
+def _stratifiable(task: str, y: np.ndarray) -> bool:
+    """Stratify a classification split when every class has a few rows (3: held-out, early-stop, fit)."""
+    if task != "classification":
+        return False
+    counts = np.bincount(y)
+    return bool(counts[counts > 0].min() >= 3)
+
+
 def _threads(settings: FinetuneSettings) -> int:
     return settings.n_jobs if settings.n_jobs > 0 else max(1, os.cpu_count() or 1)
 
@@ -619,8 +638,7 @@ def finetune(
     n_min = 20
     if len(new_t.y) < n_min:
         raise DataError(f"The new data has only {len(new_t.y)} rows with a target.", fix=f"Give at least {n_min}.")
-    stratified = base.task == "classification" and np.bincount(new_t.y).min(initial=0) >= 0
-    strat_ok = base.task == "classification" and np.bincount(new_t.y)[np.bincount(new_t.y) > 0].min() >= 3
+    strat_ok = _stratifiable(base.task, new_t.y)
     adapt_idx, hold_idx = holdout_split(
         len(new_t.y),
         new_t.y,
@@ -634,7 +652,7 @@ def finetune(
     fit_idx, es_idx = adapt_idx[fit_rel], adapt_idx[es_rel]
     old_train_idx = old_hold_idx = None
     if old_t is not None:
-        old_ok = base.task == "classification" and np.bincount(old_t.y)[np.bincount(old_t.y) > 0].min() >= 3
+        old_ok = _stratifiable(base.task, old_t.y)
         old_train_idx, old_hold_idx = holdout_split(
             len(old_t.y),
             old_t.y,
@@ -645,7 +663,7 @@ def finetune(
     split = SplitInfo(
         seed=settings.seed,
         holdout=settings.holdout,
-        stratified=bool(stratified and strat_ok),
+        stratified=strat_ok,
         n_adapt=len(fit_idx),
         n_early_stop=len(es_idx),
         n_new_holdout=len(hold_idx),
@@ -653,11 +671,20 @@ def finetune(
         n_old_holdout=0 if old_hold_idx is None else len(old_hold_idx),
     )
     if base.is_xgboost:
-        results, models, verdict_extra = _xgb_arms(
-            base, new_t, old_t, fit_idx, es_idx, hold_idx, old_train_idx, old_hold_idx, arms, metric, settings, say
-        )
+        import xgboost as xgb
+
+        try:
+            results, models = _xgb_arms(
+                base, new_t, old_t, fit_idx, es_idx, hold_idx, old_train_idx, old_hold_idx, arms, metric, settings, say
+            )
+        except xgb.core.XGBoostError as exc:
+            why = str(exc).splitlines()[0].split(": ", 1)[-1][:200]
+            raise DataError(
+                f"XGBoost could not adapt this model to the table: {why}",
+                fix="Check that the table's columns and their types are the ones the model was trained on.",
+            ) from None
     else:
-        results, models, verdict_extra = _sklearn_arms(
+        results, models = _sklearn_arms(
             base, new_t, old_t, fit_idx, es_idx, hold_idx, old_train_idx, old_hold_idx, arms, metric, settings, say
         )
     stack = next((a for a in results if a.kind == ArmKind.STACK), None)
@@ -679,7 +706,7 @@ def finetune(
         metric=metric,
         split=split,
         arms=tuple(results),
-        verdict=verdict(results, metric) + verdict_extra,
+        verdict=verdict(results, metric),
         models=models,
         base_margin_label=stack.label if stack else None,
         notes=tuple(notes),
@@ -699,7 +726,7 @@ def _xgb_arms(
     metric: str,
     settings: FinetuneSettings,
     say: Callable[[str], None],
-) -> tuple[list[ArmResult], dict[str, bytes], str]:
+) -> tuple[list[ArmResult], dict[str, bytes]]:
     import xgboost as xgb
 
     def matrix(t: Table, idx: np.ndarray, margin: bool = False) -> xgb.DMatrix:
@@ -841,7 +868,6 @@ def _xgb_arms(
         d_all = matrix(Table(X_all, y_all), np.arange(len(y_all)))
         results.append(boosted(ArmKind.RETRAIN_ALL, "retrain (old + new)", base_params, d_all, d_es, 0))
 
-    extra = ""
     if ArmKind.TUNED in arms and settings.tpe_trials > 0:
         say(f"TPE search over continue ({settings.tpe_trials} trials)")
         arm = _tuned_continue(base, base_booster, base_params, d_fit, d_es, settings, train, score, new_t, es_idx)
@@ -866,7 +892,7 @@ def _xgb_arms(
                 note=f"best of {settings.tpe_trials} TPE trials scored on the early-stopping rows; time = all trials",
             )
         )
-    return results, models, extra
+    return results, models
 
 
 def _tuned_continue(
@@ -930,7 +956,7 @@ def _sklearn_arms(
     metric: str,
     settings: FinetuneSettings,
     say: Callable[[str], None],
-) -> tuple[list[ArmResult], dict[str, bytes], str]:
+) -> tuple[list[ArmResult], dict[str, bytes]]:
     """scikit-learn families: base, continue where warm_start exists, retrain."""
     from sklearn.base import clone
 
@@ -1030,7 +1056,7 @@ def _sklearn_arms(
             n, o = scores(est)
             t, lv = size(est)
             results.append(ArmResult(kind, label, n, o, dt, 0, t, lv))
-    return results, {}, ""
+    return results, {}
 
 
 # ----------------------------------------------------------------------------------------------
