@@ -13,9 +13,10 @@ st.title("Fine-tuning and forgetting")
 st.markdown(
     "A base XGBoost model learned the **before** half of a drifted dataset (`drift_before.csv`); then `f1` "
     "shifted, the effect of `f2` flipped and `f5` started to matter (`drift_after.csv`). Adding trees on the new "
-    "rows (**continue**) or recomputing the leaf values (**refresh**) recovers most of the new-data score for a "
-    "fraction of the cost of retraining, but every step towards the new data moves away from the old: the dashed "
-    "lines fall as the solid ones rise. A small learning rate forgets less, and learns less per tree."
+    "rows (**continue**) or recomputing the leaf values (**refresh**) recovers most of what retraining from "
+    "scratch would score on the new data, without throwing the old model away; but every step towards the new "
+    "data moves away from the old: the dashed lines fall as the solid ones rise. A small learning rate forgets "
+    "less, and learns less per tree. Retraining on the new rows alone forgets the most."
 )
 st.info(
     "**Try this:** set the continue learning rates to 0.01 and 0.3 and compare where their dashed (old data) lines "

@@ -64,8 +64,8 @@ class ArmKind(str, Enum):
 ARM_HELP = {
     ArmKind.BASE: "The base model as it is, untouched.",
     ArmKind.CONTINUE: "Adds trees on the new data (xgb_model=), early stopping on rows carved from the adaptation part.",
-    ArmKind.REFRESH: "Keeps every split, recomputes the leaf values on the new data (updater=refresh). "
-    "Nearly free, but it cannot add a split the base model never made.",
+    ArmKind.REFRESH: "Keeps every split, recomputes the leaf values on the new data (updater=refresh): one pass "
+    "per tree and no split search, but it cannot add a split the base model never made.",
     ArmKind.STACK: "New trees fitted on the base model's margin (base_margin): base + correction.",
     ArmKind.RETRAIN_NEW: "A new model from scratch on the new data only, with the base model's parameters.",
     ArmKind.RETRAIN_ALL: "A new model from scratch on the old and the new data together.",
