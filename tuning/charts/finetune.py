@@ -109,17 +109,17 @@ def plot_adaptation_curves(result: FinetuneResult, *, kinds: tuple[ArmKind, ...]
                     hovertemplate="early stop at %{x} trees added<br>new %{y:.4f}<extra></extra>",
                 )
             )
-    for value, text, dash in (
-        (info.base_new, "base on new", "dot"),
-        (info.base_old, "base on old", "dashdot"),
-        (info.retrain_new, "retrain (new) on new", "dot"),
+    for value, text, dash, where in (
+        (info.base_new, "base on new", "dot", "bottom right"),
+        (info.base_old, "base on old", "dashdot", "top right"),
+        (info.retrain_new, "retrain (new) on new", "dot", "top left"),
     ):
         if value is not None:
             fig.add_hline(
                 y=value,
-                line={"color": "#444" if "retrain" not in text else "#2ca02c", "dash": dash, "width": 1},
+                line={"color": "#2ca02c" if "retrain" in text else "#444", "dash": dash, "width": 1},
                 annotation_text=text,
-                annotation_position="bottom right",
+                annotation_position=where,
             )
     return apply_layout(
         fig, title=title, x_title="trees added", y_title=axis_title(info.metric, "held-out"), height=430
