@@ -12,7 +12,7 @@ import pytest
 import xgboost as xgb
 
 from tuning.charts.finetune import _get_adaptation_curves_info, _get_arms_info, plot_adaptation_curves, plot_arms
-from tuning.charts.learn_finetune import _get_tradeoff_info
+from tuning.charts.learn_finetune import _get_tradeoff_info, plot_tradeoff
 from tuning.cli import main
 from tuning.config import StudyConfig
 from tuning.errors import ConfigError, DataError
@@ -190,6 +190,8 @@ def test_chart_infos(result):
     arms = _get_arms_info(result)
     assert arms.labels == tuple(a.label for a in result.arms) and len(arms.leaves) == len(arms.labels)
     assert _get_tradeoff_info(result).labels == arms.labels
+    path = plot_tradeoff(result).data[0]
+    assert path.mode == "lines" and len(path.x) == len(RATES)  # the continue arms joined in learning-rate order
     fig = plot_adaptation_curves(result)
     assert any(getattr(t.marker, "symbol", None) == "star" for t in fig.data)
     assert len(plot_arms(result).data) == 4  # new, old, time, size

@@ -20,6 +20,9 @@ ARM_COLORS = {
 }
 
 
+SYMBOLS = ("circle", "square", "triangle-up", "x")
+
+
 class TradeoffInfo(NamedTuple):
     metric: str
     labels: tuple[str, ...]
@@ -47,18 +50,29 @@ def plot_tradeoff(result: FinetuneResult) -> go.Figure:
     if not info.labels:
         return empty_figure("Give old data to see forgetting", title=title)
     fig = go.Figure()
+    cont = [(x, y) for k, x, y in zip(info.kinds, info.old, info.new, strict=True) if k == ArmKind.CONTINUE]
+    if len(cont) > 1:  # the continue arms in learning-rate order: the path from remembering to adapting
+        fig.add_trace(
+            go.Scatter(
+                x=[c[0] for c in cont],
+                y=[c[1] for c in cont],
+                mode="lines",
+                line={"color": ARM_COLORS[ArmKind.CONTINUE], "width": 1, "dash": "dot"},
+                showlegend=False,
+                hoverinfo="skip",
+            )
+        )
+    seen: dict[ArmKind, int] = {}
     for label, kind, x, y in zip(info.labels, info.kinds, info.old, info.new, strict=True):
+        n = seen[kind] = seen.get(kind, -1) + 1
+        symbol = "diamond" if kind == ArmKind.BASE else SYMBOLS[n % len(SYMBOLS)]
         fig.add_trace(
             go.Scatter(
                 x=[x],
                 y=[y],
                 mode="markers",
                 name=label,
-                marker={
-                    "size": 13,
-                    "color": ARM_COLORS[kind],
-                    "symbol": "diamond" if kind == ArmKind.BASE else "circle",
-                },
+                marker={"size": 13, "color": ARM_COLORS[kind], "symbol": symbol},
                 hovertemplate=f"{label}<br>old %{{x:.4f}}<br>new %{{y:.4f}}<extra></extra>",
             )
         )
