@@ -1063,6 +1063,13 @@ def _sklearn_arms(
 # The verdict and what to save
 
 
+def _shown(metric: str, score: float) -> str:
+    """``"RMSE 32.6"`` for a stored ``neg_root_mean_squared_error`` of -32.6: the metric as users read it."""
+    from tuning.analysis import display_metric_name, display_score
+
+    return f"{display_metric_name(metric)} {display_score(metric, score):.4g}"
+
+
 def verdict(arms: Sequence[ArmResult], metric: str) -> str:
     """One or two plain sentences: how much of the gap to retraining each cheap arm recovers, at what cost."""
     by = {a.kind: a for a in arms}
@@ -1073,7 +1080,7 @@ def verdict(arms: Sequence[ArmResult], metric: str) -> str:
     if not gap > 0:
         return (
             f"The base model already scores as well on the new data as retraining from scratch "
-            f"({metric} {base.new_score:.3f} vs {retrain.new_score:.3f}): there is little to adapt."
+            f"({_shown(metric, base.new_score)} vs {_shown(metric, retrain.new_score)}): there is little to adapt."
         )
     cont = [a for a in arms if a.kind in (ArmKind.CONTINUE, ArmKind.TUNED)]
     parts = []
@@ -1100,8 +1107,8 @@ def verdict(arms: Sequence[ArmResult], metric: str) -> str:
         worst = min(forgot, key=lambda a: a.old_score or 0.0)
         if worst.old_score is not None and base.old_score is not None and worst.old_score < base.old_score:
             text += (
-                f" Forgetting: {worst.label} drops the old-data {metric} from {base.old_score:.3f} to "
-                f"{worst.old_score:.3f}."
+                f" Forgetting: {worst.label} takes the old-data {_shown(metric, base.old_score)} to "
+                f"{_shown(metric, worst.old_score).split(' ', 1)[1]}."
             )
     return text[0].upper() + text[1:] if text else text
 
