@@ -573,17 +573,18 @@ def _finite(v: float | None) -> float | None:
 
 
 @dataclass(frozen=True)
-class _Data:
-    """Model-ready matrices of each part."""
+class _Parts:
+    """Row positions of each part: new rows to fit on, to watch early stopping on, held out; old rows."""
 
-    fit: Any
-    es: Any
-    adapt: Any
-    new_hold: Any
-    old_train: Any | None
-    old_hold: Any | None
-    y_new_hold: np.ndarray
-    y_old_hold: np.ndarray | None
+    fit: np.ndarray
+    es: np.ndarray
+    hold: np.ndarray
+    old_train: np.ndarray | None = None
+    old_hold: np.ndarray | None = None
+
+    @property
+    def adapt(self) -> np.ndarray:
+        return np.sort(np.concatenate([self.fit, self.es]))
 
 
 def _stratifiable(task: str, y: np.ndarray) -> bool:
@@ -672,13 +673,12 @@ def finetune(
         n_old_train=0 if old_train_idx is None else len(old_train_idx),
         n_old_holdout=0 if old_hold_idx is None else len(old_hold_idx),
     )
+    parts = _Parts(fit_idx, es_idx, hold_idx, old_train_idx, old_hold_idx)
     if base.is_xgboost:
         import xgboost as xgb
 
         try:
-            results, models = _xgb_arms(
-                base, new_t, old_t, fit_idx, es_idx, hold_idx, old_train_idx, old_hold_idx, arms, metric, settings, say
-            )
+            results, models = _xgb_arms(base, new_t, old_t, parts, arms, metric, settings, say)
         except xgb.core.XGBoostError as exc:
             why = str(exc).splitlines()[0].split(": ", 1)[-1][:200]
             raise DataError(
@@ -686,9 +686,7 @@ def finetune(
                 fix="Check that the table's columns and their types are the ones the model was trained on.",
             ) from None
     else:
-        results, models = _sklearn_arms(
-            base, new_t, old_t, fit_idx, es_idx, hold_idx, old_train_idx, old_hold_idx, arms, metric, settings, say
-        )
+        results, models = _sklearn_arms(base, new_t, old_t, parts, arms, metric, settings, say)
     stack = next((a for a in results if a.kind == ArmKind.STACK), None)
     notes = []
     if base.is_xgboost and not base.params_known:
@@ -719,11 +717,7 @@ def _xgb_arms(
     base: BaseModel,
     new_t: Table,
     old_t: Table | None,
-    fit_idx: np.ndarray,
-    es_idx: np.ndarray,
-    hold_idx: np.ndarray,
-    old_train_idx: np.ndarray | None,
-    old_hold_idx: np.ndarray | None,
+    parts: _Parts,
     arms: Sequence[ArmKind],
     metric: str,
     settings: FinetuneSettings,
@@ -746,12 +740,12 @@ def _xgb_arms(
     base_rounds = base_booster.num_boosted_rounds()
     trees_per_round = max(1, len(base_booster.get_dump()) // max(base_rounds, 1))
     n_classes = base.n_classes
-    has_old = old_t is not None and old_hold_idx is not None
-    d_fit, d_es = matrix(new_t, fit_idx), matrix(new_t, es_idx)
-    d_adapt = matrix(new_t, np.sort(np.concatenate([fit_idx, es_idx])))
-    d_hold = matrix(new_t, hold_idx)
-    d_old = matrix(old_t, old_hold_idx) if has_old else None  # type: ignore[arg-type]
-    y_hold, y_old = new_t.y[hold_idx], (old_t.y[old_hold_idx] if has_old else None)  # type: ignore[union-attr,index]
+    has_old = old_t is not None and parts.old_hold is not None
+    d_fit, d_es = matrix(new_t, parts.fit), matrix(new_t, parts.es)
+    d_adapt = matrix(new_t, parts.adapt)
+    d_hold = matrix(new_t, parts.hold)
+    d_old = matrix(old_t, parts.old_hold) if has_old else None  # type: ignore[arg-type]
+    y_hold, y_old = new_t.y[parts.hold], (old_t.y[parts.old_hold] if has_old else None)  # type: ignore[union-attr,index]
 
     def score(b: Any, dm: Any, y: np.ndarray, upto: int | None = None) -> float:
         out = b.predict(dm, iteration_range=(0, upto)) if upto else b.predict(dm)
@@ -843,10 +837,10 @@ def _xgb_arms(
 
     if ArmKind.STACK in arms:
         say("stack")
-        s_fit, s_es = matrix(new_t, fit_idx, True), matrix(new_t, es_idx, True)
-        stack_dms["hold"] = matrix(new_t, hold_idx, True)
+        s_fit, s_es = matrix(new_t, parts.fit, True), matrix(new_t, parts.es, True)
+        stack_dms["hold"] = matrix(new_t, parts.hold, True)
         if has_old:
-            stack_dms["old"] = matrix(old_t, old_hold_idx, True)  # type: ignore[arg-type]
+            stack_dms["old"] = matrix(old_t, parts.old_hold, True)  # type: ignore[arg-type]
         params = {**base_params, **settings.stack_params}
         arm = boosted(ArmKind.STACK, "stack", params, s_fit, s_es, 0)
         total_t, total_lv = _model_size(base_booster)
@@ -865,14 +859,14 @@ def _xgb_arms(
 
     if ArmKind.RETRAIN_ALL in arms and has_old:
         say("retrain on old + new data")
-        X_all = pd.concat([old_t.X.iloc[old_train_idx], new_t.X.iloc[fit_idx]], ignore_index=True)  # type: ignore[union-attr]
-        y_all = np.concatenate([old_t.y[old_train_idx], new_t.y[fit_idx]])  # type: ignore[union-attr,index]
+        X_all = pd.concat([old_t.X.iloc[parts.old_train], new_t.X.iloc[parts.fit]], ignore_index=True)  # type: ignore[union-attr]
+        y_all = np.concatenate([old_t.y[parts.old_train], new_t.y[parts.fit]])  # type: ignore[union-attr,index]
         d_all = matrix(Table(X_all, y_all), np.arange(len(y_all)))
         results.append(boosted(ArmKind.RETRAIN_ALL, "retrain (old + new)", base_params, d_all, d_es, 0))
 
     if ArmKind.TUNED in arms and settings.tpe_trials > 0:
         say(f"TPE search over continue ({settings.tpe_trials} trials)")
-        arm = _tuned_continue(base, base_booster, base_params, d_fit, d_es, settings, train, score, new_t, es_idx)
+        arm = _tuned_continue(base, base_booster, base_params, d_fit, d_es, settings, train, score, new_t, parts.es)
         b = xgb.Booster()
         b.load_model(bytearray(arm[1]))
         label = "continue (TPE)"
@@ -949,11 +943,7 @@ def _sklearn_arms(
     base: BaseModel,
     new_t: Table,
     old_t: Table | None,
-    fit_idx: np.ndarray,
-    es_idx: np.ndarray,
-    hold_idx: np.ndarray,
-    old_train_idx: np.ndarray | None,
-    old_hold_idx: np.ndarray | None,
+    parts: _Parts,
     arms: Sequence[ArmKind],
     metric: str,
     settings: FinetuneSettings,
@@ -962,8 +952,8 @@ def _sklearn_arms(
     """scikit-learn families: base, continue where warm_start exists, retrain."""
     from sklearn.base import clone
 
-    adapt_idx = np.sort(np.concatenate([fit_idx, es_idx]))
-    has_old = old_t is not None and old_hold_idx is not None
+    adapt_idx = parts.adapt
+    has_old = old_t is not None and parts.old_hold is not None
 
     def out(est: Any, X: pd.DataFrame) -> np.ndarray:
         if base.task == "regression":
@@ -975,13 +965,17 @@ def _sklearn_arms(
 
     def scores(est: Any) -> tuple[float, float | None]:
         new_s = score_output(
-            out(est, new_t.X.iloc[hold_idx]), new_t.y[hold_idx], task=base.task, n_classes=base.n_classes, metric=metric
+            out(est, new_t.X.iloc[parts.hold]),
+            new_t.y[parts.hold],
+            task=base.task,
+            n_classes=base.n_classes,
+            metric=metric,
         )
         if not has_old:
             return new_s, None
         o = score_output(
-            out(est, old_t.X.iloc[old_hold_idx]),
-            old_t.y[old_hold_idx],
+            out(est, old_t.X.iloc[parts.old_hold]),
+            old_t.y[parts.old_hold],
             task=base.task,
             n_classes=base.n_classes,
             metric=metric,
@@ -1049,8 +1043,8 @@ def _sklearn_arms(
             X = new_t.X.iloc[adapt_idx]
             y = new_t.y[adapt_idx]
             if rows == "all":
-                X = pd.concat([old_t.X.iloc[old_train_idx], X], ignore_index=True)  # type: ignore[union-attr]
-                y = np.concatenate([old_t.y[old_train_idx], y])  # type: ignore[union-attr,index]
+                X = pd.concat([old_t.X.iloc[parts.old_train], X], ignore_index=True)  # type: ignore[union-attr]
+                y = np.concatenate([old_t.y[parts.old_train], y])  # type: ignore[union-attr,index]
             est = clone(base.estimator)
             t0 = time.perf_counter()
             est.fit(X, y)
