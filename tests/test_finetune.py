@@ -320,7 +320,7 @@ def test_a_studys_model_is_kept_as_an_artifact_with_its_preprocessing(study_db, 
     meta = arts[0]["meta"]
     assert meta["features"] == ["f1", "f2", "f3", "f4", "f5", "f6"] and meta["classes"] == ["0", "1"]
     assert meta["params"]["eta"] == pytest.approx(0.1) and base.learning_rate == pytest.approx(0.1)
-    assert base.target == "label" and base.rounds == 60
+    assert base.target == "label" and base.rounds == 60 and meta["trial"] == store.best_trial(sid).number
     # the stored booster behind the rebuilt preprocessing predicts what the refit pipeline predicts
     pipe, _ = refit_best(store, sid)
     X = drift[1].drop(columns="label")
@@ -527,3 +527,19 @@ def test_an_uploaded_model_with_a_categorical_feature_keeps_its_category_codes()
         base, new, target="label", settings=FinetuneSettings(arms=(ArmKind.BASE, ArmKind.CONTINUE), max_rounds=10)
     )
     assert r.arm(ArmKind.BASE).new_score > 0.95
+
+
+def test_a_new_best_trial_gets_its_own_model_artifact(store, add_sample):
+    ds = add_sample("moons.csv")
+    space = {"n_estimators": {"value": 20}, "max_depth": {"values": [1, 4]}}
+    s = run(
+        store,
+        StudyConfig(dataset_id=ds, target="label", model="xgboost", strategy="grid", n_trials=None, cv=3, space=space),
+    )
+    first = load_base_study(store, s["study_id"])
+    best = store.best_trial(s["study_id"])
+    store.delete_trial(s["study_id"], best.number)  # as if a resumed study had found another best
+    second = load_base_study(store, s["study_id"])
+    metas = [a["meta"] for a in store.list_artifacts(study_id=s["study_id"], kind="model")]
+    assert second.artifact_id != first.artifact_id and len(metas) == 2
+    assert metas[1]["trial"] == store.best_trial(s["study_id"]).number != metas[0]["trial"]

@@ -271,8 +271,13 @@ def load_base_study(store: Any, study_id: int) -> BaseModel:
     # so it equals the one the booster was trained behind, and nothing has to be unpickled.
     prep = build_preprocessor(prepared.numeric, prepared.categorical, scale=family.scale, impute=family.impute)
     prep.fit(prepared.X.iloc[data.train_idx].reset_index(drop=True))
+    best = store.best_trial(study_id)
+    best_number = best.number if best else None
+    # A resumed study may have a new best trial: only the artifact of the current best one is reused.
     kept = [
-        a for a in store.list_artifacts(study_id=study_id, kind=MODEL_KIND) if a["meta"].get("format") == MODEL_FORMAT
+        a
+        for a in store.list_artifacts(study_id=study_id, kind=MODEL_KIND)
+        if a["meta"].get("format") == MODEL_FORMAT and a["meta"].get("trial") == best_number
     ]
     if kept:
         info, raw = store.load_artifact(kept[-1]["id"])
@@ -283,7 +288,6 @@ def load_base_study(store: Any, study_id: int) -> BaseModel:
         pipe, _ = refit_best(store, study_id)
         model = pipe.named_steps["model"]
         raw = bytes(model.get_booster().save_raw(raw_format="json"))
-        best = store.best_trial(study_id)
         meta = {
             "format": MODEL_FORMAT,
             "family": cfg.model,
@@ -295,7 +299,7 @@ def load_base_study(store: Any, study_id: int) -> BaseModel:
             "categorical": list(prepared.categorical),
             "classes": list(prepared.classes) if prepared.classes else None,
             "preprocessing": "refit build_preprocessor(numeric, categorical) on the study's training rows",
-            "trial": best.number if best else None,
+            "trial": best_number,
             "metric": cfg.metric,
             "params": _train_params(model.get_xgb_params()),
         }
