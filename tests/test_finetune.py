@@ -123,6 +123,8 @@ def test_continue_keeps_the_early_stopping_point_and_its_curve_marks_it(base, re
         assert arm.curve.rounds[0] == 0 and arm.curve.new[0] == pytest.approx(result.arm(ArmKind.BASE).new_score)
         assert len(arm.curve.old) == len(arm.curve.new)
         assert arm.curve.new[arm.curve.rounds.index(arm.curve.best_round)] == pytest.approx(arm.new_score)
+    assert result.arm(ArmKind.STACK).curve.rounds[0] == 0  # stacking starts from the base model
+    assert result.arm(ArmKind.RETRAIN_NEW).curve.rounds[0] > 0  # a retrain starts from nothing
 
 
 def test_split_is_stratified_and_shown(result, drift):

@@ -755,12 +755,13 @@ def _xgb_arms(
         out = b.predict(dm, iteration_range=(0, upto)) if upto else b.predict(dm)
         return score_output(out, y, task=base.task, n_classes=n_classes, metric=metric)
 
-    def curve(b: Any, start: int, end: int, best: int | None, dms: tuple[Any, Any | None]) -> Curve:
-        """Staged scores from ``start`` rounds (the base's, or 0) to ``end``, at most MAX_CURVE_POINTS points."""
+    def curve(b: Any, kind: ArmKind, start: int, end: int, best: int, dms: tuple[Any, Any | None]) -> Curve:
+        """Staged scores from ``start`` rounds (the base's, or 0) to ``end``, at most MAX_CURVE_POINTS points.
+        Continue and stack start from the base model (0 trees added); a retrain from its first tree."""
         added = end - start
-        steps = np.unique(np.linspace(0, added, min(MAX_CURVE_POINTS, added + 1)).round().astype(int))
-        if best is not None:
-            steps = np.unique(np.append(steps, best))
+        steps = np.unique(np.append(np.linspace(0, added, min(MAX_CURVE_POINTS, added + 1)).round().astype(int), best))
+        if kind in (ArmKind.RETRAIN_NEW, ArmKind.RETRAIN_ALL):
+            steps = steps[steps > 0]
         new_s, old_s = [], []
         for k in steps:
             upto = start + int(k)
@@ -792,12 +793,12 @@ def _xgb_arms(
     def boosted(
         kind: ArmKind, label: str, params: dict[str, Any], dtrain: Any, d_es_: Any, start: int, **kw: Any
     ) -> ArmResult:
-        b, dt = train(
-            params, dtrain, settings.max_rounds, evals=[(d_es_, "es")], early_stopping_rounds=settings.patience, **kw
-        )
+        # A retrain may take as many rounds as the base model had: it starts from nothing.
+        rounds = settings.max_rounds if start or kind == ArmKind.STACK else max(settings.max_rounds, base_rounds)
+        b, dt = train(params, dtrain, rounds, evals=[(d_es_, "es")], early_stopping_rounds=settings.patience, **kw)
         end = b.num_boosted_rounds()
         best = int(getattr(b, "best_iteration", end - 1)) + 1  # rounds in total at the best point
-        c = curve(b, start, end, best - start, (dms_for(kind)[0], dms_for(kind)[1]))
+        c = curve(b, kind, start, end, best - start, dms_for(kind))
         kept = b[:best]
         models[label] = bytes(kept.save_raw(raw_format="json"))
         t, lv = _model_size(kept)
