@@ -203,7 +203,7 @@ def test_chart_without_continue_is_an_empty_figure(base, drift):
     r = finetune(base, drift[1], target="label", settings=FinetuneSettings(arms=(ArmKind.BASE, ArmKind.REFRESH)))
     assert not _get_adaptation_curves_info(r).lines
     fig = plot_adaptation_curves(r)
-    assert not fig.data and "No continue arm" in fig.layout.annotations[0].text
+    assert not fig.data and "No per-tree curve" in fig.layout.annotations[0].text
 
 
 # -- bad inputs ---------------------------------------------------------------------------------------

@@ -16,7 +16,7 @@ from tuning.finetune import ArmKind, FinetuneResult
 
 PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#17becf")
 NEW_COLOR, OLD_COLOR = "#1f77b4", "#7f7f7f"
-NO_CURVES = "No continue arm was run"
+NO_CURVES = "No per-tree curve: the continue arm of an XGBoost model draws one"
 
 
 class CurveLine(NamedTuple):
