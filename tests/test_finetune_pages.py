@@ -115,3 +115,24 @@ def test_learn_fine_tuning_view(app):
     assert app.title[0].value == "Fine-tuning and forgetting"
     assert any("Try this" in i.value for i in app.info)
     assert "Forgetting" in app.success[0].value
+
+
+def test_finetune_page_with_a_random_forest_study(app):
+    from ui.state import get_store
+
+    store = get_store()
+    ds = store.add_dataset("drift_before.csv", (SAMPLES / "drift_before.csv").read_bytes())
+    space = {"n_estimators": {"value": 20}, "max_depth": {"value": 5}}
+    run(
+        store,
+        StudyConfig(
+            dataset_id=ds, target="label", model="random_forest", strategy="random", n_trials=1, cv=3, space=space
+        ),
+    )
+    app.switch_page("pages/finetune.py").run()
+    app.button(key="ft_run").click().run()
+    _no_errors(app)
+    arms = set(app.dataframe[-1].value["arm"])
+    assert arms == {"base", "continue (warm start)", "retrain (new)", "retrain (old + new)"}
+    with pytest.raises(KeyError):
+        app.get_by_key("ft_save_arm")  # nothing to save as XGBoost JSON for a forest
