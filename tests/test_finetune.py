@@ -213,8 +213,8 @@ def test_chart_without_continue_is_an_empty_figure(base, drift):
     "name, content, words",
     [
         ("model.pkl", pickle.dumps({"a": 1}), "only .json and .ubj"),
-        ("model.json", pickle.dumps({"a": 1}), "not a model XGBoost can read"),
-        ("model.json", b"hello, this is text", "not a model XGBoost can read"),
+        ("model.json", pickle.dumps({"a": 1}), "not a model XGBoost can read: it looks like a pickle"),
+        ("model.json", b"hello, this is text", "not a model XGBoost can read: it is not JSON"),
         ("model.ubj", b"hello", "not a model XGBoost can read"),
         ("model.json", b"", "empty"),
     ],

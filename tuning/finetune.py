@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 import time
 import warnings
 from collections.abc import Callable, Sequence
@@ -190,10 +191,15 @@ def load_base_file(content: bytes, name: str) -> BaseModel:
     booster = xgb.Booster()
     try:
         booster.load_model(bytearray(content))
-    except xgb.core.XGBoostError as exc:
-        why = "truncated or not JSON" if label.lower().endswith(".json") else "not UBJSON"
+    except xgb.core.XGBoostError:
+        if content[:1] == b"\x80" or content[:2] in (b"PK", b"\x1f\x8b"):
+            why = "it looks like a pickle or joblib file, which is never loaded here"
+        elif label.lower().endswith(".json"):
+            why = "it is not JSON, or it is truncated" if content.lstrip()[:1] != b"{" else "it is truncated or damaged"
+        else:
+            why = "it is not UBJSON, or it is truncated"
         raise DataError(
-            f"{label} is not a model XGBoost can read ({why}: {str(exc).splitlines()[0][-120:].strip()}).",
+            f"{label} is not a model XGBoost can read: {why}.",
             fix="Upload the file booster.save_model('model.json') or ('model.ubj') wrote, complete.",
         ) from None
     if booster.num_boosted_rounds() == 0:
@@ -591,6 +597,15 @@ class _Parts:
         return np.sort(np.concatenate([self.fit, self.es]))
 
 
+def _xgb_reason(exc: Exception) -> str:
+    """XGBoost's own sentence from its error, without the timestamp, source path and failed check."""
+    line = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    line = re.sub(r"^\[[^\]]*\]\s*\S+:\d+:\s*", "", line)
+    if " : " in line:
+        line = line.rsplit(" : ", 1)[1]
+    return line.replace("Check failed: ", "").strip()[:200]
+
+
 def _stratifiable(task: str, y: np.ndarray) -> bool:
     """Stratify a classification split when every class has a few rows (3: held-out, early-stop, fit)."""
     if task != "classification":
@@ -684,7 +699,7 @@ def finetune(
         try:
             results, models = _xgb_arms(base, new_t, old_t, parts, arms, metric, settings, say)
         except xgb.core.XGBoostError as exc:
-            why = str(exc).splitlines()[0].split(": ", 1)[-1][:200]
+            why = _xgb_reason(exc)
             raise DataError(
                 f"XGBoost could not adapt this model to the table: {why}",
                 fix="Check that the table's columns and their types are the ones the model was trained on.",

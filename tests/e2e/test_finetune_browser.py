@@ -6,6 +6,7 @@ Run: ``pytest tests/e2e/test_finetune_browser.py -m browser``.
 
 from __future__ import annotations
 
+import pickle
 import re
 
 import pandas as pd
@@ -51,6 +52,11 @@ class TestFinetuneWalk:
         go(page, "Fine-tune", "finetune", "Fine-tune")
         pick_radio(page, "Base model", "An XGBoost model file (.json / .ubj)")
         uploader = main(page).get_by_test_id("stFileUploader").first
+        pickled = {"name": "model.json", "mimeType": "application/json", "buffer": pickle.dumps({"not": "a model"})}
+        uploader.locator('input[type="file"]').set_input_files(pickled)
+        expect(main(page).get_by_text(re.compile("not a model XGBoost can read"))).to_be_visible(timeout=RUN_MS)
+        assert_clean(page)
+        shot(page, "ft_00_bad_file", full_page=False)
         uploader.locator('input[type="file"]').set_input_files(model_file)
         expect(main(page).get_by_text("drift_base.json · classification")).to_be_visible(timeout=RUN_MS)
         assert_clean(page)
