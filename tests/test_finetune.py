@@ -545,3 +545,12 @@ def test_a_new_best_trial_gets_its_own_model_artifact(store, add_sample):
     metas = [a["meta"] for a in store.list_artifacts(study_id=s["study_id"], kind="model")]
     assert second.artifact_id != first.artifact_id and len(metas) == 2
     assert metas[1]["trial"] == store.best_trial(s["study_id"]).number != metas[0]["trial"]
+
+
+def test_xgboost_errors_are_shown_as_their_own_sentence():
+    from tuning.finetune import _xgb_reason
+
+    raw = (
+        "[01:33:14] /__w/xgboost/src/gbm/gbtree.cc:227: Check failed: a == b (3 vs. 2) : A new dataset differs.\nStack"
+    )
+    assert _xgb_reason(Exception(raw)) == "A new dataset differs."
