@@ -136,6 +136,8 @@ def test_split_is_stratified_and_shown(result, drift):
 
 def test_verdict_and_ratios(result):
     assert "of the gap to retraining" in result.verdict and "refresh" in result.verdict
+    base, retrain = result.arm(ArmKind.BASE), result.arm(ArmKind.RETRAIN_NEW)
+    assert f"takes the old-data ROC AUC {base.old_score:.4g} to {retrain.old_score:.4g}." in result.verdict
     ratios = ratios_to_retrain(result)
     assert ratios["retrain (new)"] == {"new_score": 1.0, "old_score": 1.0, "fit_time": 1.0}
     assert set(ratios) == {a.label for a in result.arms}

@@ -1079,11 +1079,12 @@ def _sklearn_arms(
 # The verdict and what to save
 
 
-def _shown(metric: str, score: float) -> str:
+def _shown(metric: str, score: float, *, name: bool = True) -> str:
     """``"RMSE 32.6"`` for a stored ``neg_root_mean_squared_error`` of -32.6: the metric as users read it."""
     from tuning.analysis import display_metric_name, display_score
 
-    return f"{display_metric_name(metric)} {display_score(metric, score):.4g}"
+    value = f"{display_score(metric, score):.4g}"
+    return f"{display_metric_name(metric)} {value}" if name else value
 
 
 def verdict(arms: Sequence[ArmResult], metric: str) -> str:
@@ -1124,7 +1125,7 @@ def verdict(arms: Sequence[ArmResult], metric: str) -> str:
         if worst.old_score is not None and base.old_score is not None and worst.old_score < base.old_score:
             text += (
                 f" Forgetting: {worst.label} takes the old-data {_shown(metric, base.old_score)} to "
-                f"{_shown(metric, worst.old_score).split(' ', 1)[1]}."
+                f"{_shown(metric, worst.old_score, name=False)}."
             )
     return text[0].upper() + text[1:] if text else text
 
