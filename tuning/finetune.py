@@ -244,7 +244,7 @@ def load_base_study(store: Any, study_id: int) -> BaseModel:
     from tuning.config import StudyConfig
     from tuning.data import ColumnKind, build_preprocessor, parse_table, profile_table
     from tuning.models import get_model
-    from tuning.runner import load_study_data
+    from tuning.study import load_study_data
 
     study = store.get_study(study_id)
     cfg = StudyConfig.from_dict(study.config)
@@ -782,7 +782,8 @@ def _xgb_arms(
             upto = start + int(k)
             if upto == 0:  # stacked trees only: at 0 added it is the base model
                 new_s.append(base_new)
-                old_s.append(base_old)
+                if base_old is not None:
+                    old_s.append(base_old)
                 continue
             new_s.append(score(b, dms[0], y_hold, upto))
             if dms[1] is not None:
@@ -886,25 +887,26 @@ def _xgb_arms(
 
     if ArmKind.TUNED in arms and settings.tpe_trials > 0:
         say(f"TPE search over continue ({settings.tpe_trials} trials)")
-        arm = _tuned_continue(base, base_booster, base_params, d_fit, d_es, settings, train, score, new_t, parts.es)
+        tuned, raw, spent = _tuned_continue(
+            base, base_booster, base_params, d_fit, d_es, settings, train, score, new_t, parts.es
+        )
         b = xgb.Booster()
-        b.load_model(bytearray(arm[1]))
+        b.load_model(bytearray(raw))
         label = "continue (TPE)"
-        models[label] = arm[1]
+        models[label] = raw
         t, lv = _model_size(b)
         old_s = score(b, d_old, y_old) if has_old else None  # type: ignore[arg-type]
-        p = arm[0]
         results.append(
             ArmResult(
                 ArmKind.TUNED,
                 label,
                 score(b, d_hold, y_hold),
                 old_s,
-                arm[2],
-                int(p["rounds"]) * trees_per_round,
+                spent,
+                int(tuned["rounds"]) * trees_per_round,
                 t,
                 lv,
-                {"eta": p["learning_rate"], "rounds": p["rounds"]},
+                {"eta": tuned["learning_rate"], "rounds": tuned["rounds"]},
                 note=f"best of {settings.tpe_trials} TPE trials scored on the early-stopping rows; time = all trials",
             )
         )
@@ -991,7 +993,7 @@ def _sklearn_arms(
             n_classes=base.n_classes,
             metric=metric,
         )
-        if not has_old:
+        if not has_old or old_t is None or parts.old_hold is None:
             return new_s, None
         o = score_output(
             out(est, old_t.X.iloc[parts.old_hold]),
