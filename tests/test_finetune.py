@@ -142,6 +142,7 @@ def test_verdict_and_ratios(result):
     assert ratios["retrain (new)"] == {"new_score": 1.0, "old_score": 1.0, "fit_time": 1.0}
     assert set(ratios) == {a.label for a in result.arms}
     summary = json.loads(json.dumps(result.to_summary()))
+    assert result.time_kind == summary["time_kind"] == "cpu"  # one XGBoost thread: its CPU seconds
     assert [a["arm"] for a in summary["arms"]].count("continue") == len(RATES)
 
 

@@ -515,7 +515,7 @@ class ArmResult:
     label: str
     new_score: float
     old_score: float | None
-    fit_time_s: float
+    fit_time_s: float  # seconds of CPU or wall time: FinetuneResult.time_kind says which
     rounds_added: int
     trees: int  # trees in the final model (base + added, for continue / stack)
     leaves: int
@@ -561,6 +561,7 @@ class FinetuneResult:
     models: dict[str, bytes] = field(default_factory=dict, repr=False)  # arm label -> XGBoost JSON
     base_margin_label: str | None = None  # the stack arm's label: its JSON needs the base model's margin
     notes: tuple[str, ...] = ()
+    time_kind: str = "wall"  # "cpu": the fitting thread's CPU seconds (one XGBoost thread); "wall": elapsed
 
     def arm(self, kind: ArmKind) -> ArmResult | None:
         return next((a for a in self.arms if a.kind == kind), None)
@@ -575,6 +576,7 @@ class FinetuneResult:
             "arms": [a.to_summary() for a in self.arms],
             "verdict": self.verdict,
             "notes": list(self.notes),
+            "time_kind": self.time_kind,
         }
 
 
@@ -604,6 +606,13 @@ def _xgb_reason(exc: Exception) -> str:
     if " : " in line:
         line = line.rsplit(" : ", 1)[1]
     return line.replace("Check failed: ", "").strip()[:200]
+
+
+def fit_clock(settings: FinetuneSettings) -> Callable[[], float]:
+    """What fit times are measured with. One XGBoost thread runs in the calling thread, so its CPU time is the
+    fit's cost whatever else the machine runs (on a shared machine, wall time swings tenfold); with more
+    threads, wall time."""
+    return time.thread_time if _threads(settings) == 1 else time.perf_counter
 
 
 def _stratifiable(task: str, y: np.ndarray) -> bool:
@@ -729,6 +738,7 @@ def finetune(
         models=models,
         base_margin_label=stack.label if stack else None,
         notes=tuple(notes),
+        time_kind="cpu" if base.is_xgboost and fit_clock(settings) is time.thread_time else "wall",
     )
 
 
@@ -799,12 +809,14 @@ def _xgb_arms(
         t, lv = _model_size(base_booster)
         results.append(ArmResult(ArmKind.BASE, "base", base_new, base_old, 0.0, 0, t, lv, dict(base.params)))
 
+    clock = fit_clock(settings)
+
     def train(params: dict[str, Any], dtrain: Any, rounds: int, **kw: Any) -> tuple[Any, float]:
-        t0 = time.perf_counter()
+        t0 = clock()
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             b = xgb.train(params, dtrain, rounds, verbose_eval=False, **kw)
-        return b, time.perf_counter() - t0
+        return b, clock() - t0
 
     def boosted(
         kind: ArmKind, label: str, params: dict[str, Any], dtrain: Any, d_es_: Any, start: int, **kw: Any

@@ -150,7 +150,7 @@ def arms_table(result: FinetuneResult) -> pd.DataFrame:
                 "trees added": a.rounds_added,
                 "trees": a.trees,
                 "leaves": a.leaves,
-                "fit time (s)": round(a.fit_time_s, 3),
+                ("fit time (CPU s)" if result.time_kind == "cpu" else "fit time (s)"): round(a.fit_time_s, 3),
                 "time / retrain": r.get("fit_time"),
                 "note": a.note,
             }

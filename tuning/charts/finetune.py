@@ -160,7 +160,11 @@ def plot_arms(result: FinetuneResult) -> go.Figure:
         rows=2,
         cols=2,
         specs=[[{"colspan": 2}, None], [{}, {}]],
-        subplot_titles=(axis_title(info.metric, "held-out"), "fit time (s)", "model size (leaves; hover: trees)"),
+        subplot_titles=(
+            axis_title(info.metric, "held-out"),
+            "fit time (CPU s)" if result.time_kind == "cpu" else "fit time (s)",
+            "model size (leaves; hover: trees)",
+        ),
         vertical_spacing=0.2,
         horizontal_spacing=0.08,
     )
