@@ -2,7 +2,8 @@
 
 The base model is the lesson's (XGBoost, 200 rounds, learning rate 0.1, depth 4, trained on the
 "before" rows finetune() will not hold out). Each arm's new-data score, old-data score and fit time
-are divided by those of "retrain (new)" measured in the same run; times are medians over repeats.
+are divided by those of "retrain (new)" measured in the same run; times are the fitting thread's CPU
+seconds (one XGBoost thread), medians over repeats.
 
 Usage: python benchmarks/bench_finetune.py [--repeats 3] [--tpe-trials 10]
 """
