@@ -22,6 +22,7 @@ import math
 import warnings
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -353,6 +354,8 @@ def _bulk_sqlite(url: str, ostudy: Any, frozen: list[Any]) -> bool:
 def study_names(url: str) -> list[str]:
     """The studies an Optuna storage holds."""
     optuna = _optuna()
+    if url.startswith("sqlite:///") and not Path(url[len("sqlite:///") :]).is_file():
+        raise StoreError(f"There is no SQLite file at {url[len('sqlite:///') :]}.", fix="Check the path.")
     try:
         return [s.study_name for s in optuna.study.get_all_study_summaries(storage=url)]
     except Exception as exc:  # a bad URL or file: SQLAlchemy's errors are many
