@@ -156,6 +156,12 @@ def plot_tradeoff(
 ) -> go.Figure:
     """Validation score against fit time or model size, the Pareto front, the best trial and the one-SE pick."""
     info = _get_tradeoff_info(frames, metric=metric, cost=cost, n_folds=n_folds, max_points=max_points)
+    return draw_tradeoff(info, metric=metric)
+
+
+def draw_tradeoff(info: TradeoffInfo, *, metric: str) -> go.Figure:
+    """The figure of an info (pages that also list the front compute the info once)."""
+    cost = info.cost
     title = f"Score against {'fit time' if cost is Cost.FIT_TIME else 'model size'}"
     if not info.n_points:
         return empty_figure(NO_COST[cost], title=title)
@@ -217,4 +223,4 @@ def plot_tradeoff(
     )
 
 
-__all__ = ["TradeoffInfo", "TradeoffMarker", "_get_tradeoff_info", "plot_tradeoff"]
+__all__ = ["TradeoffInfo", "TradeoffMarker", "_get_tradeoff_info", "draw_tradeoff", "plot_tradeoff"]
