@@ -17,6 +17,8 @@ from tuning.config import StudyConfig
 from tuning.store import Store
 from ui.state import set_selection, show_error
 
+STUDIES_TABLE_KEY = "res_studies"  # the Results page's table of studies (its selection wins over the URL)
+
 
 def _zip_dir(folder: Path) -> bytes:
     buf = io.BytesIO()
@@ -121,6 +123,7 @@ def render_import(store: Store) -> None:
                 return
             st.session_state["imp_optuna_done"] = sid
             set_selection(study=sid)
+            st.session_state.pop(STUDIES_TABLE_KEY, None)  # a ticked row would keep the previous study open
             st.rerun()
         if "imp_optuna_done" in st.session_state:
             st.success(f"Imported as study {st.session_state['imp_optuna_done']}.")

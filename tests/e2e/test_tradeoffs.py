@@ -59,9 +59,22 @@ def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         _stop(proc)
 
 
+ROW_PX = 35  # Streamlit's data grid: the header and each row are 35 px high
+
+
 def open_results(page: Page, study: int) -> None:
-    page.goto(f"/results?study={study}")
-    expect(main(page).get_by_role("heading", level=1, name="Results")).to_be_visible(timeout=FIRST_LOAD_MS)
+    """Follow the Results link, then tick the study's row (row ``study``: ids are 1, 2, 3 in order)."""
+    if "/results" not in page.url:
+        if page.url in ("about:blank", ""):
+            page.goto("/")
+            expect(main(page).get_by_role("heading", level=1).first).to_be_visible(timeout=FIRST_LOAD_MS)
+            wait_idle(page, FIRST_LOAD_MS)
+        go(page, "Results", "results", "Results")
+    wait_idle(page, FIRST_LOAD_MS)
+    grid = main(page).get_by_test_id("stDataFrame").first
+    expect(grid).to_be_visible(timeout=RUN_MS)
+    box = grid.bounding_box()
+    page.mouse.click(box["x"] + 16, box["y"] + ROW_PX * study + ROW_PX / 2)
     wait_idle(page, FIRST_LOAD_MS)
     expect(main(page).get_by_role("heading", name=re.compile(rf"Study {study}:"))).to_be_visible(timeout=RUN_MS)
     assert_clean(page)
@@ -85,6 +98,8 @@ class TestTradeoffWalk:
         expect(main(page).get_by_text(re.compile(r"Pareto front by model size \(\d+ trials"))).to_be_visible()
         plotly_chart(page, "Score against fit time").scroll_into_view_if_needed()
         shot(page, "21_tradeoff_view", full_page=False)
+        sentence.scroll_into_view_if_needed()
+        shot(page, "21_tradeoff_sentence_and_front", full_page=False)
 
     def test_22_importance_three_ways(self, page: Page, shot) -> None:
         main(page).get_by_role("tab", name="Importance, three ways").click()
@@ -143,6 +158,7 @@ class TestTradeoffWalk:
         shot(page, "24_compare_tradeoff", full_page=False)
 
     def test_25_large_study_pages_and_samples(self, page: Page, shot) -> None:
+        go(page, "Results", "results", "Results")
         open_results(page, 3)
         expect(main(page).get_by_text(re.compile(r"trials match; showing 100"))).to_be_visible(timeout=RUN_MS)
         expect(main(page).get_by_label(re.compile(r"Page \(of \d+\)"))).to_be_visible()

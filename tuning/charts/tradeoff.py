@@ -22,7 +22,7 @@ NO_COST = {
     Cost.FIT_TIME: "No complete trial has a fit time yet",
     Cost.MODEL_SIZE: "No complete trial has a model size (studies run before sizes were recorded have none)",
 }
-FRONT = "#d62728"
+FRONT = "#222222"  # dark: study colours (Compare) start with blue and red
 BEST = "#ff7f0e"
 PICK = "#2ca02c"
 POINTS = "#1f77b4"
@@ -166,7 +166,7 @@ def draw_tradeoff(info: TradeoffInfo, *, metric: str) -> go.Figure:
     if not info.n_points:
         return empty_figure(NO_COST[cost], title=title)
     if info.n_drawn < info.n_points:
-        title += f" ({info.n_drawn:,} of {info.n_points:,} trials drawn, front from all)"
+        title += f"<br><sup>{info.n_drawn:,} of {info.n_points:,} trials drawn; the front is from all</sup>"
     fig = go.Figure()
     single = info.studies == [""]
     for name, nums, x, y in zip(info.studies, info.numbers, info.x, info.y, strict=True):
