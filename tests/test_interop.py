@@ -31,7 +31,7 @@ def _same(a, b) -> None:
             y.model_size,
             y.model_size_unit,
         )
-        assert (x.budget, x.rung, x.note, x.error) == (y.budget, y.rung, y.note, y.error)
+        assert (x.budget, x.rung, x.note, x.error, x.rungs) == (y.budget, y.rung, y.note, y.error, y.rungs)
         assert (x.curves or {}).get("val_mean") == (y.curves or {}).get("val_mean")
 
 

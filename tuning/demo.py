@@ -120,6 +120,7 @@ def fill_study(
                 float(round(leaves[i])) if ok else None,
                 "leaves" if ok else None,
                 "below the median at rung 0" if state is TrialState.PRUNED else None,
+                dumps([[0, 100, float(np.mean(f))]]) if state is TrialState.PRUNED else None,
             )
         )
     conn = store._conn()
@@ -127,7 +128,7 @@ def fill_study(
         conn.executemany(
             "INSERT INTO trials(study_id, number, state, params, score, train_score, fold_scores, fold_train_scores, "
             "fit_time, score_time, curves, error, started, finished, duration_s, worker, budget, rung, model_size, "
-            "model_size_unit, note) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            "model_size_unit, note, rungs) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             rows,
         )
     store.finish_study(sid, StudyState.COMPLETE, elapsed_s=float(fit.sum() * N_FOLDS))

@@ -199,6 +199,7 @@ def _trial_attrs(t: TrialRecord) -> dict[str, Any]:
         "model_size": t.model_size,
         "model_size_unit": t.model_size_unit,
         "note": t.note,
+        "rungs": [list(r) for r in t.rungs],
     }
     if t.curves:
         attrs["curves"] = {k: v for k, v in t.curves.items() if k != "val_mean"}  # val_mean: intermediate values
@@ -517,6 +518,7 @@ def _trial_row(sid: int, t: Any, ours: bool, minimize: bool, metric: str) -> tup
         a.get("model_size"),
         a.get("model_size_unit"),
         a.get("note"),
+        dumps(a["rungs"]) if a.get("rungs") else None,
     )
 
 
@@ -529,7 +531,7 @@ def _insert_trials(store: Store, rows: list[tuple]) -> None:
         conn.executemany(
             "INSERT INTO trials(study_id, number, state, params, score, train_score, fold_scores, fold_train_scores, "
             "fit_time, score_time, curves, error, started, finished, duration_s, worker, budget, rung, model_size, "
-            "model_size_unit, note) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            "model_size_unit, note, rungs) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             rows,
         )
 
