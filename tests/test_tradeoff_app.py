@@ -131,3 +131,34 @@ def test_large_studies_page_the_trials_table(app_with):
     at.number_input(key="res_pg_page").set_value(25).run()
     _ok(at)
     assert 0 < len(at.dataframe(key="res_pg_trials").value) <= 100
+
+
+def test_fanova_on_hundreds_of_trials_runs_in_the_background(app_with):
+    from tuning.importance import FANOVA_BACKGROUND_ABOVE
+
+    at = app_with(lambda s: fill_study(s, FANOVA_BACKGROUND_ABOVE + 100, seed=2))
+    at.radio(key="tr_imp_method").set_value("fanova").run()
+    _ok(at)
+    assert any("in the background" in i.value for i in at.info)  # the page did not wait for it
+    from ui.tradeoff_view import _jobs
+
+    for job in list(_jobs().values()):
+        job.result(timeout=120)
+    at.run()
+    _ok(at)
+    assert not any("in the background" in i.value for i in at.info)
+    assert "Parameter importance: fANOVA" in " ".join(str(c.proto.spec) for c in at.get("plotly_chart"))
+
+
+def test_missing_optional_packages_give_the_plain_message_on_the_page(app_with, monkeypatch):
+    import sys
+
+    at = app_with(lambda s: fill_study(s, 60, seed=2))
+    monkeypatch.setitem(sys.modules, "optuna", None)
+    monkeypatch.setitem(sys.modules, "mlflow", None)
+    at.radio(key="tr_imp_method").set_value("ped_anova").run()
+    assert not at.exception
+    assert any("needs the package 'optuna'" in e.value and "pip install optuna" in e.value for e in at.error)
+    at.button(key="exp_mlflow").click().run()
+    assert not at.exception
+    assert any("needs the package 'mlflow'" in e.value and "pip install mlflow" in e.value for e in at.error)

@@ -23,6 +23,7 @@ from tuning import charts
 from tuning.analysis import display_metric_name, display_score
 from tuning.charts.tradeoff import TradeoffInfo, _get_tradeoff_info, draw_tradeoff
 from tuning.config import StudyConfig
+from tuning.errors import TuningError
 from tuning.importance import FANOVA_BACKGROUND_ABOVE, ImportanceResult, Method, compute_importance, n_complete
 from tuning.tradeoff import Cost
 
@@ -180,8 +181,11 @@ def render_importance(frame: pd.DataFrame, cfg: StudyConfig, study_id: int, *, d
     st.caption(f"**Question:** {method.question}")
     job = importance_job(db, study_id, frame, cfg, method)
     if job.done():
-        if job.exception() is not None:
-            st.error(f"Importance could not be computed: {type(job.exception()).__name__}: {job.exception()}")
+        exc = job.exception()
+        if isinstance(exc, TuningError):  # e.g. optuna missing: the plain message naming the package
+            st.error(str(exc), icon=":material/error:")
+        elif exc is not None:
+            st.error(f"Importance could not be computed: {type(exc).__name__}: {exc}", icon=":material/bug_report:")
         else:
             _show_importance(job.result(), prefix)
         return
