@@ -121,3 +121,12 @@ def test_a_pipeline_unfitted_or_unknown_model_never_raises(clf_data):
     assert model_size(pipe, "decision_tree") == (pipe[-1].get_n_leaves(), LEAVES)
     assert model_size(SVC(), "svm") == (None, None)
     assert model_size(object(), "") == (None, None)
+
+
+def test_xgboost_rounds_counts_only_the_first_rounds(clf_data):
+    X, y = clf_data
+    m = xgb.XGBClassifier(n_estimators=20, max_depth=3, n_jobs=1).fit(X, y)
+    first = xgb.XGBClassifier(n_estimators=8, max_depth=3, n_jobs=1).fit(X, y)  # same first 8 trees
+    assert model_size(m, "xgboost", rounds=8) == model_size(first, "xgboost")
+    assert model_complexity(m.get_booster(), "xgboost", rounds=8).trees == 8
+    assert model_size(m, "xgboost", rounds=50) == model_size(m, "xgboost")

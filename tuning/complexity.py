@@ -41,30 +41,34 @@ class Complexity(NamedTuple):
 NONE = Complexity(None, None)
 
 
-def model_size(estimator: Any, family: str = "") -> tuple[float | None, str | None]:
+def model_size(estimator: Any, family: str = "", *, rounds: int | None = None) -> tuple[float | None, str | None]:
     """``(size, unit)`` of a fitted final estimator (not the pipeline); ``(None, None)`` when unknown.
 
     ``family`` is the model registry's name (``xgboost``, ``svm``...); the estimator's own attributes
-    decide when the family is unknown, so a bare ``xgboost.Booster`` works too.
+    decide when the family is unknown, so a bare ``xgboost.Booster`` works too. ``rounds`` counts only the
+    first boosting rounds of an XGBoost model (the ones its predictions use after early stopping or a
+    staged ``n_estimators``).
     """
-    c = model_complexity(estimator, family)
+    c = model_complexity(estimator, family, rounds=rounds)
     return c.size, c.unit
 
 
-def model_complexity(estimator: Any, family: str = "") -> Complexity:
+def model_complexity(estimator: Any, family: str = "", *, rounds: int | None = None) -> Complexity:
     """The size with its details; never raises (an unfitted or unknown model gives ``Complexity(None, None)``)."""
     est = estimator
     if hasattr(est, "steps"):  # a Pipeline slipped through: its last step is the model
         est = est.steps[-1][1]
     try:
-        return _complexity(est, family)
+        return _complexity(est, family, rounds)
     except Exception:  # a size is a nicety: it must never fail a trial
         return NONE
 
 
-def _complexity(est: Any, family: str) -> Complexity:
+def _complexity(est: Any, family: str, rounds: int | None = None) -> Complexity:
     booster = _booster(est)
     if booster is not None:
+        if rounds is not None and 0 < rounds < booster.num_boosted_rounds():
+            booster = booster[:rounds]  # a native slice: the trees of the first ``rounds`` rounds
         return _xgboost(booster)
     if family in ("random_forest", "extra_trees") or hasattr(est, "estimators_") and _is_trees(est):
         return _forest(est)
