@@ -6,7 +6,7 @@ import streamlit as st
 
 from tuning.analysis import display_metric_name, display_score
 from ui.interop_view import render_import, render_interop_export
-from ui.paging import paged_trials_table
+from ui.large_study import chart_sample, paged_trials_table
 from ui.results_view import render_charts, render_diagnosis, render_export, render_trial, studies_table
 from ui.state import current_study_id, get_store, selection, set_selection, show_error
 from ui.study_data import study_config, study_frame
@@ -60,7 +60,7 @@ if summary["error"]:
     st.error(summary["error"])
 
 render_diagnosis(frame, cfg)
-render_charts(frame, cfg, store, study_id)
+render_charts(chart_sample(frame), cfg, store, study_id)
 render_tradeoff_section(frame, cfg, study_id, db=store.path)
 
 st.markdown("### Trials")

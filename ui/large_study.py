@@ -1,7 +1,10 @@
-"""The trials table of a large study, paged on the server: the browser gets one page of rows, not 100,000.
+"""Large studies (100,000 trials) on the Results page: a paged trials table and a sample for the charts.
 
-Small studies keep the whole-table view of ``ui.results_view.trials_table``; above ``PAGED_ABOVE`` trials
-the filter, sort and page happen here in pandas and only ``PAGE_SIZE`` rows are sent.
+- ``paged_trials_table``: small studies keep the whole-table view of ``ui.results_view.trials_table``; above
+  ``PAGED_ABOVE`` trials the filter, sort and page happen here in pandas and only ``PAGE_SIZE`` rows are sent.
+- ``chart_sample``: above ``SAMPLE_ABOVE`` trials the per-trial charts get a fixed sample (every trial that set
+  a new best, the best ones, the failed and pruned ones up to a share, and a random rest), and the page says so.
+  The diagnosis, the trade-off view and the table keep every trial.
 """
 
 from __future__ import annotations
@@ -18,12 +21,46 @@ from ui.results_view import trials_table
 
 PAGED_ABOVE = 2000
 PAGE_SIZE = 100
+SAMPLE_ABOVE = 5000
+SAMPLE_SIZE = 5000
 SORTS = {
     "rank (best first)": ("mean_test_score", False),
     "trial number": ("number", True),
     "fit time (fastest first)": ("mean_fit_time", True),
     "model size (smallest first)": ("model_size", True),
 }
+
+
+def sample_rows(frame: pd.DataFrame, *, size: int = SAMPLE_SIZE, seed: int = 0) -> np.ndarray:
+    """Positions of a chart sample: record-setting trials (so best-so-far lines stay exact), the best 1 %
+    (up to a tenth of ``size``), then a fixed-seed random rest; sorted, at most ``size`` (plus records)."""
+    n = len(frame)
+    if n <= size:
+        return np.arange(n)
+    score = pd.to_numeric(frame["mean_test_score"], errors="coerce").to_numpy(dtype=float)
+    order = np.argsort(frame["number"].to_numpy(), kind="stable")
+    s = np.where(np.isfinite(score[order]), score[order], -np.inf)
+    prev = np.maximum.accumulate(np.r_[-np.inf, s[:-1]])
+    keep = np.zeros(n, dtype=bool)
+    keep[order[(s > prev) & np.isfinite(s)]] = True
+    top = min(max(1, n // 100), size // 10)
+    keep[np.argsort(-np.where(np.isfinite(score), score, -np.inf), kind="stable")[:top]] = True
+    rest = np.flatnonzero(~keep)
+    need = max(0, size - int(keep.sum()))
+    keep[np.random.default_rng(seed).choice(rest, size=min(need, rest.size), replace=False)] = True
+    return np.flatnonzero(keep)
+
+
+def chart_sample(frame: pd.DataFrame, *, size: int = SAMPLE_SIZE) -> pd.DataFrame:
+    """The frame the per-trial charts draw: all of it up to ``SAMPLE_ABOVE`` trials, else a sample (said so)."""
+    if len(frame) <= SAMPLE_ABOVE:
+        return frame
+    rows = sample_rows(frame, size=size)
+    st.caption(
+        f"The charts below draw {len(rows):,} of {len(frame):,} trials: every trial that set a new best, the best "
+        "ones and a fixed random sample. The diagnosis, the trade-offs, importance and the trials table use all."
+    )
+    return frame.iloc[rows]
 
 
 def page_of(
@@ -83,4 +120,4 @@ def paged_trials_table(frame: pd.DataFrame, cfg: StudyConfig) -> int | None:
     return int(shown.iloc[rows[0]]["number"]) if rows else None
 
 
-__all__ = ["PAGED_ABOVE", "page_of", "paged_trials_table"]
+__all__ = ["PAGED_ABOVE", "SAMPLE_ABOVE", "chart_sample", "page_of", "paged_trials_table", "sample_rows"]
