@@ -58,7 +58,8 @@ def chart_sample(frame: pd.DataFrame, *, size: int = SAMPLE_SIZE) -> pd.DataFram
     rows = sample_rows(frame, size=size)
     st.caption(
         f"The charts below draw {len(rows):,} of {len(frame):,} trials: every trial that set a new best, the best "
-        "ones and a fixed random sample. The diagnosis, the trade-offs, importance and the trials table use all."
+        "ones and a fixed random sample. The diagnosis, the Pareto fronts and the trials table use every trial; "
+        "importance (three ways, below) up to 10,000."
     )
     return frame.iloc[rows]
 
