@@ -146,3 +146,14 @@ def test_empty_input_gives_an_empty_figure_not_an_error():
     assert "No complete trial has a model size" in fig.layout.annotations[0].text
     no_sizes = frame([(0, 0.9, 0.01, 1.0, None)], unit=None)
     assert _get_tradeoff_info(no_sizes, metric="roc_auc", cost=Cost.MODEL_SIZE, n_folds=5).n_points == 0
+
+
+def test_compare_sampling_shares_points_between_studies():
+    rng = np.random.default_rng(0)
+    big = frame([(i, 0.9 + rng.normal(0, 0.01), 0.02, 0.1, 100 + i) for i in range(3000)])
+    small = frame([(i, 0.9 + rng.normal(0, 0.01), 0.02, 0.1, 50 + i) for i in range(40)])
+    info = _get_tradeoff_info(
+        {"big": big, "small": small}, metric="roc_auc", cost=Cost.MODEL_SIZE, n_folds=5, max_points=500
+    )
+    drawn = dict(zip(info.studies, (len(n) for n in info.numbers), strict=True))
+    assert drawn["small"] == 40 and 460 <= drawn["big"] < 3000  # every point of the small study is drawn

@@ -87,7 +87,7 @@ def _render_tradeoff(
     if left and infos[Cost.MODEL_SIZE].n_points:
         st.caption(f"Not on the size chart (no size, or sizes in another unit): {', '.join(left)}.")
     st.caption(
-        "Each point is a complete trial. The red line is the Pareto front (no other trial is both cheaper and "
+        "Each point is a complete trial. The dark line is the Pareto front (no other trial is both cheaper and "
         "better); the star is the best trial, the diamond the simplest trial within one standard error of it "
         "(one-standard-error rule, from the fold spread). Sampled charts say how many points they draw."
     )

@@ -69,6 +69,22 @@ def _wide(values: np.ndarray) -> bool:
     return bool(v.size) and float(v.max()) / float(v.min()) >= 20
 
 
+def _sample(study_col: np.ndarray, studies: list[str], max_points: int, seed: int) -> np.ndarray:
+    """A fixed-seed sample of ``max_points`` rows, shared equally between studies (a small study next to a
+    100,000-trial one keeps all its points), the rest drawn from what is left."""
+    rng = np.random.default_rng(seed)
+    keep = np.zeros(study_col.size, dtype=bool)
+    quota = max_points // max(1, len(studies))
+    for s in studies:
+        idx = np.flatnonzero(study_col == s)
+        keep[idx if idx.size <= quota else rng.choice(idx, size=quota, replace=False)] = True
+    rest = np.flatnonzero(~keep)
+    need = max_points - int(keep.sum())
+    if need > 0 and rest.size:
+        keep[rng.choice(rest, size=min(need, rest.size), replace=False)] = True
+    return keep
+
+
 def _get_tradeoff_info(
     frames: pd.DataFrame | Mapping[str, pd.DataFrame],
     *,
@@ -117,12 +133,11 @@ def _get_tradeoff_info(
         best = None if ib is None else marker(ib)
         pick = None if ip is None or choice.same else marker(ip)
     keep = np.ones(len(rows), dtype=bool)
+    study_col = rows["study"].to_numpy()
     if len(rows) > max_points:
-        keep[:] = False
-        keep[np.random.default_rng(seed).choice(len(rows), size=max_points, replace=False)] = True
+        keep = _sample(study_col, studies, max_points, seed)
         keep[front_pos] = True
     numbers, xs, ys = [], [], []
-    study_col = rows["study"].to_numpy()
     for s in studies:
         m = keep & (study_col == s)
         numbers.append(rows["number"].to_numpy(dtype=np.int64)[m])
