@@ -86,8 +86,8 @@ def _complexity(est: Any, family: str, rounds: int | None = None) -> Complexity:
     if hasattr(est, "coef_"):
         coef = np.asarray(est.coef_)
         nz = coef != 0
-        used = int(nz.any(axis=0).sum()) if coef.ndim == 2 else int(nz.sum())
-        return Complexity(float(nz.sum()), COEFFICIENTS, None, used)
+        n_used = int(nz.any(axis=0).sum()) if coef.ndim == 2 else int(nz.sum())
+        return Complexity(float(nz.sum()), COEFFICIENTS, None, n_used)
     return NONE
 
 

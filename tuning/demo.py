@@ -40,6 +40,7 @@ def fill_study(
 ) -> int:
     """Add a finished study of ``n`` synthetic trials on the bundled moons sample; returns its id."""
     ds = store.add_dataset("moons.csv", (ROOT / "sample_data" / "moons.csv").read_bytes())
+    title = name or f"synthetic {n}"
     cfg = {
         "dataset_id": ds,
         "target": "label",
@@ -56,9 +57,9 @@ def fill_study(
         "device": "cpu",
         "test_size": 0.0,
         "record_curves": curves,
-        "name": name or f"synthetic {n}",
+        "name": title,
     }
-    sid = store.create_study(name=cfg["name"], dataset_id=ds, config=cfg)
+    sid = store.create_study(name=title, dataset_id=ds, config=cfg)
     rng = np.random.default_rng(seed)
     depth = rng.integers(2, 11, n)
     lr = np.exp(rng.uniform(np.log(0.01), np.log(0.3), n))

@@ -260,7 +260,7 @@ def export_study(store: Store, study_id: int, url: str, *, study_name: str | Non
                 state=optuna.trial.TrialState[
                     _STATES_OUT[t.state] if t.state is not TrialState.COMPLETE or complete else "FAIL"
                 ],
-                value=float(t.score) if complete else None,
+                value=float(t.score) if complete and t.score is not None else None,
                 datetime_start=start,
                 datetime_complete=max(_dt(t.finished) or start, start),
                 params=values,
@@ -315,7 +315,11 @@ def _bulk_sqlite(url: str, ostudy: Any, frozen: list[Any]) -> bool:
 
         with conn:
             (start_id,) = conn.execute("SELECT COALESCE(MAX(trial_id), 0) FROM trials").fetchone()
-            trials, values, inter, params, attrs = [], [], [], [], []
+            trials: list[tuple] = []
+            values: list[tuple] = []
+            inter: list[tuple] = []
+            params: list[tuple] = []
+            attrs: list[tuple] = []
             for pos, t in enumerate(frozen):
                 tid = start_id + 1 + pos
                 trials.append((tid, pos, study_id, t.state.name, when(t.datetime_start), when(t.datetime_complete)))
