@@ -12,10 +12,12 @@ PAGES = {
         st.Page("app_pages/search.py", title="Search", icon=":material/travel_explore:"),
         st.Page("app_pages/results.py", title="Results", icon=":material/insights:"),
         st.Page("app_pages/compare.py", title="Compare", icon=":material/compare_arrows:"),
+        st.Page("app_pages/finetune.py", title="Fine-tune", icon=":material/model_training:"),
     ],
     "Learn": [
         st.Page("app_pages/learn_regularization.py", title="Regularization", icon=":material/school:"),
         st.Page("app_pages/learn_overfitting.py", title="Overfitting lab", icon=":material/science:"),
+        st.Page("app_pages/learn_finetuning.py", title="Fine-tuning and forgetting", icon=":material/sync_alt:"),
     ],
 }
 

@@ -12,6 +12,7 @@ from ui.search_form import PRUNERS, STRATEGY_LABELS
 from ui.state import get_store, selection
 from ui.study_data import study_config, study_frame
 from ui.text import esc, esc_html
+from ui.tradeoff_view import render_compare_tradeoff
 
 st.title("Compare")
 st.caption("Put studies side by side: grid vs random vs TPE on the same data, or L1 vs L2 settings.")
@@ -79,6 +80,9 @@ if info.left_out:
     st.caption("Left out of both charts (no complete trial yet): " + "; ".join(esc(n) for n in left) + ".")
 st.plotly_chart(charts.plot_compare_history(frames, metric=metric), key="cmp_history")
 st.plotly_chart(charts.plot_compare_distributions(frames, metric=metric, show_pruned=show_pruned), key="cmp_dist")
+render_compare_tradeoff(
+    frames, metric=metric, n_folds={esc_html(short[sid]): study_config(sid).cv for sid in same_metric}
+)
 
 rows = []
 for sid in picked:

@@ -5,18 +5,22 @@ from __future__ import annotations
 import streamlit as st
 
 from tuning.analysis import display_metric_name, display_score
+from ui.interop_view import render_import, render_interop_export
+from ui.large_study import chart_sample, paged_trials_table
 from ui.layout import metric_row
 from ui.manage import delete_study_box, flash
-from ui.results_view import render_charts, render_diagnosis, render_export, render_trial, studies_table, trials_table
+from ui.results_view import render_charts, render_diagnosis, render_export, render_trial, studies_table
 from ui.state import current_study_id, get_store, selection, set_selection, show_error
 from ui.study_data import study_config, study_frame
 from ui.text import esc
+from ui.tradeoff_view import render_tradeoff_section
 
 st.title("Results")
 selection()
 store = get_store()
 flash()
 table = studies_table(store)
+render_import(store)
 if table.empty:
     st.info("No study yet: start one on the Search page (or from the CLI with the same database).")
     st.page_link("app_pages/search.py", label="Go to Search", icon=":material/travel_explore:")
@@ -69,10 +73,11 @@ if summary["error"]:
     st.error(esc(summary["error"]))
 
 render_diagnosis(frame, cfg, store, study_id)
-render_charts(frame, cfg, store, study_id)
+render_charts(chart_sample(frame), cfg, store, study_id)
+render_tradeoff_section(frame, cfg, study_id, db=store.path)
 
 st.markdown("### Trials")
-number = trials_table(frame, cfg)
+number = paged_trials_table(frame, cfg)
 if number is None and not frame.empty:
     best_n = int(frame.loc[frame["mean_test_score"].idxmax(), "number"]) if summary["best_score"] is not None else 0
     number = int(
@@ -95,6 +100,7 @@ if number is not None:
 st.markdown("### Export")
 try:
     render_export(store, study_id)
+    render_interop_export(store, study_id)
 except Exception as exc:
     show_error(exc)
 delete_study_box(study_id, summary["name"])

@@ -22,7 +22,7 @@ def study_baseline(store: Store, config: StudyConfig) -> float | None:
     """Mean validation score (scorer convention, higher is better) of the no-skill model on the study's folds;
     None when it cannot be scored (a metric the constant model cannot produce)."""
     from tuning.lessons._common import dummy_score
-    from tuning.runner import load_study_data, make_context
+    from tuning.study import load_study_data, make_context
 
     data = load_study_data(store, config)
     score = dummy_score(make_context(config, data, n_jobs=1))

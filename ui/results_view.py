@@ -227,7 +227,7 @@ def render_trial(store: Store, study_id: int, number: int, cfg: StudyConfig) -> 
 def _feature_importance(store: Store, study_id: int, cfg: StudyConfig, params: dict) -> None:
     from sklearn.inspection import permutation_importance
 
-    from tuning.runner import load_study_data, make_context
+    from tuning.study import load_study_data, make_context
 
     data = load_study_data(store, cfg)
     ctx = make_context(cfg, data, n_jobs=1)
