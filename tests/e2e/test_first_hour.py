@@ -233,8 +233,10 @@ PAGES = [
     ("Search", "search", "search"),
     ("Results", "results", "results"),
     ("Compare", "compare", "compare"),
+    ("Fine-tune", "finetune", "finetune"),
     ("Regularization", "learn_regularization", "regularization"),
     ("Overfitting lab", "learn_overfitting", "overfitting"),
+    ("Fine-tuning and forgetting", "learn_finetuning", "learn_finetuning"),
 ]
 
 
@@ -246,7 +248,7 @@ def test_07_every_page_screenshot(page: Page, shot, size: str) -> None:
             # a URL per page (each a fresh session), with the study that has pruned trials selected
             page.goto(f"/{path}?study={STATE['b']}")
             expect(title(page, "Data" if path == "" else link)).to_be_visible(timeout=FIRST_LOAD_MS)
-            if path.startswith("learn"):
+            if path.startswith("learn") or path == "finetune":
                 settle_lesson(page)
             if path == "search":  # the form too, not only the study on screen
                 main(page).get_by_test_id("stExpander").filter(has_text="New search").locator("summary").first.click()
