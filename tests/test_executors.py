@@ -1,0 +1,211 @@
+"""Backends: threads, local processes, Dask. The context reaches each worker once; stop crosses processes;
+a worker that dies costs at most its trial; bad addresses and a missing dask give plain errors."""
+
+from __future__ import annotations
+
+import pickle
+import socket
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests._executor_fns import make_ctx, trial_fn
+from tuning.errors import ConfigError
+from tuning.executors import (
+    DaskBackend,
+    ProcessBackend,
+    ThreadBackend,
+    WorkerLost,
+    _PolledFlag,
+    check_address,
+    check_cluster,
+    make_backend,
+)
+from tuning.protocol import Candidate, TrialState
+
+
+def _wait_for(path: Path, *, limit: float = 60.0) -> None:
+    t = time.monotonic()
+    while not path.exists():
+        assert time.monotonic() - t < limit, f"{path.name} never appeared"
+        time.sleep(0.02)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+# -- choosing a backend -----------------------------------------------------------------------------
+
+
+def test_make_backend_names_the_three_places_and_refuses_others():
+    assert isinstance(make_backend("threads", workers=2), ThreadBackend)
+    assert isinstance(make_backend("processes", workers=2), ProcessBackend)
+    assert isinstance(make_backend("dask", workers=2), DaskBackend)  # connects only on start()
+    with pytest.raises(ConfigError, match="Unknown executor 'gpu'"):
+        make_backend("gpu", workers=1)
+
+
+def test_without_dask_the_dask_backend_names_the_package(monkeypatch):
+    monkeypatch.setitem(sys.modules, "distributed", None)  # import distributed -> ImportError
+    with pytest.raises(ConfigError) as err:
+        make_backend("dask", workers=2)
+    assert "'distributed'" in str(err.value) and "pip install" in str(err.value)
+
+
+@pytest.mark.parametrize(
+    ("address", "expected"),
+    [("tcp://10.0.0.5:8786", "tcp://10.0.0.5:8786"), ("node-1:8786", "tcp://node-1:8786"), ("tls://h:1/", "tls://h:1")],
+)
+def test_scheduler_addresses_are_normalised(address, expected):
+    assert check_address(address) == expected
+
+
+@pytest.mark.parametrize(
+    ("address", "words"),
+    [("http://host:8787/status", "dashboard"), ("host", "not a Dask scheduler address"), ("tcp://h:99999", "not a")],
+)
+def test_wrong_scheduler_addresses_get_plain_messages(address, words):
+    with pytest.raises(ConfigError, match=words):
+        check_address(address)
+
+
+def test_an_unreachable_scheduler_is_a_plain_error_within_the_timeout():
+    port = _free_port()  # nothing listens there
+    with pytest.raises(ConfigError, match=rf"Cannot reach a Dask scheduler at tcp://127.0.0.1:{port}"):
+        check_cluster(f"tcp://127.0.0.1:{port}", timeout=1.0)
+
+
+def test_remote_stop_flag_is_polled_at_most_once_per_interval():
+    calls = []
+    flag = _PolledFlag(lambda: calls.append(1) or False, interval=3600)
+    assert not any(flag.is_set() for _ in range(1000))
+    assert len(calls) == 1  # the first check is immediate, the rest wait for the interval
+    answers = iter([False, True])
+    flag = _PolledFlag(lambda: next(answers), interval=0)
+    assert (flag.is_set(), flag.is_set(), flag.is_set()) == (False, True, True)  # once set, stays set
+
+
+# -- local processes ----------------------------------------------------------------------------------
+
+
+def test_processes_get_the_context_once_and_ship_only_the_candidate():
+    ctx = make_ctx(2.0)
+    backend = ProcessBackend(workers=2)
+    backend.start(trial_fn, ctx)
+    try:
+        outs = [f.result(timeout=60) for f in [backend.submit(Candidate(i, {"x": i, "sleep": 0.05})) for i in range(8)]]
+        before = len(pickle.dumps((trial_fn, ctx, Candidate(1, {"x": 1}))))
+        after = len(pickle.dumps(backend.payload(Candidate(1, {"x": 1}))))
+    finally:
+        backend.close()
+    assert [o.score for o in outs] == [2.0 * i for i in range(8)]
+    assert all(o.note == f"unpickled=1 blob={2 * 2**20}" for o in outs)  # each worker unpickled the context once
+    assert 1 <= len({o.worker for o in outs}) <= 2 and all(o.worker.count(":") == 1 for o in outs)  # host:pid
+    assert before > 2 * 2**20 and after < 1000
+
+
+def test_stop_reaches_a_trial_in_another_process(tmp_path):
+    backend = ProcessBackend(workers=1)
+    backend.start(trial_fn, make_ctx(0.01))
+    try:
+        started = tmp_path / "started"
+        fut = backend.submit(Candidate(0, {"spin": 600, "started": str(started)}))
+        queued = backend.submit(Candidate(1, {"x": 1}))
+        _wait_for(started)
+        backend.request_stop()
+        out = fut.result(timeout=60)  # lenient: the flag is polled every 10 ms
+    finally:
+        backend.close()
+    assert out.state is TrialState.STOPPED
+    assert queued.cancelled() or queued.result().state in (TrialState.COMPLETE, TrialState.STOPPED)
+
+
+def test_a_process_that_dies_is_replaced_and_its_trial_retried_once(tmp_path):
+    backend = ProcessBackend(workers=2)
+    backend.start(trial_fn, make_ctx(0.01))
+    try:
+        once = backend.submit(Candidate(0, {"x": 1, "die_once": str(tmp_path / "marker")}))
+        assert once.result(timeout=60).score == 2.0  # the retry found the marker and finished
+        always = backend.submit(Candidate(1, {"die": True}))
+        with pytest.raises(WorkerLost, match="died twice"):
+            always.result(timeout=60)
+        after = backend.submit(Candidate(2, {"x": 3})).result(timeout=60)  # the backend still works
+    finally:
+        backend.close()
+    assert after.score == 6.0 and backend.restarts >= 2
+
+
+# -- Dask -------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def dask_client():
+    distributed = pytest.importorskip("distributed")
+    import logging
+
+    cluster = distributed.LocalCluster(
+        n_workers=2,
+        threads_per_worker=1,
+        processes=True,
+        dashboard_address=None,
+        silence_logs=logging.ERROR,
+        scheduler_kwargs={"allowed_failures": 1},
+    )
+    client = distributed.Client(cluster, set_as_default=False)
+    yield client
+    client.close()
+    cluster.close()
+
+
+def test_dask_scatters_the_context_once_and_records_worker_addresses(dask_client):
+    ctx = make_ctx(2.0)
+    backend = DaskBackend(workers=2, client=dask_client, study_id=7)
+    backend.start(trial_fn, ctx)
+    try:
+        outs = [f.result(timeout=60) for f in [backend.submit(Candidate(i, {"x": i, "sleep": 0.05})) for i in range(8)]]
+        after = len(pickle.dumps(backend.payload(Candidate(1, {"x": 1}))))
+    finally:
+        backend.close()
+    assert [o.score for o in outs] == [2.0 * i for i in range(8)]
+    assert all(o.note == f"unpickled=1 blob={2 * 2**20}" for o in outs)
+    addresses = set(dask_client.scheduler_info()["workers"])
+    assert {o.worker for o in outs} <= addresses
+    assert after < 1000
+    assert backend.info is not None and len(backend.info.workers) == 2 and backend.info.threads == 2
+
+
+def test_dask_stop_reaches_a_running_trial(dask_client, tmp_path):
+    backend = DaskBackend(workers=2, client=dask_client)
+    backend.start(trial_fn, make_ctx(0.01))
+    try:
+        started = tmp_path / "started"
+        fut = backend.submit(Candidate(0, {"spin": 600, "started": str(started)}))
+        _wait_for(started)
+        backend.request_stop()
+        out = fut.result(timeout=60)  # lenient: the Event is polled every 0.3 s
+        late = backend.submit(Candidate(1, {"spin": 600})).result(timeout=60)  # starts after stop: returns at once
+    finally:
+        backend.close()
+    assert out.state is TrialState.STOPPED and late.state is TrialState.STOPPED
+
+
+@pytest.mark.slow
+def test_dask_retries_a_trial_whose_worker_died_then_gives_up_plainly(dask_client, tmp_path):
+    backend = DaskBackend(workers=2, client=dask_client)
+    backend.start(trial_fn, make_ctx(0.01))
+    try:
+        ok = backend.submit(Candidate(0, {"x": 1, "sleep": 0.5}))
+        once = backend.submit(Candidate(1, {"x": 2, "die_once": str(tmp_path / "marker")}))
+        assert once.result(timeout=120).score == 4.0  # run again on a worker that lived
+        assert ok.result(timeout=120).score == 2.0  # a finished trial is not lost
+        always = backend.submit(Candidate(2, {"die": True}))
+        with pytest.raises(WorkerLost, match="died"):
+            always.result(timeout=120)
+    finally:
+        backend.close()
+    dask_client.wait_for_workers(2, timeout=120)  # the nannies restart the workers
