@@ -209,3 +209,52 @@ def test_dask_retries_a_trial_whose_worker_died_then_gives_up_plainly(dask_clien
     finally:
         backend.close()
     dask_client.wait_for_workers(2, timeout=120)  # the nannies restart the workers
+
+
+# -- the command line ---------------------------------------------------------------------------------
+
+ROOT = Path(__file__).resolve().parents[1]
+MOONS = ROOT / "sample_data" / "moons.csv"
+
+
+def _run_cli(argv: list[str], capsys) -> tuple[int, str, str]:
+    from tuning.cli import main
+
+    code = main(argv)
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def _tiny_run(tmp_path: Path, *extra: str) -> list[str]:
+    return ["run", "--data", str(MOONS), "--target", "label", "--model", "logistic_regression"] + [
+        "--strategy", "grid", "--cv", "2", "--db", str(tmp_path / "t.db"), *extra,
+    ]  # fmt: skip
+
+
+def test_cli_without_dask_exits_2_with_one_line_naming_the_package(tmp_path, capsys, monkeypatch):
+    monkeypatch.setitem(sys.modules, "distributed", None)
+    code, _, err = _run_cli(_tiny_run(tmp_path, "--executor", "dask"), capsys)
+    assert code == 2 and err.count("\n") == 1 and "'distributed'" in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize(
+    ("extra", "words"),
+    [
+        (["--executor", "threads", "--scheduler", "tcp://h:8786"], "Add --executor dask"),
+        (["--scheduler", "http://h:8787/status"], "dashboard"),
+        (["--executor", "dask", "--scheduler", "tcp://127.0.0.1:{port}"], "Cannot reach a Dask scheduler"),
+    ],
+)
+def test_cli_wrong_scheduler_exits_2_with_one_plain_line(tmp_path, capsys, extra, words):
+    extra = [e.format(port=_free_port()) for e in extra]
+    code, _, err = _run_cli(_tiny_run(tmp_path, *extra), capsys)
+    assert code == 2 and err.count("\n") == 1 and words in err
+
+
+def test_cli_stores_the_executor_so_resume_uses_it_again(tmp_path, capsys):
+    from tuning.store import Store
+
+    code, _, _ = _run_cli(_tiny_run(tmp_path, "--executor", "processes", "--workers", "2", "--json"), capsys)
+    assert code == 0
+    study = Store(tmp_path / "t.db").list_studies()[-1]
+    assert (study.config["executor"], study.config["scheduler"]) == ("processes", None)

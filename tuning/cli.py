@@ -55,6 +55,13 @@ def _build_parser() -> argparse.ArgumentParser:
     r.add_argument("--early-stopping", type=int, help="XGBoost: stop boosting after N rounds without improvement")
     r.add_argument("--no-curves", action="store_true", help="XGBoost: do not record per-round curves (faster)")
     r.add_argument("--name", default="", help="a name for the study")
+    r.add_argument(
+        "--executor",
+        choices=["threads", "processes", "dask"],
+        help="where trials run: threads of this process (default), local processes, or Dask "
+        "(a local cluster of --workers processes, or the cluster at --scheduler)",
+    )
+    r.add_argument("--scheduler", help="a Dask scheduler address, tcp://HOST:8786 (implies --executor dask)")
     _common(r)
 
     s = sub.add_parser("resume", help="continue a stopped or interrupted study")
@@ -158,6 +165,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from tuning.config import StudyConfig
     from tuning.data import parse_table, read_bytes
     from tuning.device import cuda_status
+    from tuning.executors import preflight
     from tuning.runner import StudyRunner, create_study
     from tuning.space import SearchSpace
     from tuning.store import Store
@@ -171,7 +179,9 @@ def cmd_run(args: argparse.Namespace) -> int:
         if not path.exists():
             raise SpaceError(f"Search-space file not found: {path}.")
         space = SearchSpace.from_json(path.read_text(encoding="utf-8"), grid_points=args.grid_points).to_dict()
-    if args.device == "cuda":
+    executor = args.executor or ("dask" if args.scheduler else "threads")
+    cluster = preflight(executor, scheduler=args.scheduler, device=args.device)
+    if args.device == "cuda" and cluster is None:  # on a cluster, the GPU probe ran on its workers
         ok, why = cuda_status()
         if not ok:
             raise ConfigError(f"--device cuda is not usable: {why}", fix="Use --device cpu.")
@@ -201,10 +211,13 @@ def cmd_run(args: argparse.Namespace) -> int:
         early_stopping_rounds=args.early_stopping,
         name=args.name,
         record_curves=not args.no_curves,
+        executor=executor,
+        scheduler=args.scheduler,
     )
     study_id, resolved = create_study(store, config)
     progress = _Progress(resolved.n_trials, resolved.metric or "")
     sys.stderr.write(f"study {study_id}: {resolved.model} on {name}, {resolved.strategy}, metric {resolved.metric}\n")
+    _say_where(executor, cluster)
     runner = StudyRunner(store, study_id, on_progress=progress).start()
     try:
         return _run_study(store, runner, args.json)
@@ -212,12 +225,25 @@ def cmd_run(args: argparse.Namespace) -> int:
         progress.close()
 
 
+def _say_where(executor: str, cluster: Any) -> None:
+    """One line on stderr naming where trials run (and the Dask dashboard)."""
+    if cluster is not None:
+        dash = f"; dashboard {cluster.dashboard}" if cluster.dashboard else ""
+        sys.stderr.write(f"trials on the Dask cluster at {cluster.address}: {cluster.summary()}{dash}\n")
+    elif executor != "threads":
+        sys.stderr.write(f"trials on {'a local Dask cluster' if executor == 'dask' else 'local processes'}\n")
+
+
 def cmd_resume(args: argparse.Namespace) -> int:
+    from tuning.executors import preflight
     from tuning.runner import resume
     from tuning.store import Store
 
     store = Store(args.db)
     study = store.get_study(args.study_id)
+    executor = study.config.get("executor") or "threads"
+    cluster = preflight(executor, scheduler=study.config.get("scheduler"), device=study.config.get("device") or "cpu")
+    _say_where(executor, cluster)
     progress = _Progress(study.config.get("n_trials"), study.config.get("metric", ""))
     runner = resume(store, args.study_id, on_progress=progress)
     try:

@@ -417,6 +417,46 @@ def check_cluster(address: str, *, timeout: float = CONNECT_TIMEOUT_S, probe_gpu
         client.close()
 
 
+def require_workers(info: ClusterInfo, *, device: str = "cpu") -> None:
+    """Plain errors when a cluster cannot run the study: no workers, or no usable GPU for ``--device cuda``."""
+    where = "the local cluster" if info.address == "local" else info.address
+    if not info.workers:
+        raise ConfigError(
+            f"The Dask cluster at {where} has no workers.",
+            fix=f"Start some: dask worker {info.address if info.address != 'local' else 'tcp://HOST:8786'} --nworkers N --nthreads 1",
+        )
+    if device != "cuda":
+        return
+    gpu = [w for w in info.workers if w.gpus > 0]
+    if not gpu:
+        raise ConfigError(
+            f"No worker of the Dask cluster at {where} offers a GPU.",
+            fix='Start GPU workers with --resources "GPU=1", or use --device cpu.',
+        )
+    usable = [w for w in gpu if w.gpu_status is None or w.gpu_status.startswith("CUDA device")]
+    if not usable:
+        raise ConfigError(f"The GPU workers cannot use their GPU: {gpu[0].gpu_status}", fix="Use --device cpu.")
+
+
+def preflight(executor: str, *, scheduler: str | None = None, device: str = "cpu") -> ClusterInfo | None:
+    """Check, before a study starts, that its executor can run it: dask installed, the scheduler
+    reachable with workers (and GPUs for cuda). Returns what a connect check found, if anything."""
+    if executor not in EXECUTORS:
+        raise ConfigError(f"Unknown executor {executor!r}.", fix=f"Choose one of {', '.join(EXECUTORS)}.")
+    if scheduler and executor != "dask":
+        raise ConfigError(
+            "A scheduler address is for trials on a Dask cluster.", fix="Add --executor dask, or drop --scheduler."
+        )
+    if executor != "dask":
+        return None
+    _import_distributed()
+    if not scheduler:
+        return None
+    info = check_cluster(scheduler, probe_gpu=device == "cuda")
+    require_workers(info, device=device)
+    return info
+
+
 def _gpu_probe() -> tuple[bool, str]:
     """Runs on a worker: can XGBoost use a GPU there?"""
     from tuning.device import cuda_status
@@ -571,23 +611,9 @@ class DaskBackend(Backend):
             raise
 
     def _check_workers(self, device: str) -> None:
-        where = self.scheduler or "the local cluster"
         self.info = _cluster_info(self._client, self.scheduler or "local", probe_gpu=device == "cuda")
-        if not self.info.workers:
-            raise ConfigError(
-                f"The Dask cluster at {where} has no workers.",
-                fix=f"Start some: dask worker {self.scheduler or 'tcp://HOST:8786'} --nworkers N --nthreads 1",
-            )
+        require_workers(self.info, device=device)
         if device == "cuda":
-            gpu = [w for w in self.info.workers if w.gpus > 0]
-            if not gpu:
-                raise ConfigError(
-                    f"No worker of the Dask cluster at {where} offers a GPU.",
-                    fix='Start GPU workers with --resources "GPU=1", or use --device cpu.',
-                )
-            bad = [w for w in gpu if w.gpu_status and not w.gpu_status.startswith("CUDA device")]
-            if len(bad) == len(gpu):
-                raise ConfigError(f"The GPU workers cannot use their GPU: {bad[0].gpu_status}", fix="Use --device cpu.")
             self._resources = {"GPU": 1}
 
     def payload(self, candidate: Candidate) -> tuple[Any, ...]:
