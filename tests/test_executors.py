@@ -258,3 +258,31 @@ def test_cli_stores_the_executor_so_resume_uses_it_again(tmp_path, capsys):
     assert code == 0
     study = Store(tmp_path / "t.db").list_studies()[-1]
     assert (study.config["executor"], study.config["scheduler"]) == ("processes", None)
+
+
+# -- the timeline's lanes are the recorded workers ------------------------------------------------------
+
+
+def test_timeline_lanes_are_the_workers_that_ran_the_trials():
+    import pandas as pd
+
+    from tuning.charts.timeline import NOT_RECORDED, _get_timeline_info, plot_timeline
+
+    t0 = pd.Timestamp("2026-01-01", tz="UTC")
+    spans = [(0, 4), (1, 3), (4, 6), (2, 5), (3, 9), (5, 7)]
+    workers = ["tcp://10.0.0.1:4000", "h:12", "tcp://10.0.0.1:4000", "h:12", "h:12", None]
+    frame = pd.DataFrame(
+        {
+            "number": range(6),
+            "state": ["complete"] * 5 + ["running"],
+            "started": [t0 + pd.Timedelta(seconds=s) for s, _ in spans],
+            "finished": [t0 + pd.Timedelta(seconds=e) for _, e in spans[:5]] + [pd.NaT],
+            "worker": workers,
+        }
+    )
+    info = _get_timeline_info(frame, now=t0 + pd.Timedelta(seconds=7))
+    # h:12 ran #1 and #3 at once (two threads): two lanes; the running trial has no worker yet
+    assert info.lane_names == ("10.0.0.1:4000", "h:12 (1)", "h:12 (2)", NOT_RECORDED)
+    assert dict(zip(info.numbers.tolist(), info.lanes.tolist())) == {0: 0, 1: 1, 2: 0, 3: 2, 4: 1, 5: 3}
+    fig = plot_timeline(frame, now=t0 + pd.Timedelta(seconds=7))
+    assert list(fig.layout.yaxis.ticktext) == list(info.lane_names) and fig.layout.yaxis.title.text == "worker"

@@ -1,4 +1,8 @@
-"""Timeline: each trial as a bar from its start to its finish, one lane per (inferred) worker."""
+"""Timeline: each trial as a bar from its start to its finish, one lane per worker.
+
+The lanes are the workers the trials recorded (host:pid, a thread, a Dask worker address); for
+trials without one, lanes are inferred (as few as possible, no two overlapping trials in one).
+"""
 
 from __future__ import annotations
 
@@ -20,6 +24,10 @@ class TimelineInfo(NamedTuple):
     end: np.ndarray  # running trials end at ``now``
     lanes: np.ndarray  # lane per trial: no two trials in one lane overlap, and as few lanes as possible
     states: np.ndarray
+    lane_names: tuple[str, ...] = ()  # the worker of each lane, when the trials recorded one
+
+
+NOT_RECORDED = "(worker not recorded yet)"
 
 
 def _get_timeline_info(frame: pd.DataFrame, *, now: pd.Timestamp | None = None) -> TimelineInfo:
@@ -42,7 +50,31 @@ def _get_timeline_info(frame: pd.DataFrame, *, now: pd.Timestamp | None = None) 
     states = frame["state"].astype(str).to_numpy(dtype=object)[keep]
     order = np.lexsort((numbers, start))
     start, end, numbers, states = start[order], end[order], numbers[order], states[order]
-    return TimelineInfo(numbers, start, end, _assign_lanes(start.view(np.int64), end.view(np.int64)), states)
+    s_ns, e_ns = start.view(np.int64), end.view(np.int64)
+    if "worker" in frame.columns:
+        workers = frame["worker"].to_numpy(dtype=object)[keep][order]
+        if any(isinstance(w, str) and w for w in workers):
+            lanes, names = _worker_lanes(s_ns, e_ns, workers)
+            return TimelineInfo(numbers, start, end, lanes, states, names)
+    return TimelineInfo(numbers, start, end, _assign_lanes(s_ns, e_ns), states)
+
+
+def _worker_lanes(start: np.ndarray, end: np.ndarray, workers: np.ndarray) -> tuple[np.ndarray, tuple[str, ...]]:
+    """A lane per worker in order of first use (trials without one last); a worker that ran trials at
+    once (several threads) gets as many lanes as it needed, so no bar hides another."""
+    keys = [w if isinstance(w, str) and w else NOT_RECORDED for w in workers.tolist()]
+    groups = sorted(dict.fromkeys(keys), key=lambda k: k == NOT_RECORDED)  # stable: first use, then unrecorded
+    lanes = np.empty(len(keys), dtype=np.int64)
+    names: list[str] = []
+    key_arr = np.array(keys, dtype=object)
+    for g in groups:
+        m = key_arr == g
+        sub = _assign_lanes(start[m], end[m])
+        lanes[m] = sub + len(names)
+        n_sub = int(sub.max()) + 1
+        label = g.removeprefix("tcp://")
+        names += [label] if n_sub == 1 else [f"{label} ({k + 1})" for k in range(n_sub)]
+    return lanes, tuple(names)
 
 
 def _assign_lanes(start: np.ndarray, end: np.ndarray) -> np.ndarray:
@@ -78,12 +110,15 @@ def plot_timeline(frame: pd.DataFrame, *, now: pd.Timestamp | None = None) -> go
     other = ~np.isin(info.states, list(STATE_COLORS))
     if other.any():
         _add_segments(fig, info, other, "other", "#bcbd22", width)
+    ticks: dict[str, object] = {"tickmode": "linear", "dtick": 1} if n_lanes <= 20 else {}
+    if info.lane_names:
+        ticks = {"tickmode": "array", "tickvals": list(range(n_lanes)), "ticktext": list(info.lane_names)}
     return apply_layout(
         fig,
         title=title,
         x_title="time (UTC)",
-        y_title="lane (trials running at once)",
-        yaxis={"range": [n_lanes - 0.5, -0.5], **({"tickmode": "linear", "dtick": 1} if n_lanes <= 20 else {})},
+        y_title="worker" if info.lane_names else "lane (trials running at once)",
+        yaxis={"range": [n_lanes - 0.5, -0.5], "automargin": True, **ticks},
         legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 1, "xanchor": "right"},
     )
 
