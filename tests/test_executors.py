@@ -286,3 +286,59 @@ def test_timeline_lanes_are_the_workers_that_ran_the_trials():
     assert dict(zip(info.numbers.tolist(), info.lanes.tolist())) == {0: 0, 1: 1, 2: 0, 3: 2, 4: 1, 5: 3}
     fig = plot_timeline(frame, now=t0 + pd.Timedelta(seconds=7))
     assert list(fig.layout.yaxis.ticktext) == list(info.lane_names) and fig.layout.yaxis.title.text == "worker"
+
+
+# -- a real scheduler and worker, started as `dask scheduler` and `dask worker` ---------------------------
+
+
+@pytest.fixture(scope="module")
+def real_cluster(tmp_path_factory):
+    """`dask scheduler` + `dask worker` (one single-threaded worker) as subprocesses on a free port."""
+    pytest.importorskip("distributed")
+    import os
+    import subprocess
+
+    port = _free_port()
+    address = f"tcp://127.0.0.1:{port}"
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    logs = tmp_path_factory.mktemp("dask")
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "distributed.cli.dask_scheduler", "--host", "127.0.0.1", "--port", str(port)]
+            + ["--no-dashboard"],
+            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=open(logs / "scheduler.log", "w"),
+        ),
+        subprocess.Popen(
+            [sys.executable, "-m", "distributed.cli.dask_worker", address, "--nworkers", "1", "--nthreads", "1"]
+            + ["--no-dashboard", "--name", "w1"],
+            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=open(logs / "worker.log", "w"),
+        ),
+    ]  # fmt: skip
+    try:
+        t = time.monotonic()
+        while True:
+            try:
+                if check_cluster(address, timeout=2.0).workers:
+                    break
+            except ConfigError:
+                pass
+            assert time.monotonic() - t < 120, (logs / "worker.log").read_text()[-2000:]
+            time.sleep(0.5)
+        yield address
+    finally:
+        for p in reversed(procs):
+            p.terminate()
+        for p in reversed(procs):
+            try:
+                p.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                p.kill()
+
+
+@pytest.mark.slow
+def test_connect_check_lists_a_real_clusters_workers(real_cluster):
+    info = check_cluster(real_cluster)
+    assert info.address == real_cluster and len(info.workers) == 1
+    (w,) = info.workers
+    assert (w.name, w.threads, w.gpus) == ("w1", 1, 0.0) and w.memory_bytes > 0
+    assert info.summary().startswith("1 worker, 1 thread, ")

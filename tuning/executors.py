@@ -10,6 +10,7 @@ Optional engines (dask) are imported in this module only, with a plain error nam
 
 from __future__ import annotations
 
+import importlib.util
 import logging
 import multiprocessing
 import re
@@ -380,7 +381,8 @@ class ClusterInfo:
         n = len(self.workers)
         gib = self.memory_bytes / 2**30
         gpus = f", {self.gpus:g} GPU{'s' if self.gpus != 1 else ''}" if self.gpus else ""
-        return f"{n} worker{'s' if n != 1 else ''}, {self.threads} threads, {gib:.1f} GiB{gpus}"
+        t = self.threads
+        return f"{n} worker{'s' if n != 1 else ''}, {t} thread{'s' if t != 1 else ''}, {gib:.1f} GiB{gpus}"
 
 
 def _cluster_info(client: Any, address: str, *, probe_gpu: bool = False) -> ClusterInfo:
@@ -401,10 +403,12 @@ def _cluster_info(client: Any, address: str, *, probe_gpu: bool = False) -> Clus
         )
         for addr, w in sorted(info["workers"].items())
     )
-    try:
-        dashboard = client.dashboard_link
-    except Exception:  # no bokeh on the scheduler: no dashboard
-        dashboard = None
+    dashboard = None
+    if "dashboard" in (info.get("services") or {}):  # the scheduler serves one only where bokeh is installed
+        try:
+            dashboard = client.dashboard_link
+        except Exception:
+            log.debug("no dashboard link", exc_info=True)
     return ClusterInfo(address=address, dashboard=dashboard, workers=workers)
 
 
@@ -593,7 +597,7 @@ class DaskBackend(Backend):
                 n_workers=self.workers,
                 threads_per_worker=1,
                 processes=True,
-                dashboard_address=":0",
+                dashboard_address=":0" if importlib.util.find_spec("bokeh") else None,
                 silence_logs=logging.ERROR,
                 scheduler_kwargs={"allowed_failures": 1},
                 resources={"GPU": 1} if device == "cuda" else None,
