@@ -104,7 +104,6 @@ def bytes_per_trial(content: bytes) -> tuple[int, int, int]:
     proc = ProcessBackend(workers=1)
     after_proc = len(pickle.dumps(proc.payload(cand)))
     dask = DaskBackend(workers=1)
-    dask._fn = None  # payload without starting a cluster: the token and the candidate
     after_dask = len(pickle.dumps(dask.payload(cand)))
     return before, after_proc, after_dask
 

@@ -404,11 +404,11 @@ def _cluster_info(client: Any, address: str, *, probe_gpu: bool = False) -> Clus
         for addr, w in sorted(info["workers"].items())
     )
     dashboard = None
-    if "dashboard" in (info.get("services") or {}):  # the scheduler serves one only where bokeh is installed
-        try:
+    try:  # the scheduler lists a dashboard port even when it serves none (no bokeh, --no-dashboard)
+        if client.run_on_scheduler(_serves_dashboard):
             dashboard = client.dashboard_link
-        except Exception:
-            log.debug("no dashboard link", exc_info=True)
+    except Exception:
+        log.debug("no dashboard link", exc_info=True)
     return ClusterInfo(address=address, dashboard=dashboard, workers=workers)
 
 
@@ -459,6 +459,13 @@ def preflight(executor: str, *, scheduler: str | None = None, device: str = "cpu
     info = check_cluster(scheduler, probe_gpu=device == "cuda")
     require_workers(info, device=device)
     return info
+
+
+def _serves_dashboard() -> bool:
+    """Runs on the scheduler: the dashboard is served there only when bokeh was loaded for it."""
+    import sys
+
+    return "bokeh" in sys.modules
 
 
 def _gpu_probe() -> tuple[bool, str]:

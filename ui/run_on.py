@@ -24,10 +24,11 @@ def _check(address: str, probe_gpu: bool) -> tuple[ClusterInfo | None, str | Non
 
 
 def workers_table(info: ClusterInfo) -> pd.DataFrame:
+    named = any(w.name != w.address for w in info.workers)
     rows = [
         {
             "worker": w.address,
-            "name": w.name,
+            **({"name": w.name} if named else {}),
             "threads": w.threads,
             "memory (GiB)": round(w.memory_bytes / 2**30, 1),
             "GPUs": w.gpus,
