@@ -63,3 +63,26 @@ def trial_fn(ctx: TinyCtx, candidate: Candidate, stop: Any) -> TrialOutcome:
         worker=worker_name(),
         note=f"unpickled={UNPICKLED} blob={len(ctx.blob)}",
     )
+
+
+def ctrl_c_demo(kind: str, started: str) -> None:
+    """Run a long trial on ``kind``; on Ctrl-C (KeyboardInterrupt here) ask the backend to stop, print
+    the trial's state: the workers must ignore the terminal's SIGINT and end the trial through the flag."""
+    from tuning.executors import make_backend
+
+    backend = make_backend(kind, workers=1)
+    backend.start(trial_fn, make_ctx(0.01))
+    fut = backend.submit(Candidate(0, {"spin": 120, "started": started}))
+    try:
+        print(fut.result().state.value, flush=True)
+    except KeyboardInterrupt:
+        backend.request_stop()
+        print(fut.result(timeout=60).state.value, flush=True)
+    finally:
+        backend.close()
+
+
+if __name__ == "__main__":
+    import sys
+
+    ctrl_c_demo(sys.argv[1], sys.argv[2])

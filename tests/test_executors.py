@@ -342,3 +342,30 @@ def test_connect_check_lists_a_real_clusters_workers(real_cluster):
     (w,) = info.workers
     assert (w.name, w.threads, w.gpus) == ("w1", 1, 0.0) and w.memory_bytes > 0
     assert info.summary().startswith("1 worker, 1 thread, ")
+
+
+@pytest.mark.parametrize("kind", ["processes", pytest.param("dask", marks=pytest.mark.slow)])
+def test_ctrl_c_stops_trials_without_killing_the_workers(kind, tmp_path):
+    """The terminal sends SIGINT to the whole process group: workers ignore it, the trial ends as stopped."""
+    import os
+    import signal
+    import subprocess
+
+    started = tmp_path / "started"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tests._executor_fns", kind, str(started)],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,  # its own process group, as a terminal's foreground job
+    )
+    try:
+        _wait_for(started, limit=120)
+        os.killpg(proc.pid, signal.SIGINT)
+        out, err = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+    assert out.strip().splitlines()[-1:] == ["stopped"], err[-2000:]

@@ -461,6 +461,13 @@ def preflight(executor: str, *, scheduler: str | None = None, device: str = "cpu
     return info
 
 
+def dask_setup(worker: Any) -> None:
+    """Preload of a local cluster's workers: ignore Ctrl-C, which the terminal sends to every process of
+    the group; the study turns it into a stop that ends the trials cleanly instead of killing workers."""
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def _serves_dashboard() -> bool:
     """Runs on the scheduler: the dashboard is served there only when bokeh was loaded for it."""
     import sys
@@ -608,6 +615,7 @@ class DaskBackend(Backend):
                 silence_logs=logging.ERROR,
                 scheduler_kwargs={"allowed_failures": 1},
                 resources={"GPU": 1} if device == "cuda" else None,
+                preload=["tuning.executors"],  # dask_setup below: the workers ignore Ctrl-C
             )
             self._client = self._dist.Client(self._cluster, set_as_default=False)
         try:
