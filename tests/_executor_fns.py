@@ -82,6 +82,12 @@ def ctrl_c_demo(kind: str, started: str) -> None:
         backend.close()
 
 
+def task_resources(dask_scheduler: Any = None) -> dict[str, Any]:
+    """Runs on a Dask scheduler: the resource restrictions of the tasks it knows."""
+    assert dask_scheduler is not None
+    return {str(k): ts.resource_restrictions for k, ts in dask_scheduler.tasks.items()}
+
+
 if __name__ == "__main__":
     import sys
 

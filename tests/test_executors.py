@@ -369,3 +369,63 @@ def test_ctrl_c_stops_trials_without_killing_the_workers(kind, tmp_path):
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
     assert out.strip().splitlines()[-1:] == ["stopped"], err[-2000:]
+
+
+# -- GPUs -------------------------------------------------------------------------------------------------
+
+
+def _info(*workers):
+    from tuning.executors import ClusterInfo, WorkerInfo
+
+    return ClusterInfo(
+        address="tcp://h:8786",
+        dashboard=None,
+        workers=tuple(WorkerInfo(f"tcp://h:{i}", str(i), "h", 1, 2**30, g, s) for i, (g, s) in enumerate(workers)),
+    )
+
+
+def test_cuda_studies_need_workers_with_a_usable_gpu():
+    from tuning.executors import require_workers
+
+    with pytest.raises(ConfigError, match="has no workers"):
+        require_workers(_info())
+    require_workers(_info((0, None)))  # a CPU study runs anywhere
+    with pytest.raises(ConfigError, match='offers a GPU.*--resources "GPU=1"'):
+        require_workers(_info((0, None)), device="cuda")
+    with pytest.raises(ConfigError, match="cannot use their GPU: No CUDA"):
+        require_workers(_info((1, "No CUDA GPU is visible on this machine.")), device="cuda")
+    require_workers(_info((1, "No CUDA GPU is visible."), (1, "CUDA device cuda:0 is usable.")), device="cuda")
+
+
+def test_cuda_trials_ask_dask_for_one_gpu_and_the_probe_runs_on_the_workers(monkeypatch):
+    """No GPU here: in-process workers with a GPU resource and a probe that says yes."""
+    distributed = pytest.importorskip("distributed")
+    import logging
+
+    import tuning.device
+    from tests._executor_fns import task_resources
+
+    monkeypatch.setattr(tuning.device, "cuda_status", lambda: (True, "CUDA device cuda:0 is usable."))
+    with (
+        distributed.LocalCluster(
+            n_workers=1, processes=False, resources={"GPU": 1}, dashboard_address=None, silence_logs=logging.ERROR
+        ) as cluster,
+        distributed.Client(cluster, set_as_default=False) as client,
+    ):
+        backend = DaskBackend(workers=2, client=client, device="cuda")
+        backend.start(trial_fn, make_ctx(0.01))
+        try:
+            futs = [backend.submit(Candidate(i, {"x": i, "sleep": 0.3})) for i in range(2)]
+            t = time.monotonic()
+            while (
+                len(restrictions := {k: r for k, r in client.run_on_scheduler(task_resources).items() if "trial-" in k})
+                < 2
+            ):
+                assert time.monotonic() - t < 30, "the trials never reached the scheduler"
+                time.sleep(0.02)
+            outs = [f.result(timeout=60) for f in futs]
+        finally:
+            backend.close()
+    assert [o.score for o in outs] == [0.0, 2.0]
+    assert list(restrictions.values()) == [{"GPU": 1}, {"GPU": 1}]
+    assert backend.info.workers[0].gpu_status == "CUDA device cuda:0 is usable."
