@@ -429,3 +429,158 @@ def test_cuda_trials_ask_dask_for_one_gpu_and_the_probe_runs_on_the_workers(monk
     assert [o.score for o in outs] == [0.0, 2.0]
     assert list(restrictions.values()) == [{"GPU": 1}, {"GPU": 1}]
     assert backend.info.workers[0].gpu_status == "CUDA device cuda:0 is usable."
+
+
+# -- end to end: studies run by the runner on each backend ------------------------------------------------
+
+CANCER = ROOT / "sample_data" / "breast_cancer.csv"
+XGB_GRID = {
+    "n_estimators": {"value": 15},
+    "max_depth": {"values": [2, 4]},
+    "learning_rate": {"values": [0.1, 0.3]},
+}
+
+
+def _study(store, **overrides):
+    from tuning.config import StudyConfig
+    from tuning.runner import create_study
+
+    ds = store.add_dataset("breast_cancer.csv", CANCER.read_bytes())
+    cfg = StudyConfig(
+        dataset_id=ds,
+        target="diagnosis",
+        model="xgboost",
+        strategy="grid",
+        n_trials=None,
+        cv=3,
+        space=XGB_GRID,
+        workers=2,
+        record_curves=False,
+        **overrides,
+    )
+    return create_study(store, cfg)[0]
+
+
+def _run_to_end(store, study_id, timeout=300):
+    from tuning.runner import StudyRunner
+
+    runner = StudyRunner(store, study_id).start()
+    runner.join(timeout)
+    assert not runner.running, "the study did not finish"
+    return store.summary(study_id)
+
+
+def _scores(store, study_id):
+    return {tuple(sorted(t.params.items())): t.score for t in store.get_trials(study_id)}
+
+
+def _wait_running_trial(store, study_id, limit=120):
+    from tuning.store import TrialState
+
+    t = time.monotonic()
+    while not store.get_trials(study_id, states=(TrialState.RUNNING,)):
+        assert time.monotonic() - t < limit, "no trial started"
+        time.sleep(0.05)
+
+
+@pytest.mark.slow
+def test_a_grid_study_on_dask_processes_scores_exactly_as_on_threads(store):
+    on_threads = _study(store, executor="threads")
+    on_dask = _study(store, executor="dask")
+    assert _run_to_end(store, on_threads)["state"] == "complete"
+    assert _run_to_end(store, on_dask)["state"] == "complete"
+    assert len(_scores(store, on_dask)) == 4 and _scores(store, on_dask) == _scores(store, on_threads)
+    assert all(t.worker.startswith("tcp://") for t in store.get_trials(on_dask))  # Dask worker addresses
+
+
+def test_a_grid_study_on_processes_scores_exactly_as_on_threads_and_records_host_pid(store):
+    import os
+
+    on_threads = _study(store, executor="threads")
+    on_procs = _study(store, executor="processes")
+    assert _run_to_end(store, on_threads)["state"] == "complete"
+    assert _run_to_end(store, on_procs)["state"] == "complete"
+    assert _scores(store, on_procs) == _scores(store, on_threads)
+    pids = {int(t.worker.split(":")[1]) for t in store.get_trials(on_procs)}
+    assert os.getpid() not in pids and 1 <= len(pids) <= 2
+
+
+def test_stop_during_a_long_xgboost_trial_on_a_process_worker(store):
+    from tuning.runner import StudyRunner, resume
+
+    long = {"n_estimators": {"value": 200_000}, "learning_rate": {"value": 0.001}, "max_depth": {"value": 6}}
+    study_id = _study(store, executor="processes", workers=1, space=long, strategy="random", n_trials=2)
+    runner = StudyRunner(store, study_id).start()
+    _wait_running_trial(store, study_id)
+    time.sleep(1.0)  # inside the boosting rounds
+    runner.stop(wait=True, timeout=60)  # lenient: the flag is polled every round
+    assert not runner.running
+    summary = store.summary(study_id)
+    assert summary["state"] == "stopped" and summary["n_trials"] == 0  # the cut trial is not kept
+    again = resume(store, study_id)
+    _wait_running_trial(store, study_id)
+    again.stop(wait=True, timeout=60)
+    assert not again.running and store.summary(study_id)["state"] == "stopped"
+
+
+@pytest.mark.slow
+def test_a_worker_closed_mid_study_loses_no_finished_trial(store):
+    """A study on a cluster given by address; one of its two workers is closed mid-study."""
+    distributed = pytest.importorskip("distributed")
+    import logging
+
+    from tuning.runner import StudyRunner
+    from tuning.store import TrialState
+
+    space = {
+        "n_estimators": {"value": 300},
+        "max_depth": {"values": [2, 3, 4, 5]},
+        "learning_rate": {"values": [0.05, 0.1]},
+    }
+    with (
+        distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None, silence_logs=logging.ERROR
+        ) as cluster,
+        distributed.Client(cluster, set_as_default=False) as client,
+    ):
+        study_id = _study(store, executor="dask", scheduler=cluster.scheduler_address, space=space)
+        runner = StudyRunner(store, study_id).start()
+        t = time.monotonic()
+        while not (done := store.get_trials(study_id, states=(TrialState.COMPLETE,))):
+            assert time.monotonic() - t < 120
+            time.sleep(0.05)
+        finished_before = {t.number: t.score for t in done}
+        victim = next(iter(client.scheduler_info()["workers"]))
+        client.retire_workers([victim], close_workers=True)
+        runner.join(300)
+    assert not runner.running
+    summary = store.summary(study_id)
+    assert summary["state"] in ("complete", "failed"), summary
+    after = {t.number: t for t in store.get_trials(study_id)}
+    assert all(after[n].score == s for n, s in finished_before.items())  # none lost
+    assert len(after) == 8 and all(t.state is TrialState.COMPLETE or t.error for t in after.values())
+
+
+@pytest.mark.slow
+def test_cli_runs_a_study_on_a_real_dask_scheduler_and_worker(real_cluster, tmp_path):
+    import json
+    import os
+    import subprocess
+
+    from tuning.store import Store
+
+    db = tmp_path / "t.db"
+    proc = subprocess.run(
+        [sys.executable, "-m", "tuning", *_tiny_run(tmp_path, "--scheduler", real_cluster, "--json")],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    summary = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert summary["state"] == "complete" and summary["n_complete"] == summary["n_trials"] > 0
+    assert f"trials on the Dask cluster at {real_cluster}: 1 worker, 1 thread" in proc.stderr
+    workers = {t.worker for t in Store(db).get_trials(summary["study_id"])}
+    assert len(workers) == 1 and workers.pop().startswith("tcp://127.0.0.1:")
