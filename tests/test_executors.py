@@ -208,7 +208,6 @@ def test_dask_retries_a_trial_whose_worker_died_then_gives_up_plainly(dask_clien
             always.result(timeout=120)
     finally:
         backend.close()
-    dask_client.wait_for_workers(2, timeout=120)  # the nannies restart the workers
 
 
 # -- the command line ---------------------------------------------------------------------------------

@@ -670,6 +670,7 @@ class DaskBackend(Backend):
             return
         try:
             result = f.result()
+            f.release()  # the result is here now: a worker lost later must not make the scheduler recompute it
         except self._dist.KilledWorker as exc:
             self._fail(
                 out, WorkerLost(f"The Dask worker running this trial died, and so did the one that retried it ({exc}).")
@@ -701,10 +702,12 @@ class DaskBackend(Backend):
             futures, self._futures = list(self._futures), set()
         try:
             if client is not None:
-                if futures:
+                if futures:  # trials still out: end the running ones at their next check, drop the others
+                    if self._stop is not None:
+                        self._stop.set()
                     client.cancel(futures)
-                if self._stop is not None:
-                    self._stop.clear()
+                elif self._stop is not None:
+                    self._stop.clear()  # frees the Event on the scheduler
                 if self._plugin is not None:
                     client.unregister_worker_plugin(self._plugin)
                     self._plugin = None
