@@ -9,7 +9,7 @@
 
 A GPU comparison (``device="cuda"`` vs all CPU cores) is benchmarks/gpu_check.py, on a CUDA machine.
 
-Usage: python benchmarks/bench_dask.py [--rows 3000] [--trials 40]
+Usage: python benchmarks/bench_dask.py [--rows 3000] [--trials 40] [--repeats 2]
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import os
 import pickle
+import statistics
 import sys
 import tempfile
 import time
@@ -84,6 +85,10 @@ def study(content: bytes, *, executor: str, workers: int, trials: int, n_estimat
     }
 
 
+def _mean(runs: list[dict[str, float]], key: str) -> float:
+    return statistics.fmean(r[key] for r in runs)
+
+
 def bytes_per_trial(content: bytes) -> tuple[int, int, int]:
     """Pickled size of what a submit ships: with the context vs the processes and Dask backends."""
     from tuning.executors import DaskBackend, ProcessBackend
@@ -112,6 +117,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--rows", type=int, default=3000)
     ap.add_argument("--trials", type=int, default=40)
+    ap.add_argument("--repeats", type=int, default=2, help="alternating runs of each side (default 2)")
     args = ap.parse_args()
     content = dataset(args.rows)
     print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f}")
@@ -119,23 +125,33 @@ def main() -> None:
     before, after_proc, after_dask = bytes_per_trial(content)
     print(f"bytes shipped per trial: {before:,} with the context; {after_proc:,} (processes), {after_dask:,} (dask)")
 
-    thr = study(content, executor="threads", workers=2, trials=args.trials, n_estimators=100)
-    dsk = study(content, executor="dask", workers=2, trials=args.trials, n_estimators=100)
+    # Alternate the order (A B, B A, ...) so that drift in this machine's load hits both sides alike.
+    walls: dict[str, list[dict[str, float]]] = {"threads": [], "dask": []}
+    for r in range(args.repeats):
+        for kind in ("threads", "dask") if r % 2 == 0 else ("dask", "threads"):
+            walls[kind].append(study(content, executor=kind, workers=2, trials=args.trials, n_estimators=100))
+    thr, dsk = walls["threads"], walls["dask"]
+    wall = statistics.median(d["wall"] / t["wall"] for d, t in zip(dsk, thr))
+    phase = statistics.median(d["phase"] / t["phase"] for d, t in zip(dsk, thr))
     print(
-        f"overhead, {args.trials} trials (mean trial {thr['mean_trial']:.2f}s threads / {dsk['mean_trial']:.2f}s dask):"
-        f" wall dask {dsk['wall']:.1f}s / threads {thr['wall']:.1f}s = {dsk['wall'] / thr['wall']:.2f}"
-        f" (target <= 1.15); trials only {dsk['phase']:.1f}s / {thr['phase']:.1f}s = {dsk['phase'] / thr['phase']:.2f}"
-        f"; workers seen {dsk['workers_seen']} / {thr['workers_seen']}"
+        f"overhead, {args.trials} trials x {args.repeats} (mean trial {_mean(thr, 'mean_trial'):.2f}s threads / "
+        f"{_mean(dsk, 'mean_trial'):.2f}s dask): wall dask {_mean(dsk, 'wall'):.1f}s / threads {_mean(thr, 'wall'):.1f}s,"
+        f" median ratio {wall:.2f} (target <= 1.15); trials only: median ratio {phase:.2f}"
+        f"; workers seen {dsk[0]['workers_seen']} / {thr[0]['workers_seen']}"
     )
 
     n = max(8, args.trials // 4)
-    one = study(content, executor="dask", workers=1, trials=n, n_estimators=600)
-    two = study(content, executor="dask", workers=2, trials=n, n_estimators=600)
-    print(
-        f"scaling, {n} trials of {one['mean_trial']:.2f}s (1 worker) / {two['mean_trial']:.2f}s (2 workers):"
-        f" {two['per_min']:.1f} vs {one['per_min']:.1f} trials/min = {two['per_min'] / one['per_min']:.2f}"
-        f" (target >= 1.8); load average now {os.getloadavg()[0]:.2f}"
-    )
+    ratios = []
+    for r in range(args.repeats):
+        runs = {}
+        for w in (1, 2) if r % 2 == 0 else (2, 1):
+            runs[w] = study(content, executor="dask", workers=w, trials=n, n_estimators=300)
+        ratios.append(runs[2]["per_min"] / runs[1]["per_min"])
+        print(
+            f"scaling, {n} trials of {runs[1]['mean_trial']:.2f}s (1 worker) / {runs[2]['mean_trial']:.2f}s (2 workers):"
+            f" {runs[2]['per_min']:.1f} vs {runs[1]['per_min']:.1f} trials/min = {ratios[-1]:.2f}"
+        )
+    print(f"scaling: median ratio {statistics.median(ratios):.2f} (target >= 1.8); load now {os.getloadavg()[0]:.2f}")
     print("GPU: not measured here (see benchmarks/gpu_check.py on a machine with a CUDA device)")
 
 
