@@ -34,6 +34,10 @@ class GridStrategy(Strategy):
             self._seen.add(params_key(params))
             self.n_asked += 1
 
+    def mark_asked(self, params: dict[str, Any]) -> None:
+        self._seen.add(params_key(params))
+        self.n_asked += 1
+
     @property
     def total(self) -> int:
         return len(self._grid)
