@@ -152,7 +152,7 @@ def dask_client():
         n_workers=2,
         threads_per_worker=1,
         processes=True,
-        dashboard_address=None,
+        dashboard_address=":0",
         silence_logs=logging.ERROR,
         scheduler_kwargs={"allowed_failures": 1},
     )
@@ -169,10 +169,14 @@ def test_dask_scatters_the_context_once_and_records_worker_addresses(dask_client
     try:
         outs = [f.result(timeout=60) for f in [backend.submit(Candidate(i, {"x": i, "sleep": 0.05})) for i in range(8)]]
         after = len(pickle.dumps(backend.payload(Candidate(1, {"x": 1}))))
+        # a promoted candidate's next rung goes back to the worker that keeps its boosters
+        rungs = [backend.submit(Candidate(i, {"x": i}, budget=10, rung=1)) for i in (0, 1, 2, 3)]
+        rung_workers = [f.result(timeout=60).worker for f in rungs]
     finally:
         backend.close()
     assert [o.score for o in outs] == [2.0 * i for i in range(8)]
     assert all(o.note == f"unpickled=1 blob={2 * 2**20}" for o in outs)
+    assert rung_workers == [outs[i].worker for i in (0, 1, 2, 3)]
     addresses = set(dask_client.scheduler_info()["workers"])
     assert {o.worker for o in outs} <= addresses
     assert after < 1000
@@ -407,7 +411,7 @@ def test_cuda_trials_ask_dask_for_one_gpu_and_the_probe_runs_on_the_workers(monk
     monkeypatch.setattr(tuning.device, "cuda_status", lambda: (True, "CUDA device cuda:0 is usable."))
     with (
         distributed.LocalCluster(
-            n_workers=1, processes=False, resources={"GPU": 1}, dashboard_address=None, silence_logs=logging.ERROR
+            n_workers=1, processes=False, resources={"GPU": 1}, dashboard_address=":0", silence_logs=logging.ERROR
         ) as cluster,
         distributed.Client(cluster, set_as_default=False) as client,
     ):
@@ -445,18 +449,8 @@ def _study(store, **overrides):
     from tuning.runner import create_study
 
     ds = store.add_dataset("breast_cancer.csv", CANCER.read_bytes())
-    cfg = StudyConfig(
-        dataset_id=ds,
-        target="diagnosis",
-        model="xgboost",
-        strategy="grid",
-        n_trials=None,
-        cv=3,
-        space=XGB_GRID,
-        workers=2,
-        record_curves=False,
-        **overrides,
-    )
+    defaults = {"strategy": "grid", "n_trials": None, "cv": 3, "space": XGB_GRID, "workers": 2, "record_curves": False}
+    cfg = StudyConfig(dataset_id=ds, target="diagnosis", model="xgboost", **(defaults | overrides))
     return create_study(store, cfg)[0]
 
 
@@ -538,7 +532,7 @@ def test_a_worker_closed_mid_study_loses_no_finished_trial(store):
     }
     with (
         distributed.LocalCluster(
-            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None, silence_logs=logging.ERROR
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0", silence_logs=logging.ERROR
         ) as cluster,
         distributed.Client(cluster, set_as_default=False) as client,
     ):
@@ -583,3 +577,48 @@ def test_cli_runs_a_study_on_a_real_dask_scheduler_and_worker(real_cluster, tmp_
     assert f"trials on the Dask cluster at {real_cluster}: 1 worker, 1 thread" in proc.stderr
     workers = {t.worker for t in Store(db).get_trials(summary["study_id"])}
     assert len(workers) == 1 and workers.pop().startswith("tcp://127.0.0.1:")
+
+
+def test_cli_ctrl_c_stops_a_study_on_process_workers(tmp_path):
+    """Ctrl-C reaches the whole process group: the study ends `stopped` (exit 0), workers ignore the signal."""
+    import json
+    import os
+    import signal
+    import subprocess
+
+    from tuning.store import Store, TrialState
+
+    space = tmp_path / "long.json"
+    space.write_text(json.dumps({"n_estimators": {"value": 200_000}, "learning_rate": {"value": 0.001}}))
+    db = tmp_path / "c.db"
+    store = Store(db)  # noqa: F841 - created (and migrated) before the CLI opens it
+    argv = ["run", "--data", str(CANCER), "--target", "diagnosis", "--model", "xgboost", "--space", str(space)]
+    argv += ["--trials", "2", "--cv", "2", "--workers", "1", "--executor", "processes", "--db", str(db), "--json"]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tuning", *argv],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        t = time.monotonic()
+        while not (
+            db.exists()
+            and any(Store(db).get_trials(s.id, states=(TrialState.RUNNING,)) for s in Store(db).list_studies())
+        ):
+            assert proc.poll() is None and time.monotonic() - t < 120, (
+                proc.stderr.read() if proc.poll() is not None else "no trial started"
+            )
+            time.sleep(0.1)
+        time.sleep(1.0)  # inside the boosting rounds
+        os.killpg(proc.pid, signal.SIGINT)
+        out, err = proc.communicate(timeout=120)  # lenient: the flag is polled every boosting round
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+    assert proc.returncode == 0, err[-2000:]
+    summary = json.loads(out.strip().splitlines()[-1])
+    assert summary["state"] == "stopped" and "resume" in err and "Traceback" not in err

@@ -36,7 +36,7 @@ def scheduler():
         threads_per_worker=1,
         processes=False,
         protocol="tcp",
-        dashboard_address=None,
+        dashboard_address=":0",
         silence_logs=logging.ERROR,
     )
     yield cluster.scheduler_address

@@ -10,7 +10,7 @@ Optional engines (dask) are imported in this module only, with a plain error nam
 
 from __future__ import annotations
 
-import importlib.util
+import contextlib
 import logging
 import multiprocessing
 import re
@@ -19,14 +19,14 @@ import threading
 import time
 import uuid
 from abc import ABC, abstractmethod
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 from tuning.errors import ConfigError
-from tuning.protocol import Candidate, TrialOutcome, worker_name
+from tuning.protocol import Candidate, TrialOutcome, TrialState, worker_name
 
 EXECUTORS = ("threads", "processes", "dask")
 log = logging.getLogger(__name__)
@@ -173,6 +173,26 @@ def _process_trial(candidate: Candidate) -> TrialOutcome:
     return out if out.worker else out.with_(worker=worker_name())
 
 
+def _warm() -> None:
+    """A no-op task: submitting one starts a worker process (which runs the initializer)."""
+
+
+@contextlib.contextmanager
+def _no_sigint() -> Iterator[None]:
+    """Block Ctrl-C in this thread while it starts processes: the mask is inherited through fork and
+    exec, so the workers (and multiprocessing's fork server) never get the terminal's SIGINT, which
+    goes to the whole process group; the study turns it into a stop instead. Other threads, the main
+    one included, still receive it."""
+    if not hasattr(signal, "pthread_sigmask"):  # pragma: no cover - not on POSIX
+        yield
+        return
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)
+
+
 def _mp_context() -> multiprocessing.context.BaseContext:
     """forkserver where it exists: fork is unsafe in a process with threads (Streamlit, the runner,
     OpenMP pools of XGBoost); spawn would import everything again for every worker."""
@@ -190,7 +210,8 @@ class ProcessBackend(Backend):
     The context reaches each worker once, through the pool's initializer; a submit ships only the
     candidate. The stop flag is a ``multiprocessing.Event`` (shared memory: cheap to poll). A worker
     that dies breaks the pool: a fresh pool takes over and the trials that were in the broken one run
-    once more; a trial that breaks a pool twice raises ``WorkerLost``.
+    once more; a trial that breaks a pool twice raises ``WorkerLost`` (while the study is stopping,
+    such trials come back STOPPED). Workers start with Ctrl-C blocked.
     """
 
     name = "processes"
@@ -210,12 +231,17 @@ class ProcessBackend(Backend):
         self._pool = self._new_pool()
 
     def _new_pool(self) -> ProcessPoolExecutor:
-        return ProcessPoolExecutor(
-            max_workers=self.workers,
-            mp_context=self._mp,
-            initializer=_process_init,
-            initargs=(self._fn, self._ctx, self._stop),
-        )
+        """A pool whose worker processes are all started now, with Ctrl-C blocked (see ``_no_sigint``)."""
+        with _no_sigint():
+            pool = ProcessPoolExecutor(
+                max_workers=self.workers,
+                mp_context=self._mp,
+                initializer=_process_init,
+                initargs=(self._fn, self._ctx, self._stop),
+            )
+            for _ in range(self.workers):  # each submit with no idle worker starts one process
+                pool.submit(_warm)
+        return pool
 
     def payload(self, candidate: Candidate) -> tuple[Any, ...]:
         """What one submit sends to a worker (for measuring bytes per trial)."""
@@ -236,9 +262,13 @@ class ProcessBackend(Backend):
                 return
             try:
                 inner = pool.submit(_process_trial, candidate)
-            except BrokenProcessPool:
-                pool = self._replace_locked(pool)
-                inner = pool.submit(_process_trial, candidate)
+            except (BrokenProcessPool, OSError):  # a dead worker, or a process that could not start
+                try:
+                    pool = self._replace_locked(pool)
+                    inner = pool.submit(_process_trial, candidate)
+                except (BrokenProcessPool, OSError) as exc:
+                    self._finish(out, candidate, WorkerLost(f"Could not start a worker process: {exc}"))
+                    return
         out.add_done_callback(lambda f: inner.cancel() if f.cancelled() else None)
         inner.add_done_callback(lambda f: self._settle(f, candidate, out, attempt, pool))
 
@@ -260,6 +290,9 @@ class ProcessBackend(Backend):
             out.set_running_or_notify_cancel()
             return
         exc = f.exception()
+        if isinstance(exc, BrokenProcessPool) and self._stop.is_set():
+            self._finish(out, candidate, None)  # the pool broke while the study was stopping: stopped, not lost
+            return
         if isinstance(exc, BrokenProcessPool):
             with self._lock:
                 again = attempt == 1 and self._pool is not None and not self._stop.is_set()
@@ -277,6 +310,15 @@ class ProcessBackend(Backend):
                 out.set_exception(exc)
             else:
                 out.set_result(f.result())
+
+    def _finish(self, out: Future[TrialOutcome], candidate: Candidate, exc: BaseException | None) -> None:
+        """End ``out`` without a result from a worker: stopped when the study is stopping, else ``exc``."""
+        if not out.set_running_or_notify_cancel():
+            return
+        if self._stop.is_set() or exc is None:
+            out.set_result(TrialOutcome(TrialState.STOPPED, candidate.params, error="stopped before it finished"))
+        else:
+            out.set_exception(exc)
 
     def request_stop(self) -> None:
         self._stop.set()
@@ -589,6 +631,7 @@ class DaskBackend(Backend):
         self._fn: TrialFn | None = None
         self._resources: dict[str, float] | None = None
         self._futures: set[Any] = set()
+        self._where: dict[int, str] = {}  # trial number -> the worker that ran its last rung
         self._lock = threading.Lock()
         self.info: ClusterInfo | None = None
 
@@ -607,16 +650,17 @@ class DaskBackend(Backend):
         elif self.scheduler:
             self._client = _connect(self.scheduler, timeout=self._timeout)
         else:
-            self._cluster = self._dist.LocalCluster(
-                n_workers=self.workers,
-                threads_per_worker=1,
-                processes=True,
-                dashboard_address=":0" if importlib.util.find_spec("bokeh") else None,
-                silence_logs=logging.ERROR,
-                scheduler_kwargs={"allowed_failures": 1},
-                resources={"GPU": 1} if device == "cuda" else None,
-                preload=["tuning.executors"],  # dask_setup below: the workers ignore Ctrl-C
-            )
+            with _no_sigint():  # the workers (and dask's threads started here) leave Ctrl-C to the study
+                self._cluster = self._dist.LocalCluster(
+                    n_workers=self.workers,
+                    threads_per_worker=1,
+                    processes=True,
+                    dashboard_address=":0",  # a free port (the dashboard itself needs bokeh)
+                    silence_logs=logging.ERROR,
+                    scheduler_kwargs={"allowed_failures": 1},
+                    resources={"GPU": 1} if device == "cuda" else None,
+                    preload=["tuning.executors"],  # dask_setup below: the workers ignore Ctrl-C
+                )
             self._client = self._dist.Client(self._cluster, set_as_default=False)
         try:
             self._check_workers(device)
@@ -642,6 +686,8 @@ class DaskBackend(Backend):
     def submit(self, candidate: Candidate) -> Future[TrialOutcome]:
         assert self._client is not None and self._fn is not None, "start() first"
         out: Future[TrialOutcome] = Future()
+        # A promoted candidate (its next rung) goes back to the worker that keeps its boosters, if it can.
+        where = self._where.get(candidate.number) if candidate.rung else None
         fut = self._client.submit(
             _dask_trial,
             self._fn,
@@ -652,14 +698,16 @@ class DaskBackend(Backend):
             pure=False,
             retries=1,
             resources=self._resources,
+            workers=[where] if where else None,
+            allow_other_workers=bool(where),
         )
         with self._lock:
             self._futures.add(fut)
         out.add_done_callback(lambda f: fut.cancel() if f.cancelled() else None)
-        fut.add_done_callback(lambda f: self._settle(f, out))
+        fut.add_done_callback(lambda f: self._settle(f, out, candidate.number))
         return out
 
-    def _settle(self, f: Any, out: Future[TrialOutcome]) -> None:
+    def _settle(self, f: Any, out: Future[TrialOutcome], number: int) -> None:
         with self._lock:
             self._futures.discard(f)
         if out.done():
@@ -680,6 +728,9 @@ class DaskBackend(Backend):
         except BaseException as exc:
             self._fail(out, exc)
         else:
+            if result.worker:
+                with self._lock:
+                    self._where[number] = result.worker
             if out.set_running_or_notify_cancel():
                 out.set_result(result)
 
