@@ -1,4 +1,4 @@
-"""Command line: ``python -m tuning run | resume | list | show | export | models``.
+"""Command line: ``python -m tuning run | resume | list | show | export | models | finetune``.
 
 Exit 0 on success, 2 on bad input (one plain line on stderr), 1 on an internal error. Progress
 goes to stderr; ``--json`` prints one JSON object as the last line of stdout.
@@ -86,6 +86,30 @@ def _build_parser() -> argparse.ArgumentParser:
     ex.add_argument("--format", required=True, choices=["csv", "json"])
     ex.add_argument("-o", "--output", help="file to write (default: stdout)")
     ex.add_argument("--db", default="tuning.db", help="SQLite file (default tuning.db)")
+
+    ft = sub.add_parser("finetune", help="adapt a trained model to new data: continue, refresh, stack, retrain")
+    src = ft.add_mutually_exclusive_group(required=True)
+    src.add_argument("--study", type=int, help="base model: the refit best model of this study")
+    src.add_argument("--base", help="base model: an XGBoost model file (.json or .ubj)")
+    ft.add_argument("--data", required=True, help="the new data (CSV/TSV/Parquet/XLSX)")
+    ft.add_argument("--old-data", help="the old data, to measure forgetting")
+    ft.add_argument("--target", help="column to predict (default: the study's target)")
+    ft.add_argument(
+        "--learning-rates", help="continue's learning rates, comma-separated (default 0.1x,0.3x,1x the base's)"
+    )
+    ft.add_argument(
+        "--base-learning-rate", type=float, help="the model file's learning rate (a file does not record it)"
+    )
+    ft.add_argument("--rounds", type=int, default=200, help="most rounds an arm may add (default 200)")
+    ft.add_argument("--patience", type=int, default=20, help="early-stopping patience in rounds (default 20)")
+    ft.add_argument("--holdout", type=float, default=0.3, help="held-out fraction of the new data (default 0.3)")
+    ft.add_argument("--tpe-trials", type=int, default=0, help="a short TPE search over continue (default 0: none)")
+    ft.add_argument("--metric", help="scorer name (default: the study's, or the task's default)")
+    ft.add_argument("--arms", help="comma-separated arms (default: all): base,continue,refresh,stack,retrain_new,...")
+    ft.add_argument("--seed", type=int, default=0)
+    ft.add_argument("--save", metavar="ARM_LABEL", help="write this arm's adapted model (XGBoost JSON) to -o")
+    ft.add_argument("-o", "--output", help="file for --save (default adapted.json)")
+    _common(ft)
 
     m = sub.add_parser("models", help="list the model families")
     m.add_argument("--json", action="store_true")
@@ -353,6 +377,66 @@ def cmd_models(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_finetune(args: argparse.Namespace) -> int:
+    from tuning.data import parse_table, read_bytes
+    from tuning.finetune import ArmKind, FinetuneSettings, finetune, load_base_file, load_base_study, ratios_to_retrain
+    from tuning.store import Store
+
+    store = Store(args.db) if args.study is not None else None
+    if args.study is not None:
+        base = load_base_study(store, args.study)
+    else:
+        path = Path(args.base)
+        if not path.is_file():
+            raise ConfigError(f"Model file not found: {path}.")
+        base = load_base_file(path.read_bytes(), path.name)
+    target = args.target or base.target
+    if not target:
+        raise ConfigError("A model file does not record its target.", fix="Give --target COLUMN.")
+    new = parse_table(read_bytes(args.data), name=Path(args.data).name)
+    old = parse_table(read_bytes(args.old_data), name=Path(args.old_data).name) if args.old_data else None
+    try:
+        rates = tuple(float(r) for r in args.learning_rates.split(",") if r.strip()) if args.learning_rates else None
+        arms = tuple(ArmKind(a.strip()) for a in args.arms.split(",") if a.strip()) if args.arms else None
+    except ValueError as exc:
+        raise ConfigError(
+            f"Bad --learning-rates or --arms: {exc}.", fix=f"Arms: {', '.join(k.value for k in ArmKind)}."
+        ) from None
+    settings = FinetuneSettings(
+        holdout=args.holdout,
+        seed=args.seed,
+        learning_rates=rates,
+        max_rounds=args.rounds,
+        patience=args.patience,
+        tpe_trials=args.tpe_trials,
+        metric=args.metric,
+        arms=arms,
+        base_learning_rate=args.base_learning_rate,
+    )
+    result = finetune(
+        base, new, target=target, old=old, settings=settings, progress=lambda m: sys.stderr.write(f"{m}\n")
+    )
+    if args.save:
+        if args.save not in result.models:
+            raise ConfigError(f"No adapted model for {args.save!r}.", fix=f"Use one of: {', '.join(result.models)}.")
+        out = Path(args.output or "adapted.json")
+        out.write_bytes(result.models[args.save])
+        sys.stderr.write(f"wrote {out}\n")
+    summary = {**result.to_summary(), "ratios_to_retrain": ratios_to_retrain(result)}
+    if args.json:
+        print(json.dumps(summary))
+        return EXIT_OK
+    print(f"base: {result.base_source} ({result.task}, metric {result.metric})")
+    for a in summary["arms"]:
+        old_s = "-" if a["old_score"] is None else f"{a['old_score']:.4f}"
+        print(
+            f"  {a['label']:<22} new {a['new_score']:.4f}  old {old_s:>6}  +{a['trees_added']:<4} trees  "
+            f"{a['fit_time_s']:.3f}s"
+        )
+    print(result.verdict)
+    return EXIT_OK
+
+
 COMMANDS = {
     "run": cmd_run,
     "resume": cmd_resume,
@@ -360,6 +444,7 @@ COMMANDS = {
     "show": cmd_show,
     "export": cmd_export,
     "models": cmd_models,
+    "finetune": cmd_finetune,
 }
 
 

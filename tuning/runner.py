@@ -49,6 +49,7 @@ __all__ = [
     "load_study_data",
     "make_context",
     "model_threads",
+    "registry",
     "resume",
     "run",
     "split_rows",
@@ -301,8 +302,8 @@ class StudyRunner:
                                 token=self._token,
                                 started=job.started,
                             )
-                            nxt = Candidate(cand.number, cand.params, budget=job.ladder[rung + 1], rung=rung + 1)
-                            pending[backend.submit(nxt)] = _Job(nxt, job.started, job.ladder, rungs)
+                            up = Candidate(cand.number, cand.params, budget=job.ladder[rung + 1], rung=rung + 1)
+                            pending[backend.submit(up)] = _Job(up, job.started, job.ladder, rungs)
                             continue
                         if not last and decision.promote:  # promoted, but the study is ending: keep it paused
                             self.store.record_outcome(
@@ -469,6 +470,11 @@ class StudyRegistry:
 
 
 _REGISTRY = StudyRegistry()
+
+
+def registry() -> StudyRegistry:
+    """The process-wide registry that ``start`` and ``resume`` add their runners to."""
+    return _REGISTRY
 
 
 def _check_capacity() -> None:

@@ -283,7 +283,7 @@ class Store:
                     token,
                 ),
             )
-            return int(cur.lastrowid)
+            return int(cur.lastrowid or 0)
 
     def _study_row(self, study_id: int) -> sqlite3.Row:
         row = self._conn().execute("SELECT * FROM studies WHERE id=?", (int(study_id),)).fetchone()
@@ -424,7 +424,7 @@ class Store:
                 "INSERT INTO artifacts(study_id, kind, name, created, meta, content) VALUES (?,?,?,?,?,?)",
                 (None if study_id is None else int(study_id), kind, name, now_iso(), dumps(meta or {}), content),
             )
-            return int(cur.lastrowid)
+            return int(cur.lastrowid or 0)
 
     def list_artifacts(self, *, study_id: int | None = None, kind: str | None = None) -> list[dict[str, Any]]:
         sql = "SELECT id, study_id, kind, name, created, meta, length(content) AS size FROM artifacts WHERE 1=1"
@@ -474,6 +474,12 @@ class Store:
         for sid in dead:
             self.mark_interrupted(sid)
         return dead
+
+    def runs_here(self, study_id: int) -> bool:
+        """Whether a RUNNING study's runner belongs to this very process (then a page that cannot find it
+        in its registry knows the runner died, and can recover the study)."""
+        row = self._study_row(study_id)
+        return row["host"] == socket.gethostname() and row["pid"] == os.getpid()
 
     def mark_interrupted(self, study_id: int) -> bool:
         """A RUNNING study whose runner is gone becomes INTERRUPTED (finished trials kept, resumable)."""

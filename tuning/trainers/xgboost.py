@@ -172,8 +172,8 @@ class XGBoostTrainer(Trainer):
             shared_s = [f.fit_s * min(budget, f.rounds) / max(f.rounds, 1) for f in folds]
         else:
             run = _runs(ctx).pop(candidate.number) if pruned_study else None
-            folds = run.folds if run is not None and all(f.rounds <= budget for f in run.folds) else None
-            folds = self._boost(ctx, bparams, folds, budget, max_bin, record, stop, xgb)
+            kept = run.folds if run is not None and all(f.rounds <= budget for f in run.folds) else None
+            folds = self._boost(ctx, bparams, kept, budget, max_bin, record, stop, xgb)
             shared_s = None
             if pruned_study and budget < full and not any(f.stopped_early for f in folds):
                 _runs(ctx).put(candidate.number, _Run(folds))
