@@ -289,6 +289,11 @@ def test_timeline_lanes_are_the_workers_that_ran_the_trials():
     assert dict(zip(info.numbers.tolist(), info.lanes.tolist())) == {0: 0, 1: 1, 2: 0, 3: 2, 4: 1, 5: 3}
     fig = plot_timeline(frame, now=t0 + pd.Timedelta(seconds=7))
     assert list(fig.layout.yaxis.ticktext) == list(info.lane_names) and fig.layout.yaxis.title.text == "worker"
+    # a trial submitted at 0 that waited in a worker's queue: its bar starts when its own 1 s began
+    frame["duration_s"] = [4.0, 2.0, 1.0, 3.0, 6.0, None]
+    info = _get_timeline_info(frame, now=t0 + pd.Timedelta(seconds=7))
+    starts = dict(zip(info.numbers.tolist(), ((info.start - info.start.min()) / 1e9).astype(float).tolist()))
+    assert starts[2] == 5.0 and starts[0] == 0.0  # #2 was submitted at 4 s, ran 5-6 s
 
 
 # -- a real scheduler and worker, started as `dask scheduler` and `dask worker` ---------------------------

@@ -36,26 +36,31 @@ def _get_timeline_info(frame: pd.DataFrame, *, now: pd.Timestamp | None = None) 
         return TimelineInfo(np.empty(0, dtype=np.int64), nat, nat, np.empty(0, dtype=np.int64), np.empty(0, object))
     start = utc_naive(frame["started"])
     end = utc_naive(frame["finished"]) if "finished" in frame.columns else np.full(len(frame), np.datetime64("NaT"))
+    busy = np.full(len(frame), np.datetime64("NaT"), dtype="datetime64[ns]")  # finish minus the trial's own time
     if "duration_s" in frame.columns:  # a trial with a finish and a duration but no recorded start
         dur = pd.to_numeric(frame["duration_s"], errors="coerce").to_numpy(dtype=float)
         guess = end - (np.nan_to_num(dur) * 1e9).astype("timedelta64[ns]")
+        busy = np.where(~np.isnat(end) & np.isfinite(dur), guess, busy)
         start = np.where(np.isnat(start) & ~np.isnat(end) & np.isfinite(dur), guess, start)
     now_ts = pd.Timestamp.now(tz="UTC") if now is None else pd.Timestamp(now)
     now_ts = now_ts.tz_localize("UTC") if now_ts.tzinfo is None else now_ts.tz_convert("UTC")
     end = np.where(np.isnat(end), now_ts.tz_convert(None).to_datetime64().astype("datetime64[ns]"), end)
     end = np.maximum(end, start)
     keep = ~np.isnat(start)
-    start, end = start[keep], end[keep]
+    start, end, busy = start[keep], end[keep], busy[keep]
     numbers = frame["number"].to_numpy(dtype=np.int64)[keep]
     states = frame["state"].astype(str).to_numpy(dtype=object)[keep]
+    workers = frame["worker"].to_numpy(dtype=object)[keep] if "worker" in frame.columns else None
+    by_worker = workers is not None and any(isinstance(w, str) and w for w in workers)
+    if by_worker:  # a worker's lane shows when it was busy: a trial queued on it waited, it did not run
+        start = np.where(np.isnat(busy), start, np.maximum(start, busy))
     order = np.lexsort((numbers, start))
     start, end, numbers, states = start[order], end[order], numbers[order], states[order]
     s_ns, e_ns = start.view(np.int64), end.view(np.int64)
-    if "worker" in frame.columns:
-        workers = frame["worker"].to_numpy(dtype=object)[keep][order]
-        if any(isinstance(w, str) and w for w in workers):
-            lanes, names = _worker_lanes(s_ns, e_ns, workers)
-            return TimelineInfo(numbers, start, end, lanes, states, names)
+    if by_worker:
+        assert workers is not None
+        lanes, names = _worker_lanes(s_ns, e_ns, workers[order])
+        return TimelineInfo(numbers, start, end, lanes, states, names)
     return TimelineInfo(numbers, start, end, _assign_lanes(s_ns, e_ns), states)
 
 
