@@ -1,4 +1,4 @@
-"""Command line: ``python -m tuning run | resume | list | show | export | models | finetune``.
+"""Command line: ``python -m tuning run | resume | list | show | export | import-optuna | models | finetune``.
 
 Exit 0 on success, 2 on bad input (one plain line on stderr), 1 on an internal error. Progress
 goes to stderr; ``--json`` prints one JSON object as the last line of stdout.
@@ -83,9 +83,15 @@ def _build_parser() -> argparse.ArgumentParser:
 
     ex = sub.add_parser("export", help="export a study's trials")
     ex.add_argument("study_id", type=int)
-    ex.add_argument("--format", required=True, choices=["csv", "json"])
+    ex.add_argument("--format", required=True, choices=["csv", "json", *INTEROP_FORMATS])
     ex.add_argument("-o", "--output", help="file to write (default: stdout)")
     ex.add_argument("--db", default="tuning.db", help="SQLite file (default tuning.db)")
+    ex.add_argument("--no-model", action="store_true", help="mlflow: do not refit and log the best model")
+
+    io = sub.add_parser("import-optuna", help="bring an Optuna study (RDB storage) into the store")
+    io.add_argument("storage", help="Optuna storage URL, e.g. sqlite:///study.db (or a path to an SQLite file)")
+    io.add_argument("--study", help="study name (needed when the storage holds several)")
+    _common(io)
 
     ft = sub.add_parser("finetune", help="adapt a trained model to new data: continue, refresh, stack, retrain")
     src = ft.add_mutually_exclusive_group(required=True)
@@ -341,6 +347,8 @@ def cmd_export(args: argparse.Namespace) -> int:
     from tuning.export import trials_csv, trials_json
     from tuning.store import Store
 
+    if args.format in INTEROP_FORMATS:
+        return _export_interop(args)
     store = Store(args.db)
     text = trials_csv(store, args.study_id) if args.format == "csv" else trials_json(store, args.study_id)
     if args.output:
@@ -348,6 +356,60 @@ def cmd_export(args: argparse.Namespace) -> int:
         sys.stderr.write(f"wrote {args.output}\n")
     else:
         sys.stdout.write(text)
+    return EXIT_OK
+
+
+INTEROP_FORMATS = ("optuna", "mlflow", "wandb")
+
+
+def _storage_url(target: str) -> str:
+    """An Optuna storage URL from a URL or a plain path to an SQLite file."""
+    return target if "://" in target else f"sqlite:///{Path(target).expanduser().resolve()}"
+
+
+def _export_interop(args: argparse.Namespace) -> int:
+    """export --format optuna|mlflow|wandb (each optional package imported only by its own module)."""
+    from tuning.store import Store
+
+    store = Store(args.db)
+    store.get_study(args.study_id)  # a plain error for an unknown id, before any optional import
+    if args.format == "optuna":
+        from tuning.export.optuna import export_study
+
+        url = _storage_url(args.output or f"study_{args.study_id}_optuna.db")
+        name = export_study(store, args.study_id, url)
+        sys.stderr.write(f"wrote study {name!r} to {url} (open it with: optuna-dashboard {url})\n")
+    elif args.format == "mlflow":
+        from tuning.export.mlflow import export_mlflow, tracking_uri
+
+        out = args.output or f"study_{args.study_id}_mlflow"
+        run_id = export_mlflow(store, args.study_id, out, log_model=not args.no_model)
+        sys.stderr.write(
+            f"wrote run {run_id} to {out} (open it with: mlflow ui --backend-store-uri {tracking_uri(out)})\n"
+        )
+    else:
+        from tuning.config import StudyConfig
+        from tuning.export.wandb import sweep_yaml
+
+        cfg = StudyConfig.from_dict(store.get_study(args.study_id).config)
+        text = sweep_yaml(
+            cfg.search_space(), metric=cfg.metric or "score", strategy=cfg.strategy, name=cfg.name or None
+        )
+        if args.output:
+            Path(args.output).write_text(text, encoding="utf-8")
+            sys.stderr.write(f"wrote {args.output}\n")
+        else:
+            sys.stdout.write(text)
+    return EXIT_OK
+
+
+def cmd_import_optuna(args: argparse.Namespace) -> int:
+    from tuning.export.optuna import import_study
+    from tuning.store import Store
+
+    store = Store(args.db)
+    study_id = import_study(store, _storage_url(args.storage), study_name=args.study)
+    _print_summary(store.summary(study_id), args.json)
     return EXIT_OK
 
 
@@ -443,6 +505,7 @@ COMMANDS = {
     "list": cmd_list,
     "show": cmd_show,
     "export": cmd_export,
+    "import-optuna": cmd_import_optuna,
     "models": cmd_models,
     "finetune": cmd_finetune,
 }
