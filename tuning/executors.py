@@ -232,12 +232,14 @@ class ProcessBackend(Backend):
 
     def _new_pool(self) -> ProcessPoolExecutor:
         """A pool whose worker processes are all started now, with Ctrl-C blocked (see ``_no_sigint``)."""
+        assert self._fn is not None, "start() first"
+        init: Callable[..., None] = _process_init  # typeshed's initializer takes no arguments
         with _no_sigint():
             pool = ProcessPoolExecutor(
                 max_workers=self.workers,
                 mp_context=self._mp,
-                initializer=_process_init,
-                initargs=(self._fn, self._ctx, self._stop),
+                initializer=init,
+                initargs=(self._fn, self._ctx, self._stop),  # type: ignore[arg-type]
             )
             for _ in range(self.workers):  # each submit with no idle worker starts one process
                 pool.submit(_warm)
@@ -644,7 +646,7 @@ class DaskBackend(Backend):
         return self.info.dashboard if self.info else None
 
     def start(self, fn: TrialFn, ctx: Any) -> None:
-        device = self._device or getattr(ctx, "device", "cpu")
+        device = str(self._device or getattr(ctx, "device", None) or "cpu")
         if self._given is not None:
             self._client = self._given
         elif self.scheduler:
