@@ -184,7 +184,9 @@ def draw_tradeoff(info: TradeoffInfo, *, metric: str) -> go.Figure:
         title += f"<br><sup>{info.n_drawn:,} of {info.n_points:,} trials drawn; the front is from all</sup>"
     fig = go.Figure()
     single = info.studies == [""]
-    for name, nums, x, y in zip(info.studies, info.numbers, info.x, info.y, strict=True):
+    groups = list(zip(info.studies, info.numbers, info.x, info.y, strict=True))
+    # the largest study first, so a small one beside it is drawn on top; the legend keeps the given order
+    for rank, (name, nums, x, y) in sorted(enumerate(groups), key=lambda g: -len(g[1][2])):
         Scatter = scatter_class(len(x))
         fig.add_trace(
             Scatter(
@@ -192,6 +194,7 @@ def draw_tradeoff(info: TradeoffInfo, *, metric: str) -> go.Figure:
                 y=y,
                 mode="markers",
                 name="trials" if single else name,
+                legendrank=rank,
                 marker={"size": 6, "opacity": 0.55, **({"color": POINTS} if single else {})},
                 customdata=nums,
                 hovertemplate=f"{name + ' ' if name else ''}trial %{{customdata}}<br>%{{x:.4g}}<br>score %{{y:.5g}}<extra></extra>",
