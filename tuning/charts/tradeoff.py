@@ -26,6 +26,8 @@ FRONT = "#222222"  # dark: study colours (Compare) start with blue and red
 BEST = "#ff7f0e"
 PICK = "#2ca02c"
 POINTS = "#1f77b4"
+# plotly's default sequence, pinned to the study's place in the legend (the Compare page's other charts use it)
+STUDY_COLORS = ("#636efa", "#EF553B", "#00cc96", "#ab63fa", "#FFA15A", "#19d3f3", "#FF6692", "#B6E880")
 
 
 class TradeoffMarker(NamedTuple):
@@ -195,7 +197,11 @@ def draw_tradeoff(info: TradeoffInfo, *, metric: str) -> go.Figure:
                 mode="markers",
                 name="trials" if single else name,
                 legendrank=rank,
-                marker={"size": 6, "opacity": 0.55, **({"color": POINTS} if single else {})},
+                marker={
+                    "size": 6,
+                    "opacity": 0.55,
+                    "color": POINTS if single else STUDY_COLORS[rank % len(STUDY_COLORS)],
+                },
                 customdata=nums,
                 hovertemplate=f"{name + ' ' if name else ''}trial %{{customdata}}<br>%{{x:.4g}}<br>score %{{y:.5g}}<extra></extra>",
             )
