@@ -160,6 +160,11 @@ def _read_excel(data: bytes, label: str) -> pd.DataFrame:
 
 
 def _decode(data: bytes, label: str) -> str:
+    return _decode_with(data, label)[0]
+
+
+def _decode_with(data: bytes, label: str) -> tuple[str, str]:
+    """The text and the encoding that decoded it."""
     if b"\x00" in data[:4096]:
         raise DataError(
             f"{label} looks like a binary file, not a table.",
@@ -167,10 +172,16 @@ def _decode(data: bytes, label: str) -> str:
         )
     for enc in ("utf-8-sig", "cp1252", "latin-1"):
         try:
-            return data.decode(enc)
+            return data.decode(enc), enc
         except UnicodeDecodeError:
             continue
     raise DataError(f"{label} could not be decoded as text.", fix="Save it as UTF-8 CSV.")  # latin-1 never fails
+
+
+def text_format(data: bytes, *, name: str = "") -> tuple[str, str]:
+    """(encoding, delimiter) the reader uses for a text table, so an exported script reads it the same way."""
+    text, enc = _decode_with(data, Path(name).name or "The file")
+    return enc, _sniff_delimiter(text, Path(name).suffix.lower())
 
 
 def _sniff_delimiter(text: str, ext: str) -> str:
