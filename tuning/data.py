@@ -7,10 +7,13 @@ and the fix. Preprocessing lives inside the model's Pipeline so it is fitted per
 from __future__ import annotations
 
 import csv
+import dataclasses
 import difflib
+import functools
 import hashlib
 import io
 import re
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import Enum
@@ -28,6 +31,9 @@ from tuning.errors import DataError
 
 MISSING_MARKERS = ["", "NA", "N/A", "n/a", "na", "NaN", "nan", "NULL", "null", "None", "?", "#N/A"]
 MAX_CATEGORIES = 20
+# A table wider than this is a bag of words or an expression matrix: it needs feature selection before a
+# hyperparameter search, and each fold of each parallel trial would hold a dense rows x columns copy.
+MAX_COLUMNS = 10_000
 HIGH_CARDINALITY = 50
 TASKS = ("classification", "regression")
 _TEXT_EXT = {".csv", ".tsv", ".txt", ".tab", ".dat"}
@@ -74,11 +80,12 @@ class DatasetProfile:
     dropped: dict[str, str] = field(default_factory=dict)
     warnings: tuple[str, ...] = ()
 
+    @functools.cached_property
+    def _by_name(self) -> dict[str, ColumnProfile]:
+        return {c.name: c for c in self.columns}
+
     def column(self, name: str) -> ColumnProfile:
-        for c in self.columns:
-            if c.name == name:
-                return c
-        raise KeyError(name)
+        return self._by_name[name]
 
     def to_frame(self) -> pd.DataFrame:
         return pd.DataFrame(
@@ -233,12 +240,44 @@ def _check_table(df: pd.DataFrame, label: str) -> pd.DataFrame:
             f"{label} has only one column ({str(df.columns[0])[:60]!r}), so there is no feature to learn from.",
             fix="Check the delimiter (comma, semicolon, tab) or add feature columns.",
         )
+    if df.shape[1] > MAX_COLUMNS:
+        raise DataError(
+            f"{label} has {df.shape[1]:,} columns; this workbench takes at most {MAX_COLUMNS:,}.",
+            fix="Select the columns that matter (or reduce them, e.g. with PCA) before uploading.",
+        )
     df.columns = [str(c).strip() for c in df.columns]
-    dupes = sorted({c for c in df.columns if list(df.columns).count(c) > 1})
+    counts = Counter(df.columns)
+    dupes = sorted(c for c, n in counts.items() if n > 1)
     if dupes:
-        raise DataError(f"{label} has duplicate column names: {dupes}.", fix="Rename the columns so each is unique.")
+        shown = ", ".join(repr(d) for d in dupes[:10]) + (f" and {len(dupes) - 10} more" if len(dupes) > 10 else "")
+        raise DataError(f"{label} has duplicate column names: {shown}.", fix="Rename the columns so each is unique.")
     unnamed = [c for c in df.columns if c.startswith("Unnamed:") and df[c].isna().all()]
-    return df.drop(columns=unnamed)
+    if unnamed:
+        df = df.drop(columns=unnamed)
+    return _infinite_as_missing(df)
+
+
+def _infinite_as_missing(df: pd.DataFrame) -> pd.DataFrame:
+    """Replace +/-inf in numeric columns by NaN; the count per column goes to ``df.attrs`` for the profile."""
+    numeric = df.select_dtypes(include=["number"]).columns
+    if len(numeric) == 0:
+        return df
+    with np.errstate(all="ignore"):
+        inf = np.isinf(df[numeric].to_numpy(dtype=float, na_value=np.nan))
+    per_col = inf.sum(axis=0)
+    found = {str(c): int(n) for c, n in zip(numeric, per_col) if n}
+    if found:
+        df = df.copy()
+        cols = list(found)
+        df[cols] = df[cols].astype(float).replace([np.inf, -np.inf], np.nan)
+        df.attrs["infinite_cells"] = {**df.attrs.get("infinite_cells", {}), **found}
+    return df
+
+
+def _infinite_warning(found: dict[str, int]) -> str:
+    cols = ", ".join(repr(c) for c in list(found)[:5]) + (f" and {len(found) - 5} more" if len(found) > 5 else "")
+    n = sum(found.values())
+    return f"{n} infinite value(s) (inf/-inf) in column(s) {cols} are treated as missing."
 
 
 # ----------------------------------------------------------------------------------------------
@@ -298,14 +337,37 @@ def _suggest_column(name: str, columns: Sequence[str]) -> str:
 
 
 def profile_table(df: pd.DataFrame, *, target: str | None = None, task: str | None = None) -> DatasetProfile:
-    """Describe every column; with a target, also the task, class balance, usable features, warnings."""
+    """Describe every column; with a target, also the task, class balance, usable features, warnings.
+
+    Infinite numbers count as missing (one line in the warnings says where); numpy's floating-point
+    warnings are silenced here, so no warning text reaches a terminal or a page.
+    """
+    df = _infinite_as_missing(df)
+    infinite = dict(df.attrs.get("infinite_cells", {}))
+    with np.errstate(all="ignore"):
+        profile = _profile_table(df, target=target, task=task)
+    if infinite:
+        profile = dataclasses.replace(profile, warnings=(*profile.warnings, _infinite_warning(infinite)))
+    return profile
+
+
+def _profile_columns(df: pd.DataFrame) -> list[ColumnProfile]:
     n_rows = len(df)
+    n_missing = df.isna().sum().to_numpy()
     cols = []
-    for c in df.columns:
-        s = df[c]
+    for i, c in enumerate(df.columns):
+        s = df.iloc[:, i]
         kind = _column_kind(s, n_rows)
-        ex = tuple(str(v)[:24] for v in s.dropna().unique()[:3])
-        cols.append(ColumnProfile(str(c), kind, str(s.dtype), int(s.isna().sum()), int(s.nunique()), ex))
+        nonnull = s.dropna()
+        uniq = nonnull.unique()
+        ex = tuple(str(v)[:24] for v in uniq[:3])
+        cols.append(ColumnProfile(str(c), kind, str(s.dtype), int(n_missing[i]), len(uniq), ex))
+    return cols
+
+
+def _profile_table(df: pd.DataFrame, *, target: str | None, task: str | None) -> DatasetProfile:
+    n_rows = len(df)
+    cols = _profile_columns(df)
     if target is None:
         return DatasetProfile(n_rows, df.shape[1], tuple(cols))
 
@@ -439,25 +501,29 @@ def prepare_xy(df: pd.DataFrame, profile: DatasetProfile) -> PreparedData:
     """Features typed for the preprocessor (datetimes as numbers, categories as strings), labels encoded."""
     if profile.target is None:
         raise DataError("Choose a target column first.")
+    df = _infinite_as_missing(df)
     rows = df[df[profile.target].notna()]
-    X = pd.DataFrame(index=rows.index)
+    # Columns are collected in a dict and framed once: inserting them one by one is quadratic.
+    cols: dict[str, Any] = {}
     numeric: list[str] = []
     categorical: list[str] = []
     for name in profile.features:
         kind = profile.column(name).kind
         s = rows[name]
         if kind == ColumnKind.NUMERIC:
-            X[name] = pd.to_numeric(s, errors="coerce").astype(float)
+            v = pd.to_numeric(s, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+            cols[name] = np.where(np.isinf(v), np.nan, v)
             numeric.append(name)
         elif kind == ColumnKind.DATETIME:
             t = pd.to_datetime(s, errors="coerce", format="mixed") if not pd.api.types.is_datetime64_any_dtype(s) else s
-            X[f"{name}__days"] = (t - pd.Timestamp("1970-01-01")).dt.days.astype(float)
-            X[f"{name}__month"] = t.dt.month.astype(float)
-            X[f"{name}__weekday"] = t.dt.day_of_week.astype(float)
+            cols[f"{name}__days"] = (t - pd.Timestamp("1970-01-01")).dt.days.astype(float).to_numpy()
+            cols[f"{name}__month"] = t.dt.month.astype(float).to_numpy()
+            cols[f"{name}__weekday"] = t.dt.day_of_week.astype(float).to_numpy()
             numeric.extend([f"{name}__days", f"{name}__month", f"{name}__weekday"])
         else:
-            X[name] = np.array([np.nan if pd.isna(v) else str(v) for v in s], dtype=object)
+            cols[name] = np.array([np.nan if pd.isna(v) else str(v) for v in s], dtype=object)
             categorical.append(name)
+    X = pd.DataFrame(cols, index=rows.index) if cols else pd.DataFrame(index=rows.index)
     X = X.reset_index(drop=True)
     classes = None
     if profile.task == "classification":
