@@ -113,12 +113,12 @@ def read_bytes(source: str | Path | bytes | BinaryIO) -> bytes:
     if isinstance(source, bytes):
         return source
     if isinstance(source, (str, Path)):
-        path = Path(source)
+        path = Path(source).expanduser()
         if not path.exists():
-            raise DataError(f"File not found: {path}.", fix="Check the path.")
+            raise DataError(f"File not found: {path.name}.", fix="Check the path.")
         if path.is_dir():
             raise DataError(
-                f"{path} is a folder, not a file.", fix="Give the path of a CSV, TSV, Parquet or Excel file."
+                f"{path.name} is a folder, not a file.", fix="Give the path of a CSV, TSV, Parquet or Excel file."
             )
         return path.read_bytes()
     return source.read()
