@@ -34,6 +34,9 @@ MAX_CATEGORIES = 20
 # A table wider than this is a bag of words or an expression matrix: it needs feature selection before a
 # hyperparameter search, and each fold of each parallel trial would hold a dense rows x columns copy.
 MAX_COLUMNS = 10_000
+# One-hot columns in all: past this each categorical feature gets fewer than MAX_CATEGORIES columns.
+MAX_ONEHOT_WIDTH = 2_000
+SPARSE_THRESHOLD = 0.3  # output density below which a sparse-capable model gets a sparse matrix
 HIGH_CARDINALITY = 50
 TASKS = ("classification", "regression")
 _TEXT_EXT = {".csv", ".tsv", ".txt", ".tab", ".dat"}
@@ -231,6 +234,10 @@ def _read_text(data: bytes, label: str, ext: str) -> pd.DataFrame:
 
 
 def _check_table(df: pd.DataFrame, label: str) -> pd.DataFrame:
+    # Empty columns without a header (a trailing delimiter) go first, so the counts below are the real ones.
+    empty = [str(c).startswith("Unnamed:") and bool(df.iloc[:, i].isna().all()) for i, c in enumerate(df.columns)]
+    if any(empty):
+        df = df.loc[:, [not e for e in empty]]
     if df.shape[1] == 0:
         raise DataError(f"{label} has no columns.", fix="Add a header row.")
     if df.shape[0] == 0:
@@ -251,9 +258,6 @@ def _check_table(df: pd.DataFrame, label: str) -> pd.DataFrame:
     if dupes:
         shown = ", ".join(repr(d) for d in dupes[:10]) + (f" and {len(dupes) - 10} more" if len(dupes) > 10 else "")
         raise DataError(f"{label} has duplicate column names: {shown}.", fix="Rename the columns so each is unique.")
-    unnamed = [c for c in df.columns if c.startswith("Unnamed:") and df[c].isna().all()]
-    if unnamed:
-        df = df.drop(columns=unnamed)
     return _infinite_as_missing(df)
 
 
@@ -353,16 +357,52 @@ def profile_table(df: pd.DataFrame, *, target: str | None = None, task: str | No
 
 def _profile_columns(df: pd.DataFrame) -> list[ColumnProfile]:
     n_rows = len(df)
-    n_missing = df.isna().sum().to_numpy()
-    cols = []
-    for i, c in enumerate(df.columns):
-        s = df.iloc[:, i]
-        kind = _column_kind(s, n_rows)
-        nonnull = s.dropna()
-        uniq = nonnull.unique()
+    fast, slow = _plain_numeric(df)
+    by_name: dict[str, ColumnProfile] = {}
+    for names, values in fast:
+        by_name.update(zip(names, _numeric_profiles(names, values, n_rows)))
+    for name in slow:
+        s = df[name]
+        uniq = s.dropna().unique()
         ex = tuple(str(v)[:24] for v in uniq[:3])
-        cols.append(ColumnProfile(str(c), kind, str(s.dtype), int(n_missing[i]), len(uniq), ex))
-    return cols
+        by_name[name] = ColumnProfile(name, _column_kind(s, n_rows), str(s.dtype), int(s.isna().sum()), len(uniq), ex)
+    return [by_name[str(c)] for c in df.columns]
+
+
+def _numeric_profiles(names: list[str], values: np.ndarray, n_rows: int) -> list[ColumnProfile]:
+    """:func:`_column_kind` and the counts for a block of plain numeric columns at once (sorted columns)."""
+    a = values.astype(float)
+    nan = np.isnan(a)
+    n_missing = nan.sum(axis=0)
+    nonnull = n_rows - n_missing
+    srt = np.sort(a, axis=0)  # NaN sorts last
+    rows = np.arange(1, n_rows)[:, None]
+    new = (np.diff(srt, axis=0) != 0) & (rows < nonnull[None, :])
+    n_unique = np.where(nonnull > 0, 1 + new.sum(axis=0), 0)
+    if values.dtype.kind in "iu":
+        is_int = np.ones(len(names), dtype=bool)
+    else:
+        is_int = np.all((np.mod(np.where(nan, 0.0, a), 1) == 0), axis=0)
+    out = []
+    for j, name in enumerate(names):
+        col = values[:, j]
+        first = list(dict.fromkeys(col[:64][~nan[:64, j]]))[:3]  # the usual case: found in the first rows
+        if len(first) < min(3, n_unique[j]):
+            first = list(pd.unique(col[~nan[:, j]])[:3])
+        ex = tuple(str(v)[:24] for v in first)
+        if n_unique[j] <= 1:
+            kind = ColumnKind.CONSTANT
+        elif (
+            is_int[j]
+            and n_unique[j] == nonnull[j] == n_rows
+            and n_rows >= 20
+            and (_ID_NAME.search(name) or np.all(np.diff(srt[:, j]) == 1))
+        ):
+            kind = ColumnKind.ID
+        else:
+            kind = ColumnKind.NUMERIC
+        out.append(ColumnProfile(name, kind, str(values.dtype), int(n_missing[j]), int(n_unique[j]), ex))
+    return out
 
 
 def _profile_table(df: pd.DataFrame, *, target: str | None, task: str | None) -> DatasetProfile:
@@ -463,10 +503,31 @@ def _profile_table(df: pd.DataFrame, *, target: str | None, task: str | None) ->
 
 def _leakage_warnings(rows: pd.DataFrame, features: list[str], target: str, task: str) -> list[str]:
     """Flag a feature that predicts the target (almost) perfectly: a likely leak."""
-    out = []
+    out: list[tuple[int, str]] = []
+    order = {f: i for i, f in enumerate(features)}
     sample = rows.head(20000)
     y = sample[target]
-    for f in features:
+    codes = pd.factorize(y)[0] if task == "classification" else y.to_numpy(dtype=float)
+    fast, slow = _plain_numeric(sample[features])
+    for names, values in fast:  # numpy per column: pandas' per-Series overhead dominates on wide tables
+        for j, f in enumerate(names):
+            x = values[:, j].astype(float)
+            ok = ~np.isnan(x)
+            if ok.sum() < 10:
+                continue
+            if task == "regression":
+                c = np.corrcoef(x[ok], codes[ok])[0, 1]
+                if np.isfinite(c) and abs(c) > 0.999:
+                    out.append((order[f], _corr_leak(f, c)))
+            else:
+                xs, ys = x[ok], codes[ok]
+                n_unique = len(np.unique(xs))
+                if (
+                    n_unique < 0.5 * ok.sum()
+                    and len(np.unique(np.stack([xs, ys.astype(float)]), axis=1)[0]) == n_unique
+                ):
+                    out.append((order[f], _exact_leak(f)))
+    for f in slow:
         x = sample[f]
         ok = x.notna()
         if ok.sum() < 10:
@@ -474,14 +535,45 @@ def _leakage_warnings(rows: pd.DataFrame, features: list[str], target: str, task
         if task == "regression" and pd.api.types.is_numeric_dtype(x):
             c = np.corrcoef(x[ok].astype(float), y[ok].astype(float))[0, 1]
             if np.isfinite(c) and abs(c) > 0.999:
-                out.append(
-                    f"Column {f!r} is almost perfectly correlated with the target (r = {c:.4f}): a possible leak."
-                )
+                out.append((order[f], _corr_leak(f, c)))
         elif task == "classification":
             n_unique = x[ok].nunique()
-            if n_unique < 0.5 * ok.sum() and sample[ok].groupby(f, observed=True)[target].nunique().max() == 1:
-                out.append(f"Column {f!r} determines the target exactly: a possible leak (or the target itself).")
-    return out
+            # Group the target by this one column (not the whole frame: that would be quadratic in width).
+            if n_unique < 0.5 * ok.sum() and y[ok].groupby(x[ok], observed=True).nunique().max() == 1:
+                out.append((order[f], _exact_leak(f)))
+    return [msg for _, msg in sorted(out)]
+
+
+def _corr_leak(f: str, c: float) -> str:
+    return f"Column {f!r} is almost perfectly correlated with the target (r = {c:.4f}): a possible leak."
+
+
+def _exact_leak(f: str) -> str:
+    return f"Column {f!r} determines the target exactly: a possible leak (or the target itself)."
+
+
+def _plain_numeric(df: pd.DataFrame) -> tuple[list[tuple[list[str], np.ndarray]], list[str]]:
+    """Split columns into blocks of one plain numpy dtype (float, or int exact as float) and the others."""
+    blocks: dict[np.dtype, list[int]] = {}
+    slow: list[str] = []
+    for i, dt in enumerate(df.dtypes):
+        if isinstance(dt, np.dtype) and dt.kind in "fiu":
+            blocks.setdefault(dt, []).append(i)
+        else:
+            slow.append(str(df.columns[i]))
+    fast = []
+    for dt, idx in blocks.items():
+        values = df.iloc[:, idx].to_numpy()
+        names = [str(df.columns[i]) for i in idx]
+        if dt.kind in "iu" and values.size:
+            big = ((values > 2**53) | (values < -(2**53))).any(axis=0)  # would not survive float conversion
+            if big.any():
+                slow.extend(n for n, b in zip(names, big) if b)
+                keep = ~big
+                values, names = values[:, keep], [n for n, k in zip(names, keep) if k]
+        if names:
+            fast.append((names, values))
+    return fast, slow
 
 
 # ----------------------------------------------------------------------------------------------
@@ -562,10 +654,22 @@ def check_folds(y: np.ndarray, *, task: str, cv: int, classes: Sequence[str] | N
             )
 
 
+def onehot_max_categories(n_categorical: int) -> int:
+    """Columns per categorical feature, so the one-hot block stays near ``MAX_ONEHOT_WIDTH`` columns in all."""
+    if n_categorical <= 0:
+        return MAX_CATEGORIES
+    return max(2, min(MAX_CATEGORIES, MAX_ONEHOT_WIDTH // n_categorical))
+
+
 def build_preprocessor(
-    numeric: Sequence[str], categorical: Sequence[str], *, scale: bool, impute: bool = True
+    numeric: Sequence[str], categorical: Sequence[str], *, scale: bool, impute: bool = True, sparse: bool = False
 ) -> ColumnTransformer:
-    """Impute, one-hot encode (capped, unknown categories tolerated) and scale where the model needs it."""
+    """Impute, one-hot encode (capped, unknown categories tolerated) and scale where the model needs it.
+
+    With ``sparse`` (for estimators that read sparse input the same way as dense) the output is a
+    sparse matrix whenever it is mostly zeros (scikit-learn's ``sparse_threshold``): a wide one-hot block
+    then costs its non-zeros, not rows x columns x 8 bytes per fold and per parallel trial.
+    """
     num_steps: list[tuple[str, Any]] = []
     if impute:
         num_steps.append(("impute", SimpleImputer(strategy="median")))
@@ -576,7 +680,11 @@ def build_preprocessor(
             ("impute", SimpleImputer(strategy="constant", fill_value="(missing)")),
             (
                 "onehot",
-                OneHotEncoder(handle_unknown="infrequent_if_exist", max_categories=MAX_CATEGORIES, sparse_output=False),
+                OneHotEncoder(
+                    handle_unknown="infrequent_if_exist",
+                    max_categories=onehot_max_categories(len(categorical)),
+                    sparse_output=sparse,
+                ),
             ),
         ]
     )
@@ -585,4 +693,9 @@ def build_preprocessor(
         transformers.append(("num", Pipeline(num_steps) if num_steps else "passthrough", list(numeric)))
     if categorical:
         transformers.append(("cat", cat, list(categorical)))
-    return ColumnTransformer(transformers, remainder="drop", verbose_feature_names_out=False)
+    return ColumnTransformer(
+        transformers,
+        remainder="drop",
+        verbose_feature_names_out=False,
+        sparse_threshold=SPARSE_THRESHOLD if sparse else 0.0,
+    )

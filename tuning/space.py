@@ -212,6 +212,26 @@ def param_from_dict(name: str, spec: Any) -> Param:
     raise SpaceError(f"Parameter '{name}': unknown type {kind!r}.", fix='Use "int" or "float".')
 
 
+# Settings that change where or how loudly a model runs, not what it learns, belong to the study, not to a
+# search space (a space that set them would break --device, the thread budget or the study's seed).
+RESERVED_PARAMS: dict[str, str] = {
+    "n_jobs": "threads are set from the study's workers and the cores",
+    "nthread": "threads are set from the study's workers and the cores",
+    "device": "the device is the study's setting (--device)",
+    "gpu_id": "the device is the study's setting (--device)",
+    "verbosity": "logging is the workbench's setting",
+    "verbose": "logging is the workbench's setting",
+    "silent": "logging is the workbench's setting",
+    "random_state": "the study's seed sets it, so runs repeat",
+    "seed": "the study's seed sets it, so runs repeat",
+    "callbacks": "the workbench installs its own (stop, curves)",
+}
+RESERVED_VALUES: dict[tuple[str, Any], str] = {
+    ("tree_method", "gpu_hist"): "the GPU is chosen with the study's device (--device cuda), not here",
+    ("tree_method", "gpu_exact"): "the GPU is chosen with the study's device (--device cuda), not here",
+}
+
+
 def check_grid_points(points: Any) -> int:
     """Grid points per range: a whole number from 2 to MAX_GRID_POINTS."""
     if not _is_int(points) or not 2 <= points <= MAX_GRID_POINTS:
@@ -364,7 +384,20 @@ class SearchSpace:
         return n
 
     def validate_against(self, allowed: set[str], *, model: str) -> None:
-        """Raise if a parameter is unknown to the model."""
+        """Raise if a parameter is one the study controls, is unknown to the model, or asks for a GPU method."""
+        for p in self.params:
+            if p.name in RESERVED_PARAMS:
+                raise SpaceError(
+                    f"Parameter '{p.name}' cannot be set in a search space: {RESERVED_PARAMS[p.name]}.",
+                    fix=f"Remove '{p.name}' from the space.",
+                )
+            values = p.grid(2) if isinstance(p, (CategoricalParam, FixedParam)) else []
+            bad = [v for v in values if isinstance(v, str) and (p.name, v) in RESERVED_VALUES]
+            if bad:
+                raise SpaceError(
+                    f"Parameter '{p.name}' cannot be {bad[0]!r}: {RESERVED_VALUES[(p.name, bad[0])]}.",
+                    fix=f"Remove {bad[0]!r} from '{p.name}'.",
+                )
         unknown = [n for n in self.names if n not in allowed]
         if unknown:
             raise SpaceError(
@@ -422,6 +455,7 @@ __all__ = [
     "Param",
     "MAX_GRID_POINTS",
     "MAX_GRID_SIZE",
+    "RESERVED_PARAMS",
     "SearchSpace",
     "check_grid_points",
     "param_from_dict",

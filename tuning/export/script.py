@@ -106,6 +106,7 @@ $datetime  # each becomes <col>__days, <col>__month, <col>__weekday
 $categorical
 $model_numeric  # the numeric inputs in the order the model sees them
 PARAMS = $params
+SPARSE = $sparse  # a mostly-zero one-hot block is passed on as a sparse matrix
 
 
 def read(path):
@@ -143,14 +144,16 @@ $label_code    return X.reset_index(drop=True), y, classes
 def build():
     categorical = Pipeline([
         ("impute", SimpleImputer(strategy="constant", fill_value="(missing)")),
-        ("onehot", OneHotEncoder(handle_unknown="infrequent_if_exist", max_categories=$max_categories, sparse_output=False)),
+        ("onehot", OneHotEncoder(handle_unknown="infrequent_if_exist", max_categories=$max_categories, sparse_output=SPARSE)),
     ])
     transformers = []
     if MODEL_NUMERIC:
         transformers.append(("num", $num_pipe, MODEL_NUMERIC))
     if CATEGORICAL:
         transformers.append(("cat", categorical, CATEGORICAL))
-    prep = ColumnTransformer(transformers, remainder="drop", verbose_feature_names_out=False)
+    prep = ColumnTransformer(
+        transformers, remainder="drop", verbose_feature_names_out=False, sparse_threshold=$sparse_threshold if SPARSE else 0.0
+    )
     return Pipeline([("prep", prep), ("model", $klass(**PARAMS))])
 
 
@@ -178,9 +181,10 @@ def standalone_script(store: Store, study_id: int) -> str:
     import pandas as pd
 
     from tuning.data import (
-        MAX_CATEGORIES,
         MISSING_MARKERS,
+        SPARSE_THRESHOLD,
         ColumnKind,
+        onehot_max_categories,
         parse_table,
         prepare_xy,
         profile_table,
@@ -241,7 +245,9 @@ def standalone_script(store: Store, study_id: int) -> str:
         model_numeric=_block("MODEL_NUMERIC", list(prepared.numeric)),
         params=python_literal(params),
         label_code=_LABELS[label],
-        max_categories=python_literal(int(MAX_CATEGORIES)),
+        max_categories=python_literal(onehot_max_categories(len(prepared.categorical))),
+        sparse=python_literal(bool(family.sparse_input)),
+        sparse_threshold=python_literal(float(SPARSE_THRESHOLD)),
         num_pipe=f"Pipeline([{', '.join(num_steps)}])" if num_steps else '"passthrough"',
         klass=klass,
     )
