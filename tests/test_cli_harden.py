@@ -154,3 +154,11 @@ def test_no_absolute_path_in_a_missing_file_message(tmp_path, capsys):
     assert main(["run", "--data", str(missing), "--target", "y", "--model", "knn", "--db", str(tmp_path / "x.db")]) == 2
     err = capsys.readouterr().err
     assert "data.csv" in err and str(tmp_path) not in err and os.sep + "deep" not in err
+
+
+def test_a_huge_grid_is_refused_before_anything_runs(tmp_path, capsys):
+    argv = [*RUN[:6], "xgboost", "--strategy", "grid", "--grid-points", "12", "--db", str(tmp_path / "g.db")]
+    assert main(argv) == 2
+    err = _lines(capsys.readouterr().err)
+    assert len(err) == 1 and "26,873,856 combinations" in err[0] and "random search or TPE" in err[0]
+    assert not (tmp_path / "g.db").exists()

@@ -211,7 +211,10 @@ def cmd_run(args: argparse.Namespace) -> int:
         path = Path(args.space)
         if not path.exists():
             raise SpaceError(f"Search-space file not found: {path.name}.", fix="Check the path.")
-        space = SearchSpace.from_json(path.read_text(encoding="utf-8"), grid_points=args.grid_points).to_dict()
+        parsed = SearchSpace.from_json(path.read_text(encoding="utf-8"), grid_points=args.grid_points)
+        if args.strategy == "grid":
+            parsed.check_grid()
+        space = parsed.to_dict()
     if args.device == "cuda":
         ok, why = cuda_status()
         if not ok:
@@ -441,6 +444,12 @@ def _check_args(args: argparse.Namespace) -> None:
     if not 0 <= args.seed <= MAX_SEED:
         raise ConfigError(f"--seed must be from 0 to 2**32-1 ({MAX_SEED}), got {args.seed}.")
     check_grid_points(args.grid_points)
+    if args.strategy == "grid" and not args.space:
+        # Refuse an impossible grid before reading the data (a --space file is checked when it is read).
+        from tuning.models import get_model
+        from tuning.space import SearchSpace
+
+        SearchSpace.from_dict(get_model(args.model).default_space, grid_points=args.grid_points).check_grid()
 
 
 def main(argv: list[str] | None = None) -> int:
