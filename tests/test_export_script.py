@@ -128,3 +128,32 @@ def test_trials_csv_neutralizes_formulas_and_keeps_numbers(store, add_sample):
 def test_spreadsheet_safe_prefixes_formula_cells(cell, safe):
     assert spreadsheet_safe(cell) == safe
     assert spreadsheet_safe(-1.5) == -1.5 and spreadsheet_safe(3) == 3 and spreadsheet_safe("red") == "red"
+
+
+def test_script_reproduces_a_sparse_one_hot_study(store, tmp_path):
+    # 60 categorical columns of 20 levels: the pipeline passes a sparse matrix, and so must the script.
+    rng = np.random.default_rng(3)
+    df = pd.DataFrame({f"c{i}": rng.choice([f"v{j}" for j in range(20)], size=150) for i in range(60)})
+    df["y"] = (df["c0"].isin(["v1", "v2", "v3"]) | (rng.random(150) < 0.2)).astype(int)
+    content = df.to_csv(index=False).encode()
+    ds = store.add_dataset("wide_cats.csv", content)
+    s = run(
+        store,
+        StudyConfig(
+            dataset_id=ds,
+            target="y",
+            model="ridge",
+            strategy="grid",
+            n_trials=None,
+            cv=3,
+            space={"alpha": {"values": [1.0, 10.0]}},
+        ),
+    )
+    script = standalone_script(store, s["study_id"])
+    assert "SPARSE = True" in script
+    (tmp_path / "wide_cats.csv").write_bytes(content)
+    (tmp_path / "refit.py").write_text(script)
+    out = subprocess.run([sys.executable, "refit.py"], cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    score = float(re.search(r"= (-?[\d.e+-]+) \+/-", out.stdout).group(1))
+    assert score == pytest.approx(s["best_score"], rel=1e-5)
