@@ -92,3 +92,15 @@ def test_many_duplicate_columns_are_named_briefly():
     with pytest.raises(DataError, match="duplicate column names") as info:
         parse_table((header + row).encode(), name="dupes.csv")
     assert "'a'" in str(info.value) and "'b'" in str(info.value) and len(str(info.value)) < 300
+
+
+def test_many_ignored_columns_make_one_warning_line_each_kind():
+    rng = np.random.default_rng(2)
+    df = pd.DataFrame({f"k{i}": 1 for i in range(40)} | {"x": rng.normal(size=30), "y": rng.integers(0, 2, 30)})
+    df = pd.concat([df, pd.DataFrame({"k_one": [7] * 30})], axis=1)
+    profile = profile_table(df, target="y")
+    constant = [w for w in profile.warnings if "single value" in w]
+    assert constant == [
+        "41 columns ('k0', 'k1', 'k2', 'k3', 'k4' and 36 more) have a single value and will be ignored."
+    ]
+    assert len(profile.dropped) == 41

@@ -278,8 +278,16 @@ def _infinite_as_missing(df: pd.DataFrame) -> pd.DataFrame:
     return df
 
 
+_LISTED = 5  # column names listed in one warning line before "and N more"
+
+
+def _some(names: Sequence[str]) -> str:
+    shown = ", ".join(repr(n) for n in names[:_LISTED])
+    return shown + (f" and {len(names) - _LISTED:,} more" if len(names) > _LISTED else "")
+
+
 def _infinite_warning(found: dict[str, int]) -> str:
-    cols = ", ".join(repr(c) for c in list(found)[:5]) + (f" and {len(found) - 5} more" if len(found) > 5 else "")
+    cols = _some(list(found))
     n = sum(found.values())
     return f"{n} infinite value(s) (inf/-inf) in column(s) {cols} are treated as missing."
 
@@ -437,6 +445,8 @@ def _profile_table(df: pd.DataFrame, *, target: str | None, task: str | None) ->
         warnings.append(f"{n_missing} row(s) have no target value and will be left out.")
     dropped: dict[str, str] = {}
     features: list[str] = []
+    ignored: dict[ColumnKind, list[str]] = {}
+    wide_categories: list[ColumnProfile] = []
     for c in cols:
         if c.name == target:
             continue
@@ -444,17 +454,35 @@ def _profile_table(df: pd.DataFrame, *, target: str | None, task: str | None) ->
             features.append(c.name)
         else:
             dropped[c.name] = c.kind.value
-            reason = {
-                ColumnKind.ID: "looks like an identifier (a distinct value per row)",
-                ColumnKind.CONSTANT: "has a single value",
-                ColumnKind.TEXT: "holds free text",
-            }[c.kind]
-            warnings.append(f"Column {c.name!r} {reason} and will be ignored.")
+            ignored.setdefault(c.kind, []).append(c.name)
         if c.kind == ColumnKind.CATEGORICAL and c.n_unique > HIGH_CARDINALITY:
-            warnings.append(
-                f"Column {c.name!r} has {c.n_unique} categories; only the {MAX_CATEGORIES - 1} most frequent "
-                "get their own one-hot column (the rest share one)."
-            )
+            wide_categories.append(c)
+    reasons = {
+        ColumnKind.ID: "looks like an identifier (a distinct value per row)",
+        ColumnKind.CONSTANT: "has a single value",
+        ColumnKind.TEXT: "holds free text",
+    }
+    plural = {
+        ColumnKind.ID: "look like identifiers (a distinct value per row)",
+        ColumnKind.CONSTANT: "have a single value",
+        ColumnKind.TEXT: "hold free text",
+    }
+    for kind, names in ignored.items():
+        if len(names) <= _LISTED:
+            warnings.extend(f"Column {n!r} {reasons[kind]} and will be ignored." for n in names)
+        else:  # one line, not one per column, for a wide table
+            warnings.append(f"{len(names):,} columns ({_some(names)}) {plural[kind]} and will be ignored.")
+    if len(wide_categories) <= _LISTED:
+        warnings.extend(
+            f"Column {c.name!r} has {c.n_unique} categories; only the {MAX_CATEGORIES - 1} most frequent "
+            "get their own one-hot column (the rest share one)."
+            for c in wide_categories
+        )
+    else:
+        warnings.append(
+            f"{len(wide_categories):,} columns ({_some([c.name for c in wide_categories])}) have more than "
+            f"{HIGH_CARDINALITY} categories; only the most frequent get their own one-hot column."
+        )
     if not features:
         raise DataError(
             "No usable feature columns: every column other than the target is an identifier, constant or free text.",
