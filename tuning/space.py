@@ -255,7 +255,8 @@ class SearchSpace:
             raise SpaceError("A search space must be a JSON object mapping parameter names to their specs.")
         if not spec:
             raise SpaceError("The search space is empty.", fix="Enable at least one parameter.")
-        points = DEFAULT_GRID_POINTS if grid_points is None else grid_points
+        # 0 or None: the default (configs stored by earlier releases hold 0); the CLI refuses 0 itself.
+        points = grid_points or DEFAULT_GRID_POINTS
         params = [param_from_dict(str(n), s) for n, s in spec.items()]
         for n, s in spec.items():
             if isinstance(s, Mapping) and "grid_points" in s:
