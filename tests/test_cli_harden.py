@@ -162,3 +162,12 @@ def test_a_huge_grid_is_refused_before_anything_runs(tmp_path, capsys):
     err = _lines(capsys.readouterr().err)
     assert len(err) == 1 and "26,873,856 combinations" in err[0] and "random search or TPE" in err[0]
     assert not (tmp_path / "g.db").exists()
+
+
+def test_a_running_study_is_not_deleted(study_db, capsys):
+    db, sid, ds = study_db
+    Store(db).claim_study(sid)  # as a live runner in this process would
+    assert main(["delete", str(sid), "--yes", "--db", str(db)]) == 2
+    assert main(["delete-dataset", ds, "--yes", "--db", str(db)]) == 2
+    assert "running" in capsys.readouterr().err
+    assert len(Store(db).list_studies()) == 1
