@@ -246,3 +246,51 @@ def test_xgboost_curves_are_recorded_unless_no_curves(tmp_path):
     store = Store(db)
     assert store.get_trial(1, 0).curves is not None and len(store.get_trial(1, 0).curves["val_mean"]) == 10
     assert store.get_trial(2, 0).curves is None
+
+
+def test_run_with_asha_pruner_reports_budget_and_rung(tmp_path):
+    db = tmp_path / "p.db"
+    space = tmp_path / "space.json"
+    space.write_text(
+        json.dumps(
+            {
+                "n_estimators": {"value": 60},
+                "max_depth": {"type": "int", "low": 2, "high": 6},
+                "learning_rate": {"type": "float", "low": 0.05, "high": 0.5, "log": True},
+            }
+        )
+    )
+    out = cli(
+        "run",
+        "--data",
+        str(SAMPLES / "breast_cancer.csv"),
+        "--target",
+        "diagnosis",
+        "--model",
+        "xgboost",
+        "--strategy",
+        "random",
+        "--trials",
+        "10",
+        "--cv",
+        "3",
+        "--space",
+        str(space),
+        "--pruner",
+        "asha",
+        "--no-curves",
+        "--json",
+        db=db,
+        timeout=900,
+    )
+    assert out.returncode == 0, out.stderr
+    summary = json.loads(out.stdout.strip().splitlines()[-1])
+    assert summary["state"] == "complete" and summary["n_trials"] == 10 and summary["pruner"] == "asha"
+    assert summary["stop_reason"] == "trials"
+    show = json.loads(cli("show", str(summary["study_id"]), "--json", db=db).stdout.strip().splitlines()[-1])
+    states = {t["state"] for t in show["trials"]}
+    assert "pruned" in states and "complete" in states
+    for t in show["trials"]:
+        assert t["budget"] is not None and t["rung"] is not None
+        if t["state"] == "pruned":
+            assert t["budget"] < 60 and t["note"].startswith("cut at rung")

@@ -10,7 +10,7 @@ import time
 import pytest
 
 from tuning.config import StudyConfig
-from tuning.errors import ConfigError, DataError, StoreError
+from tuning.errors import ConfigError, DataError, StoreError, TuningError
 from tuning.runner import StudyRegistry, StudyRunner, create_study, resume, run, start
 from tuning.store import Store, StudyState, TrialState
 
@@ -352,15 +352,65 @@ def test_two_studies_at_once_share_a_store(store, add_sample):
 
 
 def test_store_recover_leaves_live_studies_alone(store, add_sample):
+    """A live runner on this host is trusted by its pid even when its heartbeat looks old (loading data,
+    refitting the best model): another Store() must not mark it interrupted (issue 8, item 4)."""
     ds = add_sample("moons.csv")
-    runner = StudyRunner(
-        store,
-        create_study(
-            store, StudyConfig(dataset_id=ds, target="label", model="decision_tree", n_trials=3, cv=3, space=TREE)
-        )[0],
-    )
-    assert store.recover() == []  # this process is alive
-    assert store.get_study(runner.study_id).state is StudyState.RUNNING
+    sid = create_study(
+        store, StudyConfig(dataset_id=ds, target="label", model="decision_tree", n_trials=3, cv=3, space=TREE)
+    )[0]
+    assert store.get_study(sid).state is StudyState.STOPPED  # created, not yet started
+    runner = StudyRunner(store, sid)
+    store.claim_study(sid, "someone-else")
+    with store._conn() as conn:
+        conn.execute("UPDATE studies SET heartbeat=0 WHERE id=?", (sid,))
+    assert Store(store.path).recover() == []  # this process is alive
+    assert store.get_study(sid).state is StudyState.RUNNING
+    with pytest.raises(TuningError, match="already running"):
+        runner.start()
+
+
+def test_two_resumes_of_one_study_exactly_one_wins(store, add_sample):
+    """Claiming is atomic (issue 8, item 3): of concurrent resumes, one runs and the others are refused."""
+    import threading
+
+    ds = add_sample("moons.csv")
+    sid = create_study(
+        store, StudyConfig(dataset_id=ds, target="label", model="decision_tree", n_trials=6, cv=3, space=TREE)
+    )[0]
+    barrier = threading.Barrier(4)
+    won, refused = [], []
+
+    def go() -> None:
+        s = Store(store.path)
+        barrier.wait()
+        try:
+            won.append(resume(s, sid))
+        except TuningError:
+            refused.append(1)
+
+    threads = [threading.Thread(target=go) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(won) == 1 and len(refused) == 3
+    won[0].join(120)
+    s = store.summary(sid)
+    assert s["state"] == "complete" and s["n_trials"] == 6
+    assert [t.number for t in store.get_trials(sid)] == list(range(6))
+
+
+def test_a_superseded_runner_stops_writing(store, add_sample):
+    ds = add_sample("moons.csv")
+    sid = create_study(
+        store, StudyConfig(dataset_id=ds, target="label", model="decision_tree", n_trials=3, cv=3, space=TREE)
+    )[0]
+    store.claim_study(sid, "token-a")
+    store.mark_interrupted(sid)
+    store.claim_study(sid, "token-b")  # a second run took it over
+    with pytest.raises(StoreError, match="taken over"):
+        store.new_trial(sid, {"max_depth": 2}, token="token-a")
+    assert store.new_trial(sid, {"max_depth": 2}, token="token-b") == 0
 
 
 def test_any_executor_plugs_in_even_a_process_pool(store, add_sample):
@@ -388,3 +438,72 @@ def test_any_executor_plugs_in_even_a_process_pool(store, add_sample):
     s = store.summary(runner.study_id)
     assert s["state"] == "complete" and s["n_complete"] == 4
     assert {t.worker for t in store.get_trials(runner.study_id)} != {None}
+
+
+XGB_SPACE = {
+    "n_estimators": {"value": 60},
+    "max_depth": {"type": "int", "low": 2, "high": 5},
+    "learning_rate": {"type": "float", "low": 0.05, "high": 0.5, "log": True},
+}
+
+
+def test_a_pruned_study_stores_budgets_rungs_and_why(store, add_sample):
+    ds = add_sample("breast_cancer.csv")
+    cfg = StudyConfig(
+        dataset_id=ds,
+        target="diagnosis",
+        model="xgboost",
+        strategy="random",
+        n_trials=12,
+        cv=3,
+        space=XGB_SPACE,
+        pruner="asha",
+        record_curves=False,
+        workers=2,
+    )
+    summary = run(store, cfg)
+    assert summary["state"] == "complete" and summary["n_trials"] == 12 and summary["n_pruned"] >= 1
+    trials = store.get_trials(summary["study_id"])
+    pruned = [t for t in trials if t.state is TrialState.PRUNED]
+    complete = [t for t in trials if t.state is TrialState.COMPLETE]
+    assert complete and pruned
+    for t in pruned:
+        assert t.budget < 60 and t.rung is not None and t.note.startswith("cut at rung")
+        assert [r for r, _, _ in t.rungs] == list(range(t.rungs[0][0], t.rung + 1))
+    for t in complete:
+        assert t.budget == 60 and t.rungs[-1][1] == 60
+    assert summary["best_score"] == max(t.score for t in complete)
+
+
+def test_stopped_mid_rung_keeps_finished_rungs_and_resume_continues(store, add_sample):
+    ds = add_sample("breast_cancer.csv")
+    space = {**XGB_SPACE, "n_estimators": {"value": 3000}, "learning_rate": {"value": 0.01}}
+    cfg = StudyConfig(
+        dataset_id=ds,
+        target="diagnosis",
+        model="xgboost",
+        strategy="random",
+        n_trials=3,
+        cv=2,
+        space=space,
+        pruner="asha",
+        record_curves=False,
+    )
+    runner = start(store, cfg)
+    sid = runner.study_id
+    # rung 0 is 100 rounds (progress 1 at lr 0.01); wait until a candidate is promoted and boosting rung 1
+    assert _wait_for(lambda: any(t.rungs for t in store.get_trials(sid, states=(TrialState.RUNNING,))))
+    runner.stop(wait=True, timeout=60)
+    (paused,) = store.get_trials(sid, states=(TrialState.PAUSED,))
+    assert store.get_study(sid).state is StudyState.STOPPED and paused.rungs[0][:2] == (0, 100)
+    space_small = {**space, "n_estimators": {"value": 400}}  # the same study, finished quickly this time
+    with store._conn() as conn:
+        conn.execute(
+            "UPDATE studies SET config=json_set(config, '$.space', json(?)) WHERE id=?", (json.dumps(space_small), sid)
+        )
+        conn.execute("UPDATE trials SET params=json_set(params, '$.n_estimators', 400) WHERE study_id=?", (sid,))
+    resume(store, sid).join(300)
+    again = store.get_trial(sid, paused.number)
+    assert again.state in (TrialState.COMPLETE, TrialState.PRUNED)
+    assert again.rungs[0][:2] == (0, 100) and len(again.rungs) >= 2  # the finished rung was kept
+    assert store.summary(sid)["state"] == "complete"

@@ -82,6 +82,12 @@ def _build_parser() -> argparse.ArgumentParser:
     r.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
     r.add_argument("--early-stopping", type=int, help="XGBoost: stop boosting after N rounds without improvement")
     r.add_argument("--no-curves", action="store_true", help="XGBoost: do not record per-round curves (faster)")
+    r.add_argument(
+        "--pruner",
+        default="none",
+        choices=["none", "asha", "hyperband"],
+        help="early cutting: stop unpromising candidates after a few boosting rounds (XGBoost) or rows (others)",
+    )
     r.add_argument("--name", default="", help="a name for the study")
     _common(r)
 
@@ -154,20 +160,39 @@ class _Progress:
 
 
 def _run_study(store: Any, runner: Any, as_json: bool) -> int:
-    try:
-        while runner.running:
-            runner.join(0.2)
-    except KeyboardInterrupt:
+    """Wait for the runner's final state. Ctrl-C only asks the study to stop (a signal handler sets a flag;
+    the wait is on an Event, which a KeyboardInterrupt cannot corrupt as it can Thread.join): the
+    study ends ``stopped`` with its finished trials, resumable. A second Ctrl-C leaves at once."""
+    import signal
+
+    def on_sigint(signum: int, frame: Any) -> None:
+        if runner.stop_requested:
+            raise KeyboardInterrupt
         sys.stderr.write(
             f"\nstopping... (finished trials are kept; resume with 'python -m tuning resume {runner.study_id}')\n"
         )
-        runner.stop(wait=True, timeout=None)
+        runner.stop(wait=False)
+
+    previous = signal.signal(signal.SIGINT, on_sigint) if _main_thread() else None
+    try:
+        while not runner.finished.wait(0.2):
+            pass
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGINT, previous)
     summary = store.summary(runner.study_id)
     _print_summary(summary, as_json)
-    if summary["state"] == "failed":
-        sys.stderr.write(f"error: {summary['error']}\n")
-        return EXIT_BAD_INPUT
-    return EXIT_OK
+    if summary["state"] in ("complete", "stopped"):
+        return EXIT_OK
+    sys.stderr.write(f"error: {summary['error'] or 'the study ended ' + summary['state']}\n")
+    internal = summary["state"] != "failed" or str(summary["error"] or "").startswith("internal error")
+    return EXIT_INTERNAL if internal else EXIT_BAD_INPUT
+
+
+def _main_thread() -> bool:
+    import threading
+
+    return threading.current_thread() is threading.main_thread()
 
 
 def _print_summary(summary: dict[str, Any], as_json: bool) -> None:
@@ -245,6 +270,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         early_stopping_rounds=args.early_stopping,
         name=args.name,
         record_curves=not args.no_curves,
+        pruner=args.pruner,
     )
     study_id, resolved = create_study(store, config)
     progress = _Progress(resolved.n_trials, resolved.metric or "")

@@ -27,12 +27,14 @@ class TrialState(str, Enum):
     COMPLETE = "complete"
     PRUNED = "pruned"
     FAILED = "failed"
+    #: between rungs when its study stopped: kept with the rungs it finished; resume continues it
+    PAUSED = "paused"
     #: never stored: a trial cut short because the study was asked to stop (its row is dropped)
     STOPPED = "stopped"
 
     @property
     def finished(self) -> bool:
-        return self not in (TrialState.RUNNING, TrialState.STOPPED)
+        return self in (TrialState.COMPLETE, TrialState.PRUNED, TrialState.FAILED)
 
 
 class StopReason(str, Enum):
@@ -98,6 +100,7 @@ class TrialOutcome:
     duration_s: float = 0.0
     worker: str | None = None
     note: str | None = None  # why a pruned trial stopped, in words
+    rungs: tuple[tuple[int, int, float], ...] = ()  # (rung, budget, score) of each rung it finished
 
     def with_(self, **changes: Any) -> TrialOutcome:
         return replace(self, **changes)

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from tuning.errors import StoreError
-from tuning.protocol import StopReason, StudyState, TrialState
+from tuning.protocol import StopReason, StudyState, TrialOutcome, TrialState
 
 DEFAULT_DB = "tuning.db"
 HEARTBEAT_S = 5.0
@@ -52,6 +52,7 @@ class TrialRecord:
     model_size: float | None = None
     model_size_unit: str | None = None
     note: str | None = None
+    rungs: tuple[tuple[int, int, float], ...] = ()
 
     @property
     def mean_fit_time(self) -> float | None:
@@ -73,6 +74,7 @@ class TrialRecord:
             "fit_time_s": self.mean_fit_time,
             "model_size": self.model_size,
             "model_size_unit": self.model_size_unit,
+            "note": self.note,
         }
 
 
@@ -123,6 +125,7 @@ _MIGRATIONS: list[str] = [
     ALTER TABLE trials ADD COLUMN model_size REAL;
     ALTER TABLE trials ADD COLUMN model_size_unit TEXT;
     ALTER TABLE trials ADD COLUMN note TEXT;
+    ALTER TABLE trials ADD COLUMN rungs TEXT;
     ALTER TABLE studies ADD COLUMN stop_reason TEXT;
     ALTER TABLE studies ADD COLUMN run_token TEXT;
     CREATE TABLE IF NOT EXISTS artifacts(
@@ -167,6 +170,10 @@ def _pid_alive(pid: int) -> bool:
     except PermissionError:
         return True
     return True
+
+
+class Superseded(StoreError):
+    """Another runner took this study over (a second resume); this one must stop writing."""
 
 
 class Store:
@@ -257,22 +264,26 @@ class Store:
 
     # -- studies ------------------------------------------------------------------------------
 
-    def create_study(self, *, name: str, dataset_id: str, config: dict[str, Any]) -> int:
+    def create_study(self, *, name: str, dataset_id: str, config: dict[str, Any], token: str | None = None) -> int:
+        """Record a new study, RUNNING and owned by ``token`` (its runner), or STOPPED (ready to start) without one."""
+        state = StudyState.RUNNING if token else StudyState.STOPPED
         with self._conn() as conn:
             cur = conn.execute(
-                "INSERT INTO studies(name, dataset_id, config, state, created, pid, host, heartbeat) VALUES (?,?,?,?,?,?,?,?)",
+                "INSERT INTO studies(name, dataset_id, config, state, created, pid, host, heartbeat, run_token) "
+                "VALUES (?,?,?,?,?,?,?,?,?)",
                 (
                     name,
                     dataset_id,
                     dumps(config),
-                    StudyState.RUNNING.value,
+                    state.value,
                     now_iso(),
                     os.getpid(),
                     socket.gethostname(),
                     time.time(),
+                    token,
                 ),
             )
-            return int(cur.lastrowid)
+            return int(cur.lastrowid or 0)
 
     def _study_row(self, study_id: int) -> sqlite3.Row:
         row = self._conn().execute("SELECT * FROM studies WHERE id=?", (int(study_id),)).fetchone()
@@ -304,16 +315,39 @@ class Store:
     def list_studies(self) -> list[StudyRecord]:
         return [self._study(r) for r in self._conn().execute("SELECT * FROM studies ORDER BY id").fetchall()]
 
-    def claim_study(self, study_id: int) -> None:
-        """Mark a study RUNNING in this process (start or resume)."""
+    def claim_study(self, study_id: int, token: str) -> None:
+        """Make ``token`` the study's only runner, atomically: a study that is RUNNING under another live
+        runner cannot be claimed (two resumes of one study: exactly one wins)."""
+        self.recover()
         with self._conn() as conn:
-            conn.execute(
-                "UPDATE studies SET state=?, pid=?, host=?, heartbeat=?, finished=NULL, error=NULL WHERE id=?",
-                (StudyState.RUNNING.value, os.getpid(), socket.gethostname(), time.time(), int(study_id)),
+            cur = conn.execute(
+                "UPDATE studies SET state=?, pid=?, host=?, heartbeat=?, finished=NULL, error=NULL, stop_reason=NULL, "
+                "run_token=? WHERE id=? AND (state<>? OR run_token=?)",
+                (
+                    StudyState.RUNNING.value,
+                    os.getpid(),
+                    socket.gethostname(),
+                    time.time(),
+                    token,
+                    int(study_id),
+                    StudyState.RUNNING.value,
+                    token,
+                ),
             )
+        if cur.rowcount != 1:
+            self._study_row(study_id)  # a plain error when there is no such study
+            raise StoreError(f"Study {study_id} is already running.", fix="Stop it first, or wait for it to finish.")
 
-    def heartbeat(self, study_id: int, *, elapsed_s: float) -> None:
+    def _owned(self, conn: sqlite3.Connection, study_id: int, token: str | None) -> None:
+        if token is None:
+            return
+        row = conn.execute("SELECT run_token FROM studies WHERE id=?", (int(study_id),)).fetchone()
+        if row is None or row["run_token"] != token:
+            raise Superseded(f"Study {study_id} was taken over by another run.", fix="Follow the newer run.")
+
+    def heartbeat(self, study_id: int, *, elapsed_s: float, token: str | None = None) -> None:
         with self._conn() as conn:
+            self._owned(conn, study_id, token)
             conn.execute(
                 "UPDATE studies SET heartbeat=?, elapsed_s=? WHERE id=?", (time.time(), elapsed_s, int(study_id))
             )
@@ -326,13 +360,35 @@ class Store:
         elapsed_s: float,
         error: str | None = None,
         test_score: float | None = None,
+        stop_reason: StopReason | None = None,
+        token: str | None = None,
     ) -> None:
+        """Record how a study ended. Trials caught mid-rung are kept PAUSED (resume continues them); other
+        running rows are dropped (their numbers are reused)."""
         with self._conn() as conn:
-            conn.execute("DELETE FROM trials WHERE study_id=? AND state=?", (int(study_id), TrialState.RUNNING.value))
+            self._owned(conn, study_id, token)
+            self._settle_running(conn, int(study_id))
             conn.execute(
-                "UPDATE studies SET state=?, finished=?, elapsed_s=?, error=?, test_score=COALESCE(?, test_score), heartbeat=NULL WHERE id=?",
-                (state.value, now_iso(), elapsed_s, error, _finite(test_score), int(study_id)),
+                "UPDATE studies SET state=?, finished=?, elapsed_s=?, error=?, test_score=COALESCE(?, test_score), "
+                "heartbeat=NULL, stop_reason=? WHERE id=?",
+                (
+                    state.value,
+                    now_iso(),
+                    elapsed_s,
+                    error,
+                    _finite(test_score),
+                    stop_reason.value if stop_reason else None,
+                    int(study_id),
+                ),
             )
+
+    @staticmethod
+    def _settle_running(conn: sqlite3.Connection, study_id: int) -> None:
+        conn.execute(
+            "UPDATE trials SET state=? WHERE study_id=? AND state=? AND rungs IS NOT NULL AND rungs<>'[]'",
+            (TrialState.PAUSED.value, study_id, TrialState.RUNNING.value),
+        )
+        conn.execute("DELETE FROM trials WHERE study_id=? AND state=?", (study_id, TrialState.RUNNING.value))
 
     def delete_study(self, study_id: int) -> None:
         """Delete a study with its trials and artifacts (a running one must be stopped first)."""
@@ -368,7 +424,7 @@ class Store:
                 "INSERT INTO artifacts(study_id, kind, name, created, meta, content) VALUES (?,?,?,?,?,?)",
                 (None if study_id is None else int(study_id), kind, name, now_iso(), dumps(meta or {}), content),
             )
-            return int(cur.lastrowid)
+            return int(cur.lastrowid or 0)
 
     def list_artifacts(self, *, study_id: int | None = None, kind: str | None = None) -> list[dict[str, Any]]:
         sql = "SELECT id, study_id, kind, name, created, meta, length(content) AS size FROM artifacts WHERE 1=1"
@@ -399,7 +455,8 @@ class Store:
             conn.execute("UPDATE studies SET name=? WHERE id=?", (name, int(study_id)))
 
     def recover(self) -> list[int]:
-        """Studies left RUNNING by a dead process (or silent too long) become INTERRUPTED."""
+        """Studies left RUNNING by a dead process become INTERRUPTED. On this host a live pid is trusted
+        (its runner beats from a timer); elsewhere a heartbeat older than STALE_AFTER_S means dead."""
         host = socket.gethostname()
         rows = (
             self._conn()
@@ -408,18 +465,31 @@ class Store:
         )
         dead = []
         for r in rows:
-            stale = r["heartbeat"] is None or time.time() - float(r["heartbeat"]) > STALE_AFTER_S
-            gone = r["host"] == host and r["pid"] is not None and not _pid_alive(int(r["pid"]))
-            if gone or stale:
+            if r["host"] == host and r["pid"] is not None:
+                gone = not _pid_alive(int(r["pid"]))
+            else:
+                gone = r["heartbeat"] is None or time.time() - float(r["heartbeat"]) > STALE_AFTER_S
+            if gone:
                 dead.append(int(r["id"]))
         for sid in dead:
-            with self._conn() as conn:
-                conn.execute("DELETE FROM trials WHERE study_id=? AND state=?", (sid, TrialState.RUNNING.value))
-                conn.execute(
-                    "UPDATE studies SET state=?, finished=?, heartbeat=NULL WHERE id=? AND state=?",
-                    (StudyState.INTERRUPTED.value, now_iso(), sid, StudyState.RUNNING.value),
-                )
+            self.mark_interrupted(sid)
         return dead
+
+    def runs_here(self, study_id: int) -> bool:
+        """Whether a RUNNING study's runner belongs to this very process (then a page that cannot find it
+        in its registry knows the runner died, and can recover the study)."""
+        row = self._study_row(study_id)
+        return row["host"] == socket.gethostname() and row["pid"] == os.getpid()
+
+    def mark_interrupted(self, study_id: int) -> bool:
+        """A RUNNING study whose runner is gone becomes INTERRUPTED (finished trials kept, resumable)."""
+        with self._conn() as conn:
+            self._settle_running(conn, int(study_id))
+            cur = conn.execute(
+                "UPDATE studies SET state=?, finished=?, heartbeat=NULL, run_token=NULL WHERE id=? AND state=?",
+                (StudyState.INTERRUPTED.value, now_iso(), int(study_id), StudyState.RUNNING.value),
+            )
+        return cur.rowcount == 1
 
     # -- trials -------------------------------------------------------------------------------
 
@@ -427,13 +497,91 @@ class Store:
         row = self._conn().execute("SELECT MAX(number) AS m FROM trials WHERE study_id=?", (int(study_id),)).fetchone()
         return 0 if row["m"] is None else int(row["m"]) + 1
 
+    def new_trial(self, study_id: int, params: dict[str, Any], *, token: str | None = None) -> int:
+        """Add a RUNNING trial and return its number, allocated inside the write (no two runners share one)."""
+        with self._conn() as conn:
+            self._owned(conn, study_id, token)
+            cur = conn.execute(
+                "INSERT INTO trials(study_id, number, state, params, started) "
+                "SELECT ?, COALESCE(MAX(number) + 1, 0), ?, ?, ? FROM trials WHERE study_id=?",
+                (int(study_id), TrialState.RUNNING.value, dumps(params), now_iso(), int(study_id)),
+            )
+            row = conn.execute("SELECT number FROM trials WHERE rowid=?", (cur.lastrowid,)).fetchone()
+        return int(row["number"])
+
     def add_running_trial(
         self, study_id: int, number: int, params: dict[str, Any], *, worker: str | None = None
     ) -> None:
+        """Insert a RUNNING trial under a number the caller chose (tests and imports)."""
         with self._conn() as conn:
             conn.execute(
-                "INSERT OR REPLACE INTO trials(study_id, number, state, params, started, worker) VALUES (?,?,?,?,?,?)",
+                "INSERT INTO trials(study_id, number, state, params, started, worker) VALUES (?,?,?,?,?,?)",
                 (int(study_id), number, TrialState.RUNNING.value, dumps(params), now_iso(), worker),
+            )
+
+    def reopen_trial(self, study_id: int, number: int, *, token: str | None = None) -> None:
+        """A PAUSED trial runs again (resume continues it at its next rung)."""
+        with self._conn() as conn:
+            self._owned(conn, study_id, token)
+            conn.execute(
+                "UPDATE trials SET state=? WHERE study_id=? AND number=? AND state=?",
+                (TrialState.RUNNING.value, int(study_id), number, TrialState.PAUSED.value),
+            )
+
+    def record_outcome(
+        self, study_id: int, number: int, outcome: TrialOutcome, *, token: str | None = None, started: str | None = None
+    ) -> None:
+        """Store a trial's outcome whole (a finished trial, or a running one's latest rung). An outcome
+        that was stopped before it finished removes the row. Committed before anyone is told."""
+        if outcome.state is TrialState.STOPPED:
+            with self._conn() as conn:
+                self._owned(conn, study_id, token)
+                conn.execute(
+                    "DELETE FROM trials WHERE study_id=? AND number=? AND (rungs IS NULL OR rungs='[]')",
+                    (int(study_id), number),
+                )
+            return
+        finished = now_iso() if outcome.state.finished else None
+        values = (
+            int(study_id),
+            number,
+            outcome.state.value,
+            dumps(outcome.params),
+            _finite(outcome.score),
+            _finite(outcome.train_score),
+            dumps(outcome.fold_scores),
+            dumps(outcome.fold_train_scores),
+            dumps(list(outcome.fit_time)),
+            dumps(list(outcome.score_time)),
+            dumps(outcome.curves) if outcome.curves else None,
+            outcome.error,
+            started or now_iso(),
+            finished,
+            outcome.duration_s,
+            outcome.worker,
+            outcome.budget,
+            outcome.rung,
+            _finite(outcome.model_size),
+            outcome.model_size_unit,
+            outcome.note,
+            dumps([list(r) for r in outcome.rungs]) if outcome.rungs else None,
+        )
+        with self._conn() as conn:
+            self._owned(conn, study_id, token)
+            conn.execute(
+                """INSERT INTO trials(study_id, number, state, params, score, train_score, fold_scores,
+                   fold_train_scores, fit_time, score_time, curves, error, started, finished, duration_s, worker,
+                   budget, rung, model_size, model_size_unit, note, rungs)
+                   VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
+                   ON CONFLICT(study_id, number) DO UPDATE SET state=excluded.state, params=excluded.params,
+                   score=excluded.score, train_score=excluded.train_score, fold_scores=excluded.fold_scores,
+                   fold_train_scores=excluded.fold_train_scores, fit_time=excluded.fit_time,
+                   score_time=excluded.score_time, curves=excluded.curves, error=excluded.error,
+                   finished=excluded.finished, duration_s=excluded.duration_s,
+                   worker=COALESCE(excluded.worker, trials.worker), budget=excluded.budget, rung=excluded.rung,
+                   model_size=excluded.model_size, model_size_unit=excluded.model_size_unit, note=excluded.note,
+                   rungs=excluded.rungs""",
+                values,
             )
 
     def finish_trial(
@@ -455,38 +603,26 @@ class Store:
         started: str | None = None,
         worker: str | None = None,
     ) -> None:
-        """Commit a finished trial (insert or update its RUNNING row)."""
-        with self._conn() as conn:
-            conn.execute(
-                """INSERT INTO trials(study_id, number, state, params, score, train_score, fold_scores,
-                   fold_train_scores, fit_time, score_time, curves, error, started, finished, duration_s, worker)
-                   VALUES (?,?,?,?,?,?,?,?,?,?,?,?,COALESCE(?, ?),?,?,?)
-                   ON CONFLICT(study_id, number) DO UPDATE SET state=excluded.state, params=excluded.params,
-                   score=excluded.score, train_score=excluded.train_score, fold_scores=excluded.fold_scores,
-                   fold_train_scores=excluded.fold_train_scores, fit_time=excluded.fit_time,
-                   score_time=excluded.score_time, curves=excluded.curves, error=excluded.error,
-                   finished=excluded.finished, duration_s=excluded.duration_s,
-                   worker=COALESCE(excluded.worker, trials.worker)""",
-                (
-                    int(study_id),
-                    number,
-                    state.value,
-                    dumps(params),
-                    _finite(score),
-                    _finite(train_score),
-                    dumps(fold_scores or {}),
-                    dumps(fold_train_scores or {}),
-                    dumps(fit_time or []),
-                    dumps(score_time or []),
-                    dumps(curves) if curves else None,
-                    error,
-                    started,
-                    now_iso(),
-                    now_iso(),
-                    duration_s,
-                    worker,
-                ),
-            )
+        """Commit a finished trial from loose fields (tests, benchmarks and imports build stores this way)."""
+        self.record_outcome(
+            study_id,
+            number,
+            TrialOutcome(
+                state=state,
+                params=params,
+                score=score,
+                train_score=train_score,
+                fold_scores=fold_scores or {},
+                fold_train_scores=fold_train_scores or {},
+                fit_time=tuple(fit_time or ()),
+                score_time=tuple(score_time or ()),
+                curves=curves,
+                error=error,
+                duration_s=duration_s or 0.0,
+                worker=worker,
+            ),
+            started=started,
+        )
 
     def delete_trial(self, study_id: int, number: int) -> None:
         with self._conn() as conn:
@@ -497,7 +633,8 @@ class Store:
     ) -> list[TrialRecord]:
         cols = (
             "study_id, number, state, params, score, train_score, fold_scores, fold_train_scores, fit_time, "
-            "score_time, error, started, finished, duration_s, worker, budget, rung, model_size, model_size_unit, note"
+            "score_time, error, started, finished, duration_s, worker, budget, rung, model_size, model_size_unit, note, "
+            "rungs"
         )
         if with_curves:
             cols += ", curves"
@@ -543,6 +680,7 @@ class Store:
             model_size=r["model_size"],
             model_size_unit=r["model_size_unit"],
             note=r["note"],
+            rungs=tuple(tuple(x) for x in json.loads(r["rungs"])) if r["rungs"] else (),  # type: ignore[misc]
         )
 
     def trial_counts(self, study_id: int) -> dict[str, int]:
@@ -569,7 +707,7 @@ class Store:
         study = self.get_study(study_id)
         counts = self.trial_counts(study_id)
         best = self.best_trial(study_id)
-        finished = sum(n for s, n in counts.items() if s != TrialState.RUNNING.value)
+        finished = sum(n for s, n in counts.items() if TrialState(s).finished)
         return {
             "study_id": study.id,
             "name": study.name,
@@ -577,6 +715,7 @@ class Store:
             "n_trials": finished,
             "n_complete": counts.get(TrialState.COMPLETE.value, 0),
             "n_failed": counts.get(TrialState.FAILED.value, 0),
+            "n_pruned": counts.get(TrialState.PRUNED.value, 0),
             "n_running": counts.get(TrialState.RUNNING.value, 0),
             "metric": study.config.get("metric"),
             "best_score": None if best is None else best.score,
@@ -588,4 +727,6 @@ class Store:
             "created": study.created,
             "test_score": study.test_score,
             "error": study.error,
+            "stop_reason": study.stop_reason.value if study.stop_reason else None,
+            "pruner": study.config.get("pruner", "none"),
         }

@@ -58,6 +58,10 @@ def render_live(study_id: int) -> None:
                 if st.button("Stop", key=f"stop_{study_id}", type="primary", icon=":material/stop_circle:"):
                     registry.stop(store, study_id, wait=True)
                     st.rerun()
+            elif store.runs_here(study_id):
+                # its runner lived in this server and is gone (it crashed): recover it, offer Resume
+                store.mark_interrupted(study_id)
+                st.rerun()
             else:
                 st.caption("Running in another process (CLI): stop it there with Ctrl-C.")
         elif study.state in (StudyState.STOPPED, StudyState.INTERRUPTED):

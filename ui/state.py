@@ -16,7 +16,7 @@ import streamlit as st
 
 from tuning.data import DatasetProfile, parse_table, profile_table
 from tuning.errors import TuningError
-from tuning.runner import StudyRegistry
+from tuning.runner import StudyRegistry, registry
 from tuning.store import Store
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -38,7 +38,7 @@ def get_store() -> Store:
 
 @st.cache_resource
 def get_registry() -> StudyRegistry:
-    return StudyRegistry()
+    return registry()
 
 
 @st.cache_data

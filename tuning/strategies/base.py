@@ -42,6 +42,10 @@ class Strategy(ABC):
             self.n_asked += 1
             self.tell(params, score)
 
+    def mark_asked(self, params: dict[str, Any]) -> None:
+        """Count a candidate asked before a restart that is still unfinished (it will be told later)."""
+        self.n_asked += 1
+
     @property
     def total(self) -> int | None:
         """How many candidates the strategy can give at most (None when unbounded)."""

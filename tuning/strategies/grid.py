@@ -35,6 +35,10 @@ class GridStrategy(Strategy):
             self._done.add(params_key(params))
             self.n_asked += 1
 
+    def mark_asked(self, params: dict[str, Any]) -> None:
+        self._seen.add(params_key(params))
+        self.n_asked += 1
+
     @property
     def total(self) -> int:
         return self._total

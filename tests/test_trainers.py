@@ -1,0 +1,152 @@
+"""Trainers: one prediction per split gives scikit-learn's scores; staged and continued boosters equal fits."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from sklearn.model_selection import cross_validate
+
+from tuning.data import parse_table, prepare_xy, profile_table
+from tuning.evaluate import EvalContext, evaluate, make_folds, run_trial, secondary_metrics
+from tuning.models import build_pipeline
+from tuning.protocol import Candidate, TrialState
+from tuning.trainers import trainer_for
+from tuning.trainers.xgboost import _runs
+
+from .conftest import SAMPLES
+
+
+def _ctx(name, target, model, metric, *, task, cv=3, **kw):
+    df = parse_table((SAMPLES / name).read_bytes(), name=name)
+    d = prepare_xy(df, profile_table(df, target=target, task=task))
+    n_classes = len(d.classes) if d.classes else None
+    return d, EvalContext(
+        model=model,
+        task=task,
+        X=d.X,
+        y=d.y,
+        numeric=d.numeric,
+        categorical=d.categorical,
+        folds=tuple(make_folds(d.y, task=task, cv=cv, seed=3)),
+        metric=metric,
+        secondary=secondary_metrics(task, n_classes),
+        seed=3,
+        **kw,
+    )
+
+
+CASES = [
+    # (sample, target, task, model, params, metrics): one per metric family and response method
+    (
+        "breast_cancer.csv",
+        "diagnosis",
+        "classification",
+        "xgboost",
+        {"n_estimators": 15, "max_depth": 3},
+        ["roc_auc", "accuracy", "neg_log_loss", "f1", "average_precision"],
+    ),
+    (
+        "breast_cancer.csv",
+        "diagnosis",
+        "classification",
+        "logistic_regression",
+        {"C": 0.5, "max_iter": 500},
+        ["roc_auc", "accuracy", "neg_log_loss", "balanced_accuracy"],
+    ),
+    ("breast_cancer.csv", "diagnosis", "classification", "svm", {"C": 1.0}, ["roc_auc", "accuracy", "f1"]),
+    (
+        "wine.csv",
+        "cultivar",
+        "classification",
+        "xgboost",
+        {"n_estimators": 10, "max_depth": 2},
+        ["accuracy", "roc_auc_ovr", "neg_log_loss", "f1_macro"],
+    ),
+    (
+        "wine.csv",
+        "cultivar",
+        "classification",
+        "random_forest",
+        {"n_estimators": 20, "max_depth": 4},
+        ["accuracy", "roc_auc_ovr", "neg_log_loss", "f1_weighted"],
+    ),
+    (
+        "diabetes.csv",
+        "progression",
+        "regression",
+        "xgboost",
+        {"n_estimators": 20, "max_depth": 3},
+        ["r2", "neg_root_mean_squared_error", "neg_mean_absolute_error", "neg_median_absolute_error"],
+    ),
+    ("diabetes.csv", "progression", "regression", "ridge", {"alpha": 2.0}, ["r2", "neg_mean_squared_error"]),
+]
+
+
+@pytest.mark.parametrize("sample, target, task, model, params, metrics", CASES)
+def test_one_prediction_per_split_equals_scikit_learn_scorers(sample, target, task, model, params, metrics):
+    for metric in metrics:
+        d, ctx = _ctx(sample, target, model, metric, task=task)
+        out = evaluate(ctx, params)
+        assert out.state is TrialState.COMPLETE, out.error
+        pipe = build_pipeline(model, task, params, numeric=d.numeric, categorical=d.categorical, seed=3, n_jobs=1)
+        cv = cross_validate(pipe, d.X, d.y, cv=list(ctx.folds), scoring=metric, return_train_score=True)
+        assert np.allclose(out.fold_scores[metric], cv["test_score"], rtol=0, atol=1e-12), metric
+        assert np.allclose(out.fold_train_scores[metric], cv["train_score"], rtol=0, atol=1e-12), metric
+        assert set(out.fold_scores) >= set(ctx.secondary) - {"neg_log_loss"} if model == "svm" else True
+
+
+def test_staged_n_estimators_share_boosters_and_equal_separate_fits():
+    _, staged = _ctx(
+        "breast_cancer.csv", "diagnosis", "xgboost", "roc_auc", task="classification", hints={"staged": True}
+    )
+    _, alone = _ctx("breast_cancer.csv", "diagnosis", "xgboost", "roc_auc", task="classification")
+    order = [20, 5, 40, 10]  # larger continues the shared boosters, smaller uses iteration_range
+    for n in order:
+        params = {"n_estimators": n, "max_depth": 3, "learning_rate": 0.2}
+        a = run_trial(staged, Candidate(n, params))
+        b = run_trial(alone, Candidate(n, params))
+        assert a.note and "shared" in a.note and b.note is None
+        assert a.fold_scores == b.fold_scores and a.fold_train_scores == b.fold_train_scores
+        assert a.curves["val_mean"] == b.curves["val_mean"] and len(a.curves["val_mean"]) == n
+    # with row sampling, continuing would not be identical: each candidate fits alone
+    sampled = run_trial(staged, Candidate(9, {"n_estimators": 10, "subsample": 0.7}))
+    assert sampled.note is None
+
+
+def test_rungs_continue_boosters_and_the_last_rung_equals_one_full_fit():
+    _, ctx = _ctx("breast_cancer.csv", "diagnosis", "xgboost", "roc_auc", task="classification")
+    params = {"n_estimators": 60, "max_depth": 3, "learning_rate": 0.1, "subsample": 0.7, "colsample_bytree": 0.8}
+    trainer = trainer_for("xgboost")
+    ladder = trainer.rung_budgets(ctx, params, eta=3, min_budget=None)
+    assert ladder == [10, 30, 60]  # progress lr x rounds = 1, 3, then the full 60 rounds
+    outs = []
+    for rung, budget in enumerate(ladder):
+        outs.append(run_trial(ctx, Candidate(7, params, budget=budget, rung=rung)))
+        if rung < len(ladder) - 1:
+            kept = _runs(ctx).get(7)
+            assert kept is not None and all(f.rounds == budget for f in kept.folds)  # boosters kept, not refit
+    assert [o.budget for o in outs] == ladder and [o.rung for o in outs] == [0, 1, 2]
+    full = run_trial(ctx, Candidate(8, params, budget=60, rung=0))  # one fit of 60 rounds, other thread state
+    assert outs[-1].fold_scores == full.fold_scores
+    assert outs[-1].curves["val_mean"] == full.curves["val_mean"]
+    assert outs[0].score != outs[-1].score
+
+
+def test_rows_are_the_resource_for_families_without_rounds():
+    _, ctx = _ctx("breast_cancer.csv", "diagnosis", "logistic_regression", "accuracy", task="classification")
+    trainer = trainer_for("logistic_regression")
+    assert trainer.resource == "rows"
+    ladder = trainer.rung_budgets(ctx, {}, eta=3, min_budget=None)
+    assert ladder[-1] == min(len(tr) for tr, _ in ctx.folds) and ladder == sorted(ladder) and len(ladder) >= 2
+    small = run_trial(ctx, Candidate(0, {"max_iter": 500}, budget=ladder[0], rung=0))
+    assert small.state is TrialState.COMPLETE and small.budget == ladder[0]
+
+
+def test_a_stop_flag_stops_a_trial_between_rounds():
+    import threading
+
+    _, ctx = _ctx("breast_cancer.csv", "diagnosis", "xgboost", "roc_auc", task="classification")
+    stop = threading.Event()
+    stop.set()
+    out = run_trial(ctx, Candidate(0, {"n_estimators": 100000}), stop)
+    assert out.state is TrialState.STOPPED
