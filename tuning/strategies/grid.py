@@ -36,7 +36,7 @@ class GridStrategy(Strategy):
             self.n_asked += 1
 
     def mark_asked(self, params: dict[str, Any]) -> None:
-        self._seen.add(params_key(params))
+        self._done.add(params_key(params))
         self.n_asked += 1
 
     @property
