@@ -166,7 +166,7 @@ def test_a_huge_grid_is_refused_before_anything_runs(tmp_path, capsys):
 
 def test_a_running_study_is_not_deleted(study_db, capsys):
     db, sid, ds = study_db
-    Store(db).claim_study(sid)  # as a live runner in this process would
+    Store(db).claim_study(sid, "a-live-runner")  # as a live runner in this process would
     assert main(["delete", str(sid), "--yes", "--db", str(db)]) == 2
     assert main(["delete-dataset", ds, "--yes", "--db", str(db)]) == 2
     assert "running" in capsys.readouterr().err
