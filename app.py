@@ -12,10 +12,12 @@ PAGES = {
         st.Page("pages/search.py", title="Search", icon=":material/travel_explore:"),
         st.Page("pages/results.py", title="Results", icon=":material/insights:"),
         st.Page("pages/compare.py", title="Compare", icon=":material/compare_arrows:"),
+        st.Page("pages/finetune.py", title="Fine-tune", icon=":material/model_training:"),
     ],
     "Learn": [
         st.Page("pages/learn_regularization.py", title="Regularization", icon=":material/school:"),
         st.Page("pages/learn_overfitting.py", title="Overfitting lab", icon=":material/science:"),
+        st.Page("pages/learn_finetuning.py", title="Fine-tuning and forgetting", icon=":material/sync_alt:"),
     ],
 }
 

@@ -9,6 +9,7 @@ from tuning import charts
 from tuning.analysis import display_metric_name, display_score
 from ui.state import get_store, selection
 from ui.study_data import study_config, study_frame
+from ui.tradeoff_view import render_compare_tradeoff
 
 st.title("Compare")
 st.caption("Put studies side by side: grid vs random vs TPE on the same data, or L1 vs L2 settings.")
@@ -36,6 +37,7 @@ metric = metrics[picked[0]]
 frames = {labels[sid]: study_frame(sid) for sid in picked if metrics[sid] == metric}
 st.plotly_chart(charts.plot_compare_history(frames, metric=metric), key="cmp_history")
 st.plotly_chart(charts.plot_compare_distributions(frames, metric=metric), key="cmp_dist")
+render_compare_tradeoff(frames, metric=metric, n_folds={labels[s]: study_config(s).cv for s in picked})
 
 rows = []
 for sid in picked:

@@ -5,14 +5,18 @@ from __future__ import annotations
 import streamlit as st
 
 from tuning.analysis import display_metric_name, display_score
-from ui.results_view import render_charts, render_diagnosis, render_export, render_trial, studies_table, trials_table
+from ui.interop_view import render_import, render_interop_export
+from ui.large_study import chart_sample, paged_trials_table
+from ui.results_view import render_charts, render_diagnosis, render_export, render_trial, studies_table
 from ui.state import current_study_id, get_store, selection, set_selection, show_error
 from ui.study_data import study_config, study_frame
+from ui.tradeoff_view import render_tradeoff_section
 
 st.title("Results")
 selection()
 store = get_store()
 table = studies_table(store)
+render_import(store)
 if table.empty:
     st.info("No study yet: start one on the Search page (or from the CLI with the same database).")
     st.page_link("pages/search.py", label="Go to Search", icon=":material/travel_explore:")
@@ -56,10 +60,11 @@ if summary["error"]:
     st.error(summary["error"])
 
 render_diagnosis(frame, cfg)
-render_charts(frame, cfg, store, study_id)
+render_charts(chart_sample(frame), cfg, store, study_id)
+render_tradeoff_section(frame, cfg, study_id, db=store.path)
 
 st.markdown("### Trials")
-number = trials_table(frame, cfg)
+number = paged_trials_table(frame, cfg)
 if number is None and not frame.empty:
     best_n = int(frame.loc[frame["mean_test_score"].idxmax(), "number"]) if summary["best_score"] is not None else 0
     number = int(
@@ -82,5 +87,6 @@ if number is not None:
 st.markdown("### Export")
 try:
     render_export(store, study_id)
+    render_interop_export(store, study_id)
 except Exception as exc:
     show_error(exc)

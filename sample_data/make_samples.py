@@ -227,6 +227,9 @@ def main() -> None:
         json.dump(catalog, fh, indent=2, ensure_ascii=False)
         fh.write("\n")
     print(f"catalog.json: {len(catalog)} entries")
+    import make_drift  # the drifted before/after pair for fine-tuning adds its own catalog entries
+
+    make_drift.main()
 
 
 if __name__ == "__main__":

@@ -150,3 +150,22 @@ def test_a_stop_flag_stops_a_trial_between_rounds():
     stop.set()
     out = run_trial(ctx, Candidate(0, {"n_estimators": 100000}), stop)
     assert out.state is TrialState.STOPPED
+
+
+@pytest.mark.parametrize(
+    "model, params, unit",
+    [
+        ("xgboost", {"n_estimators": 12, "max_depth": 2}, "leaves"),
+        ("decision_tree", {"max_depth": 3}, "leaves"),
+        ("svm", {"C": 1.0}, "support vectors"),
+        ("knn", {"n_neighbors": 7}, "neighbours (k)"),
+    ],
+)
+def test_every_trial_records_its_model_size(model, params, unit):
+    _, ctx = _ctx("breast_cancer.csv", "diagnosis", model, "accuracy", task="classification")
+    out = evaluate(ctx, params)
+    assert out.model_size_unit == unit and out.model_size > 0
+    if model == "xgboost":
+        assert out.model_size <= 12 * 4  # depth 2: at most 4 leaves a tree
+    if model == "knn":
+        assert out.model_size == 7

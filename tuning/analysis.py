@@ -92,6 +92,8 @@ def results_frame(
     cols["mean_fit_time"] = _reduce(fit, np.nanmean)
     cols["std_fit_time"] = _reduce(fit, np.nanstd)
     cols["mean_score_time"] = _reduce([t.score_time for t in trials], np.nanmean)
+    cols["model_size"] = np.array([nan if t.model_size is None else t.model_size for t in trials], dtype=float)
+    cols["model_size_unit"] = [t.model_size_unit for t in trials]
     cols["duration_s"] = np.array([nan if t.duration_s is None else t.duration_s for t in trials], dtype=float)
     cols["started"] = [t.started for t in trials]
     cols["finished"] = [t.finished for t in trials]

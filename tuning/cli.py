@@ -1,4 +1,5 @@
-"""Command line: ``python -m tuning run | resume | list | show | export | models | delete | delete-dataset``.
+"""Command line: ``python -m tuning run | resume | list | show | export | import-optuna | models | finetune |
+delete | delete-dataset``.
 
 Exit 0 on success, 2 on bad input (one plain line on stderr), 1 on an internal error. Progress
 goes to stderr; ``--json`` prints one JSON object as the last line of stdout.
@@ -104,11 +105,41 @@ def _build_parser() -> argparse.ArgumentParser:
 
     ex = sub.add_parser("export", help="export a study's trials, a refit script or the refit model")
     ex.add_argument("study_id", type=int)
-    ex.add_argument("--format", required=True, choices=list(EXPORT_FORMATS))
+    ex.add_argument("--format", required=True, choices=[*EXPORT_FORMATS, *INTEROP_FORMATS])
     ex.add_argument(
         "-o", "--output", help="file to write (default: stdout); for 'model', a folder (default: the current one)"
     )
     ex.add_argument("--db", default="tuning.db", help="SQLite file (default tuning.db)")
+    ex.add_argument("--no-model", action="store_true", help="mlflow: do not refit and log the best model")
+
+    io = sub.add_parser("import-optuna", help="bring an Optuna study (RDB storage) into the store")
+    io.add_argument("storage", help="Optuna storage URL, e.g. sqlite:///study.db (or a path to an SQLite file)")
+    io.add_argument("--study", help="study name (needed when the storage holds several)")
+    _common(io)
+
+    ft = sub.add_parser("finetune", help="adapt a trained model to new data: continue, refresh, stack, retrain")
+    src = ft.add_mutually_exclusive_group(required=True)
+    src.add_argument("--study", type=int, help="base model: the refit best model of this study")
+    src.add_argument("--base", help="base model: an XGBoost model file (.json or .ubj)")
+    ft.add_argument("--data", required=True, help="the new data (CSV/TSV/Parquet/XLSX)")
+    ft.add_argument("--old-data", help="the old data, to measure forgetting")
+    ft.add_argument("--target", help="column to predict (default: the study's target)")
+    ft.add_argument(
+        "--learning-rates", help="continue's learning rates, comma-separated (default 0.1x,0.3x,1x the base's)"
+    )
+    ft.add_argument(
+        "--base-learning-rate", type=float, help="the model file's learning rate (a file does not record it)"
+    )
+    ft.add_argument("--rounds", type=int, default=200, help="most rounds an arm may add (default 200)")
+    ft.add_argument("--patience", type=int, default=20, help="early-stopping patience in rounds (default 20)")
+    ft.add_argument("--holdout", type=float, default=0.3, help="held-out fraction of the new data (default 0.3)")
+    ft.add_argument("--tpe-trials", type=int, default=0, help="a short TPE search over continue (default 0: none)")
+    ft.add_argument("--metric", help="scorer name (default: the study's, or the task's default)")
+    ft.add_argument("--arms", help="comma-separated arms (default: all): base,continue,refresh,stack,retrain_new,...")
+    ft.add_argument("--seed", type=int, default=0)
+    ft.add_argument("--save", metavar="ARM_LABEL", help="write this arm's adapted model (XGBoost JSON) to -o")
+    ft.add_argument("-o", "--output", help="file for --save (default adapted.json)")
+    _common(ft)
 
     d = sub.add_parser("delete", help="delete a study with its trials and saved models")
     d.add_argument("study_id", type=int)
@@ -334,6 +365,8 @@ def cmd_show(args: argparse.Namespace) -> int:
 def cmd_export(args: argparse.Namespace) -> int:
     from tuning.export import export_model, standalone_script, trials_csv, trials_json
 
+    if args.format in INTEROP_FORMATS:
+        return _export_interop(args)
     store = _db(args)
     if args.format == "model":
         folder = Path(args.output or ".")
@@ -400,6 +433,60 @@ def cmd_delete_dataset(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+INTEROP_FORMATS = ("optuna", "mlflow", "wandb")
+
+
+def _storage_url(target: str) -> str:
+    """An Optuna storage URL from a URL or a plain path to an SQLite file."""
+    return target if "://" in target else f"sqlite:///{Path(target).expanduser().resolve()}"
+
+
+def _export_interop(args: argparse.Namespace) -> int:
+    """export --format optuna|mlflow|wandb (each optional package imported only by its own module)."""
+    from tuning.store import Store
+
+    store = Store(args.db)
+    store.get_study(args.study_id)  # a plain error for an unknown id, before any optional import
+    if args.format == "optuna":
+        from tuning.export.optuna import export_study
+
+        url = _storage_url(args.output or f"study_{args.study_id}_optuna.db")
+        name = export_study(store, args.study_id, url)
+        sys.stderr.write(f"wrote study {name!r} to {url} (open it with: optuna-dashboard {url})\n")
+    elif args.format == "mlflow":
+        from tuning.export.mlflow import export_mlflow, tracking_uri
+
+        out = args.output or f"study_{args.study_id}_mlflow"
+        run_id = export_mlflow(store, args.study_id, out, log_model=not args.no_model)
+        sys.stderr.write(
+            f"wrote run {run_id} to {out} (open it with: mlflow ui --backend-store-uri {tracking_uri(out)})\n"
+        )
+    else:
+        from tuning.config import StudyConfig
+        from tuning.export.wandb import sweep_yaml
+
+        cfg = StudyConfig.from_dict(store.get_study(args.study_id).config)
+        text = sweep_yaml(
+            cfg.search_space(), metric=cfg.metric or "score", strategy=cfg.strategy, name=cfg.name or None
+        )
+        if args.output:
+            Path(args.output).write_text(text, encoding="utf-8")
+            sys.stderr.write(f"wrote {args.output}\n")
+        else:
+            sys.stdout.write(text)
+    return EXIT_OK
+
+
+def cmd_import_optuna(args: argparse.Namespace) -> int:
+    from tuning.export.optuna import import_study
+    from tuning.store import Store
+
+    store = Store(args.db)
+    study_id = import_study(store, _storage_url(args.storage), study_name=args.study)
+    _print_summary(store.summary(study_id), args.json)
+    return EXIT_OK
+
+
 def cmd_models(args: argparse.Namespace) -> int:
     from tuning.models import MODELS
 
@@ -426,13 +513,75 @@ def cmd_models(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_finetune(args: argparse.Namespace) -> int:
+    from tuning.data import parse_table, read_bytes
+    from tuning.finetune import ArmKind, FinetuneSettings, finetune, load_base_file, load_base_study, ratios_to_retrain
+    from tuning.store import Store
+
+    store = Store(args.db) if args.study is not None else None
+    if args.study is not None:
+        base = load_base_study(store, args.study)
+    else:
+        path = Path(args.base)
+        if not path.is_file():
+            raise ConfigError(f"Model file not found: {path}.")
+        base = load_base_file(path.read_bytes(), path.name)
+    target = args.target or base.target
+    if not target:
+        raise ConfigError("A model file does not record its target.", fix="Give --target COLUMN.")
+    new = parse_table(read_bytes(args.data), name=Path(args.data).name)
+    old = parse_table(read_bytes(args.old_data), name=Path(args.old_data).name) if args.old_data else None
+    try:
+        rates = tuple(float(r) for r in args.learning_rates.split(",") if r.strip()) if args.learning_rates else None
+        arms = tuple(ArmKind(a.strip()) for a in args.arms.split(",") if a.strip()) if args.arms else None
+    except ValueError as exc:
+        raise ConfigError(
+            f"Bad --learning-rates or --arms: {exc}.", fix=f"Arms: {', '.join(k.value for k in ArmKind)}."
+        ) from None
+    settings = FinetuneSettings(
+        holdout=args.holdout,
+        seed=args.seed,
+        learning_rates=rates,
+        max_rounds=args.rounds,
+        patience=args.patience,
+        tpe_trials=args.tpe_trials,
+        metric=args.metric,
+        arms=arms,
+        base_learning_rate=args.base_learning_rate,
+    )
+    result = finetune(
+        base, new, target=target, old=old, settings=settings, progress=lambda m: sys.stderr.write(f"{m}\n")
+    )
+    if args.save:
+        if args.save not in result.models:
+            raise ConfigError(f"No adapted model for {args.save!r}.", fix=f"Use one of: {', '.join(result.models)}.")
+        out = Path(args.output or "adapted.json")
+        out.write_bytes(result.models[args.save])
+        sys.stderr.write(f"wrote {out}\n")
+    summary = {**result.to_summary(), "ratios_to_retrain": ratios_to_retrain(result)}
+    if args.json:
+        print(json.dumps(summary))
+        return EXIT_OK
+    print(f"base: {result.base_source} ({result.task}, metric {result.metric})")
+    for a in summary["arms"]:
+        old_s = "-" if a["old_score"] is None else f"{a['old_score']:.4f}"
+        print(
+            f"  {a['label']:<22} new {a['new_score']:.4f}  old {old_s:>6}  +{a['trees_added']:<4} trees  "
+            f"{a['fit_time_s']:.3f}s"
+        )
+    print(result.verdict)
+    return EXIT_OK
+
+
 COMMANDS = {
     "run": cmd_run,
     "resume": cmd_resume,
     "list": cmd_list,
     "show": cmd_show,
     "export": cmd_export,
+    "import-optuna": cmd_import_optuna,
     "models": cmd_models,
+    "finetune": cmd_finetune,
     "delete": cmd_delete,
     "delete-dataset": cmd_delete_dataset,
 }
@@ -461,6 +610,10 @@ def _check_args(args: argparse.Namespace) -> None:
     for attr in ("db", "data", "space", "output"):
         if getattr(args, attr, None):
             setattr(args, attr, str(Path(getattr(args, attr)).expanduser()))
+    if args.command == "export" and args.output and "://" not in args.output:
+        parent = Path(args.output).parent
+        if not parent.is_dir():
+            raise ConfigError(f"The folder {parent} does not exist.", fix="Create it, or write somewhere else.")
     if args.command != "run":
         return
     if not 1 <= args.workers <= max_workers():

@@ -127,7 +127,7 @@ class EvalContext:
 
     ``cache`` holds what is prepared once per study and reused by every trial on this worker (the
     preprocessed folds, XGBoost's matrices); it is not pickled, so each worker builds its own.
-    ``hints`` are plain facts trainers may use (e.g. ``staged_rounds``: a grid's largest n_estimators).
+    ``dataclasses.replace`` gives a fresh cache (new folds, new data). ``hints`` are plain facts trainers may use (e.g. ``staged_rounds``: a grid's largest n_estimators).
     """
 
     model: str
@@ -145,7 +145,7 @@ class EvalContext:
     early_stopping_rounds: int | None = None
     record_curves: bool = True
     hints: dict[str, Any] = field(default_factory=dict)
-    cache: FoldCache = field(default_factory=FoldCache, compare=False, repr=False)
+    cache: FoldCache = field(default_factory=FoldCache, init=False, compare=False, repr=False)
 
     def __getstate__(self) -> dict[str, Any]:
         state = dict(self.__dict__)

@@ -14,6 +14,7 @@ import numpy as np
 from sklearn.base import clone
 from sklearn.model_selection import train_test_split
 
+from tuning.complexity import model_size
 from tuning.protocol import Candidate, TrialOutcome
 from tuning.trainers.base import FoldScores, Predictions, Trainer, check_stop, fold_data
 
@@ -35,6 +36,8 @@ class SklearnTrainer(Trainer):
         scorer = ctx.scorer_for(base)
         classifier = ctx.task == "classification"
         acc = FoldScores()
+        sizes: list[float] = []
+        unit: str | None = None
         for i in range(len(ctx.folds)):
             check_stop(stop)
             fd = fold_data(ctx, i, scale=family.scale, impute=family.impute)
@@ -51,8 +54,17 @@ class SklearnTrainer(Trainer):
             sv = scorer(Predictions.of(est, fd.X_va, classifier=classifier), fd.y_va)
             st = scorer(Predictions.of(est, X_tr, classifier=classifier), y_tr)
             acc.add(sv, st, fit_s=fit_s, score_s=time.perf_counter() - t)
+            size, unit = model_size(est, ctx.model)
+            if size is not None:
+                sizes.append(size)
         reached = None if candidate.budget is None else min(candidate.budget, min(len(tr) for tr, _ in ctx.folds))
-        return acc.outcome(candidate.params, ctx.metric, budget=reached)
+        return acc.outcome(
+            candidate.params,
+            ctx.metric,
+            budget=reached,
+            model_size=float(np.mean(sizes)) if sizes else None,
+            model_size_unit=unit if sizes else None,
+        )
 
 
 def subsample(y: np.ndarray, n: int, *, seed: int, stratify: bool) -> np.ndarray:

@@ -181,12 +181,19 @@ class XGBoostTrainer(Trainer):
 
         with guard:  # boosters shared by staged siblings predict one thread at a time
             self._score(ctx, folds, budget, max_bin, n_classes, scorer, acc, shared_s, xgb)
+            size, unit = _mean_size(folds, budget, es)
             shared_to = max(f.rounds for f in folds)
         curves = _summarize(folds, budget if staged else None, es) if ctx.record_curves or es else None
         note = f"scored from boosters shared with its n_estimators siblings ({shared_to} rounds)" if staged else None
         reached = budget if staged else max(f.rounds for f in folds)
         return acc.outcome(
-            params, ctx.metric, curves=curves, note=note, budget=reached if candidate.budget is not None else None
+            params,
+            ctx.metric,
+            curves=curves,
+            note=note,
+            budget=reached if candidate.budget is not None else None,
+            model_size=size,
+            model_size_unit=unit,
         )
 
     def _score(
@@ -291,6 +298,19 @@ class XGBoostTrainer(Trainer):
                 folds = self._boost(ctx, bparams, folds, rounds, max_bin, record, stop, xgb)
                 _staged(ctx).put(key, _Run(folds))
         return folds, lock
+
+
+def _mean_size(folds: list[_FoldRun], budget: int, es: int | None) -> tuple[float | None, str | None]:
+    """Mean model size over folds, counting the rounds each fold's predictions use."""
+    from tuning.complexity import model_size
+
+    sizes, unit = [], None
+    for fr in folds:
+        rounds = fr.best_iteration + 1 if (es and fr.best_iteration is not None) else min(budget, fr.rounds)
+        size, unit = model_size(fr.booster, "xgboost", rounds=rounds)
+        if size is not None:
+            sizes.append(size)
+    return (float(np.mean(sizes)), unit) if sizes else (None, None)
 
 
 def _samples(params: dict[str, Any]) -> bool:
