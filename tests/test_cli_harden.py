@@ -55,7 +55,7 @@ def test_export_script_and_model_from_the_cli(study_db, tmp_path, capsys):
     assert (tmp_path / "models" / f"study_{sid}_pipeline.joblib").stat().st_size > 0
 
 
-@pytest.mark.parametrize("fmt", ["csv", "script", "model"])
+@pytest.mark.parametrize("fmt", ["csv", "script", "model", "wandb"])
 def test_export_into_a_missing_folder_exits_2_with_one_line(study_db, tmp_path, capsys, fmt):
     db, sid, _ = study_db
     target = tmp_path / "nope" / ("x" if fmt == "model" else "x.out")
