@@ -17,6 +17,7 @@ from ui.state import (
     set_selection,
     show_error,
 )
+from ui.upload import parse_upload
 
 st.title("Data")
 st.caption("Bring a table (CSV, TSV, Parquet or Excel) or start from a bundled sample; choose what to predict.")
@@ -39,7 +40,7 @@ if source == "Upload a file":
     if up is not None:
         content = up.getvalue()
         try:
-            df = parse_table(content, name=up.name)
+            df = parse_upload(content, up.name)
             ds = store.add_dataset(up.name, content, n_rows=len(df), n_cols=df.shape[1])
             if sel["dataset"] != ds:
                 set_selection(dataset=ds, target=str(df.columns[-1]), task=None, study=None)
