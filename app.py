@@ -8,16 +8,16 @@ st.set_page_config(page_title="Tuning workbench", page_icon=":material/tune:", l
 
 PAGES = {
     "Tune": [
-        st.Page("pages/data.py", title="Data", icon=":material/table:", default=True),
-        st.Page("pages/search.py", title="Search", icon=":material/travel_explore:"),
-        st.Page("pages/results.py", title="Results", icon=":material/insights:"),
-        st.Page("pages/compare.py", title="Compare", icon=":material/compare_arrows:"),
-        st.Page("pages/finetune.py", title="Fine-tune", icon=":material/model_training:"),
+        st.Page("app_pages/data.py", title="Data", icon=":material/table:", default=True),
+        st.Page("app_pages/search.py", title="Search", icon=":material/travel_explore:"),
+        st.Page("app_pages/results.py", title="Results", icon=":material/insights:"),
+        st.Page("app_pages/compare.py", title="Compare", icon=":material/compare_arrows:"),
+        st.Page("app_pages/finetune.py", title="Fine-tune", icon=":material/model_training:"),
     ],
     "Learn": [
-        st.Page("pages/learn_regularization.py", title="Regularization", icon=":material/school:"),
-        st.Page("pages/learn_overfitting.py", title="Overfitting lab", icon=":material/science:"),
-        st.Page("pages/learn_finetuning.py", title="Fine-tuning and forgetting", icon=":material/sync_alt:"),
+        st.Page("app_pages/learn_regularization.py", title="Regularization", icon=":material/school:"),
+        st.Page("app_pages/learn_overfitting.py", title="Overfitting lab", icon=":material/science:"),
+        st.Page("app_pages/learn_finetuning.py", title="Fine-tuning and forgetting", icon=":material/sync_alt:"),
     ],
 }
 

@@ -30,7 +30,7 @@ def fill(path: Path, n: int) -> None:
         fill_study(store, n, seed=seed, name=f"bench {n} #{seed}")
 
 
-def time_page(db: Path, repeats: int, page: str = "pages/results.py") -> list[float]:
+def time_page(db: Path, repeats: int, page: str = "app_pages/results.py") -> list[float]:
     from streamlit.testing.v1 import AppTest
 
     from ui.tradeoff_view import _jobs
@@ -57,7 +57,7 @@ def main() -> None:
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
     args = ap.parse_args()
-    pages = {"Results": "pages/results.py", "Compare": "pages/compare.py"}
+    pages = {"Results": "app_pages/results.py", "Compare": "app_pages/compare.py"}
     with tempfile.TemporaryDirectory() as d:
         small = Path(d) / "small.db"
         fill(small, 100)

@@ -56,7 +56,7 @@ def test_upload_a_csv_and_change_the_target(app):
     _no_errors(app)
     assert app.subheader[0].value == "penguins.csv"
     assert {m.label: m.value for m in app.metric}["Rows × columns"] == "344 × 8"
-    app.selectbox(key="data_target").set_value("island").run()
+    next(s for s in app.selectbox if s.label.startswith("Target column")).set_value("island").run()
     _no_errors(app)
     assert any("island" in s.value for s in app.success)
 
@@ -69,7 +69,7 @@ def test_bad_upload_shows_a_plain_error(app):
 
 
 def test_search_start_runs_to_completion_and_results_show_it(app):
-    app.switch_page("pages/search.py").run()
+    app.switch_page("app_pages/search.py").run()
     _no_errors(app)
     app.number_input(key="search_trials_tpe").set_value(3)
     app.number_input(key="search_cv").set_value(3)
@@ -79,7 +79,7 @@ def test_search_start_runs_to_completion_and_results_show_it(app):
     app.run()
     metrics = {m.label: m.value for m in app.metric}
     assert metrics["Complete"] == "3"
-    app.switch_page("pages/results.py").run()
+    app.switch_page("app_pages/results.py").run()
     _no_errors(app)
     assert app.subheader[0].value.startswith(f"Study {sid}")
     assert len(app.get("plotly_chart")) >= 8
@@ -94,7 +94,7 @@ def test_search_start_runs_to_completion_and_results_show_it(app):
 
 
 def test_stop_a_running_study(app):
-    app.switch_page("pages/search.py").run()
+    app.switch_page("app_pages/search.py").run()
     app.selectbox(key="search_model").set_value("random_forest").run()
     app.number_input(key="search_trials_tpe").set_value(500)
     app.number_input(key="search_cv").set_value(3)
@@ -112,23 +112,30 @@ def test_stop_a_running_study(app):
 
 
 def test_bad_space_edit_is_reported_before_start(app):
-    app.switch_page("pages/search.py").run()
+    app.switch_page("app_pages/search.py").run()
     app.selectbox(key="search_model").set_value("knn").run()
     key = "space_editor_knn"
     app.session_state[key] = {"edited_rows": {0: {"low": 40.0, "high": 2.0}}, "added_rows": [], "deleted_rows": []}
     app.run()
     assert not app.exception
-    assert any("'n_neighbors'" in e.value and "greater than" in e.value for e in app.error)
+    # messages are markdown-escaped (user strings stay literal): compare without the backslashes
+    assert any("'n_neighbors'" in e.value.replace("\\", "") and "greater than" in e.value for e in app.error)
     assert app.button(key="search_start").disabled
 
 
 def test_compare_and_learn_pages_render(app):
-    for page in ("pages/compare.py", "pages/learn_regularization.py", "pages/learn_overfitting.py"):
+    for page in ("app_pages/compare.py", "app_pages/learn_regularization.py", "app_pages/learn_overfitting.py"):
         app.switch_page(page).run()
         _no_errors(app)
 
 
 def test_results_without_studies_points_to_search(app):
-    app.switch_page("pages/results.py").run()
+    app.switch_page("app_pages/results.py").run()
     assert not app.exception
     assert "No study yet" in app.info[0].value
+
+
+def test_no_pages_folder_beside_app():
+    """A ``pages/`` folder next to app.py switches Streamlit to its old file-list navigation for the first
+    visitor of a fresh server (Streamlit issue 9624): page files live in ``app_pages/``."""
+    assert not (ROOT / "pages").exists(), "move page files to app_pages/ and list them in app.py"

@@ -53,7 +53,7 @@ def test_finetune_page_with_a_studys_model(app):
         store,
         StudyConfig(dataset_id=ds, target="label", model="xgboost", strategy="random", n_trials=1, cv=3, space=space),
     )
-    app.switch_page("pages/finetune.py").run()
+    app.switch_page("app_pages/finetune.py").run()
     _no_errors(app)
     assert app.title[0].value == "Fine-tune"
     assert app.selectbox(key="ft_target").value == "label"
@@ -74,7 +74,7 @@ def test_finetune_page_with_a_studys_model(app):
 
 
 def test_finetune_page_with_an_uploaded_model_and_a_bad_one(app, tmp_path):
-    app.switch_page("pages/finetune.py").run()
+    app.switch_page("app_pages/finetune.py").run()
     assert any("No study" in i.value for i in app.info)
     app.radio(key="ft_base_source").set_value("An XGBoost model file (.json / .ubj)").run()
     app.file_uploader(key="ft_base_upload").set_value(("model.json", pickle.dumps({"x": 1}), "application/json")).run()
@@ -100,7 +100,7 @@ def test_finetune_page_with_an_uploaded_model_and_a_bad_one(app, tmp_path):
 
 
 def test_learn_fine_tuning_view(app):
-    app.switch_page("pages/learn_finetuning.py").run()
+    app.switch_page("app_pages/learn_finetuning.py").run()
     t0 = time.monotonic()
     while True:
         _no_errors(app)
@@ -129,7 +129,7 @@ def test_finetune_page_with_a_random_forest_study(app):
             dataset_id=ds, target="label", model="random_forest", strategy="random", n_trials=1, cv=3, space=space
         ),
     )
-    app.switch_page("pages/finetune.py").run()
+    app.switch_page("app_pages/finetune.py").run()
     app.button(key="ft_run").click().run()
     _no_errors(app)
     arms = set(app.dataframe[-1].value["arm"])

@@ -604,7 +604,7 @@ def test_sparsity_image_zeros_are_exact():
     l1_zeros, l2_zeros = [t for t in fig.data if t.name == "exactly 0"]
     assert sorted(zip(l1_zeros.y, l1_zeros.x)) == [(0, 0), (1, 1)]
     assert len(l2_zeros.x) == 0
-    assert "L1: accuracy 0.900, 1/4 non-zero" in fig.layout.annotations[0].text
+    assert "L1: accuracy 0.900,<br>1/4 non-zero" in fig.layout.annotations[0].text
     with pytest.raises(IndexError):
         R._get_sparsity_info(sp, class_index=1)
 

@@ -54,7 +54,7 @@ REGULARIZATION = [
 
 
 def test_overfitting_lab_views(app):
-    app.switch_page("pages/learn_overfitting.py").run()
+    app.switch_page("app_pages/learn_overfitting.py").run()
     for view, key in OVERFITTING:
         app.segmented_control(key="lab_view").set_value(view).run()
         _until_chart(app, key)
@@ -75,7 +75,7 @@ def test_overfitting_lab_views(app):
 
 
 def test_regularization_views(app):
-    app.switch_page("pages/learn_regularization.py").run()
+    app.switch_page("app_pages/learn_regularization.py").run()
     for view, key in REGULARIZATION:
         app.segmented_control(key="reg_view").set_value(view).run()
         _until_chart(app, key)

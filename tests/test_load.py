@@ -45,7 +45,7 @@ def _watch(path, ds, sid):
     at.query_params["target"] = "label"
     at.query_params["study"] = str(sid)
     at.run()
-    at.switch_page("pages/search.py").run()
+    at.switch_page("app_pages/search.py").run()
     return at
 
 

@@ -23,7 +23,7 @@ def search(tmp_path, monkeypatch):
     ui.run_on._check.clear()
     at = AppTest.from_file(APP, default_timeout=120)
     at.run()
-    at.switch_page("pages/search.py").run()
+    at.switch_page("app_pages/search.py").run()
     assert not at.exception
     return at
 

@@ -27,7 +27,7 @@ def app_with(tmp_path, monkeypatch):
         fill(Store(db))
         at = AppTest.from_file(APP, default_timeout=120)
         at.run()
-        at.switch_page("pages/results.py").run()
+        at.switch_page("app_pages/results.py").run()
         _ok(at)
         return at
 
@@ -113,7 +113,7 @@ def test_compare_shows_one_trade_off_across_studies(app_with):
         fill_study(store, 40, seed=2, name="dart-ish")
 
     at = app_with(fill)
-    at.switch_page("pages/compare.py").run()
+    at.switch_page("app_pages/compare.py").run()
     _ok(at)
     spec = " ".join(str(c.proto.spec) for c in at.get("plotly_chart"))
     assert "#1 gbtree-ish" in spec and "#2 dart-ish" in spec and "Pareto front" in spec

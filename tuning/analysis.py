@@ -178,9 +178,20 @@ class Finding:
 
 
 def diagnose(
-    frame: pd.DataFrame, space: SearchSpace, *, metric: str, regularizers: Sequence[str] = ()
+    frame: pd.DataFrame,
+    space: SearchSpace,
+    *,
+    metric: str,
+    regularizers: Sequence[str] = (),
+    baseline: float | None = None,
+    baseline_label: str = "the no-skill baseline",
 ) -> list[Finding]:
-    """Plain-language signals: a train/validation gap, a flat low fit, optima at the edge, failures."""
+    """Plain-language signals: a train/validation gap, a flat low fit, optima at the edge, failures.
+
+    ``baseline`` (scorer convention) is what a no-skill model scores on the same folds, described by
+    ``baseline_label`` ("always predicting the most frequent class"); every "low" verdict quotes it, so a
+    reader can tell low from merely imperfect.
+    """
     out: list[Finding] = []
     ok = frame[frame["state"] == TrialState.COMPLETE.value]
     failed = int((frame["state"] == TrialState.FAILED.value).sum())
@@ -216,11 +227,17 @@ def diagnose(
             and tr < 0.8
             and metric in ("accuracy", "roc_auc", "r2", "f1", "f1_macro", "roc_auc_ovr")
         ):
+            reference = (
+                f" For reference, {baseline_label} scores {display_score(metric, baseline):.4g}."
+                if baseline is not None and math.isfinite(baseline)
+                else ""
+            )
             out.append(
                 Finding(
                     "underfitting",
                     f"Training and validation scores are both low and close ({display_score(metric, tr):.4g} vs "
-                    f"{display_score(metric, va):.4g}): the model is underfitting. Give it more capacity or weaker regularization.",
+                    f"{display_score(metric, va):.4g}): the model may be underfitting.{reference} "
+                    "Give it more capacity or weaker regularization.",
                     knobs,
                 )
             )

@@ -666,7 +666,11 @@ def prepare_xy(df: pd.DataFrame, profile: DatasetProfile) -> PreparedData:
 def check_folds(y: np.ndarray, *, task: str, cv: int, classes: Sequence[str] | None = None) -> None:
     """A class needs at least ``cv`` members for stratified K-fold; the table needs ``cv`` rows."""
     if cv < 2:
-        raise DataError(f"Cross-validation needs at least 2 folds, got {cv}.", fix="Use --cv 2 or more.")
+        raise DataError(
+            f"Cross-validation needs at least 2 folds, got {cv}.",
+            fix="Use --cv 2 or more.",
+            app_fix='Set "CV folds" on the Search page to 2 or more.',
+        )
     if len(y) < cv:
         raise DataError(
             f"Only {len(y)} rows with a target, fewer than the {cv} CV folds.", fix="Use fewer folds or more rows."
@@ -675,11 +679,35 @@ def check_folds(y: np.ndarray, *, task: str, cv: int, classes: Sequence[str] | N
         counts = np.bincount(y)
         small = [(classes[i] if classes else str(i), int(c)) for i, c in enumerate(counts) if 0 < c < cv]
         if small:
-            name, n = small[0]
-            raise DataError(
-                f"Class {name!r} has only {n} row(s), fewer than the {cv} cross-validation folds.",
-                fix=f"Use at most {n} folds (--cv {max(n, 2)}), merge rare classes, or remove those rows.",
+            name, n = min(small, key=lambda s: s[1])
+            n_classes = int((counts > 0).sum())
+            rows = f"{n} row{'s' if n != 1 else ''}"
+            message = (
+                f"Class {name!r} has only {rows}, fewer than the {cv} cross-validation folds."
+                if len(small) == 1
+                else f"{len(small)} of {n_classes} classes have fewer rows than the {cv} cross-validation folds "
+                f"(class {name!r} has {rows})."
             )
+            labels = list(classes) if classes else []
+            hint_cli = hint_app = ""
+            if n_classes > 20 and labels and all(_is_number(c) for c in labels):
+                hint_cli = "The target is a number with many values: if it is a quantity, use --task regression. "
+                hint_app = 'The target is a number with many values: if it is a quantity, choose Task "regression" on the Data page. '
+            tail = "merge rare classes, or remove those rows."
+            raise DataError(
+                message,
+                fix=hint_cli + (f"Use {n} folds (--cv {n}), {tail}" if n >= 2 else tail.capitalize()),
+                app_fix=hint_app
+                + (f'Set "CV folds" on the Search page to {n}, {tail}' if n >= 2 else tail.capitalize()),
+            )
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except (TypeError, ValueError):
+        return False
+    return True
 
 
 def onehot_max_categories(n_categorical: int) -> int:

@@ -8,15 +8,26 @@ from __future__ import annotations
 
 
 class TuningError(Exception):
-    """A problem the user can fix: ``message`` says what is wrong, ``fix`` what to do."""
+    """A problem the user can fix: ``message`` says what is wrong, ``fix`` what to do.
 
-    def __init__(self, message: str, *, fix: str = "") -> None:
+    ``fix`` is worded for the command line (it may name flags such as ``--cv``); ``app_fix``, when the
+    remedy differs in the app, names the app's controls instead ("CV folds" on the Search page). ``str()``
+    is the CLI's line; the app shows :meth:`for_app`.
+    """
+
+    def __init__(self, message: str, *, fix: str = "", app_fix: str = "") -> None:
         self.message = message
         self.fix = fix
+        self.app_fix = app_fix
         super().__init__(str(self))
 
     def __str__(self) -> str:
         return f"{self.message} {self.fix}".strip() if self.fix else self.message
+
+    def for_app(self) -> str:
+        """The message with the fix worded for the app (falls back to ``fix`` when it names no flag)."""
+        fix = self.app_fix or self.fix
+        return f"{self.message} {fix}".strip() if fix else self.message
 
 
 class DataError(TuningError):

@@ -106,6 +106,9 @@ def paged_trials_table(frame: pd.DataFrame, cfg: StudyConfig) -> int | None:
         )
     shown[f"validation {display_metric_name(metric)}"] = [display_score(metric, v) for v in view["mean_test_score"]]
     shown["std"] = view["std_test_score"].to_numpy()
+    if "rung" in view.columns and (view["rung"].notna().any() or view["budget"].notna().any()):
+        shown["budget"] = view["budget"].to_numpy()  # multi-fidelity: rounds or rows reached, and the rung
+        shown["rung"] = view["rung"].to_numpy()
     shown["fit time (s)"] = view["mean_fit_time"].to_numpy()
     if "model_size" in view.columns:
         shown["model size"] = view["model_size"].to_numpy()

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
 from tuning import lessons
 from tuning.analysis import display_metric_name, display_score
+from tuning.baseline import baseline_label
 from tuning.charts.learn_boundary import plot_decision_boundary, plot_fit_1d
 from tuning.charts.learn_curves import (
     plot_bias_variance,
@@ -15,11 +17,23 @@ from tuning.charts.learn_curves import (
     plot_validation_curve,
     plot_validation_overfit,
 )
+from tuning.lessons.learning_curve import LOW_VERDICT
 from tuning.models import get_model
 from ui.jobs import compute
+from ui.layout import metric_row
 from ui.learn_data import pick_data
 from ui.learn_presets import BIAS_VARIANCE, BOUNDARY_KNOBS, FIT1D_KNOBS, SWEEPS, fmt
 from ui.state import get_store
+from ui.text import esc
+
+
+def baseline_note(metric: str, dummy: float, task: str) -> str:
+    """The reference beside a "low" verdict: what a no-skill model scores on the same folds."""
+    what = baseline_label(task)
+    value = display_score(metric, dummy)
+    if value is None:
+        return "no baseline could be scored for this metric"
+    return f"for reference, {what} scores {value:.4g} {display_metric_name(metric)}"
 
 
 def explain(text: str, try_this: str) -> None:
@@ -37,7 +51,8 @@ def _pins(key: str) -> list:
 
 def _pin_buttons(key: str, item: object, label: str) -> None:
     pins = _pins(key)
-    c1, c2, _ = st.columns([1, 1, 3])
+    row = st.container(horizontal=True)  # buttons sized to their labels (columns cut them to "Pin this...")
+    c1 = c2 = row
     if c1.button(f"Pin this {label}", key=f"{key}_pin", disabled=len(pins) >= 4):
         pins.append(item)
     if c2.button("Clear pins", key=f"{key}_clear", disabled=not pins):
@@ -94,10 +109,16 @@ def validation_curve_view() -> None:
     m = curve.metric
     log_x = min(values) > 0 and max(values) / min(values) >= 50 if all(_is_num(v) for v in values) else False
     st.plotly_chart(plot_validation_curve(curve, current=current, pinned=_pins("vc_pins"), log_x=log_x), key="vc_chart")
-    c = st.columns(3)
-    c[0].metric(f"Train {display_metric_name(m)}", f"{display_score(m, curve.train_mean[i]):.4g}")
-    c[1].metric(f"Validation {display_metric_name(m)}", f"{display_score(m, curve.val_mean[i]):.4g}")
-    c[2].metric("Regime", curve.regimes[i])
+    metric_row(
+        [
+            (f"Train {display_metric_name(m)}", f"{display_score(m, curve.train_mean[i]):.4g}"),
+            (f"Validation {display_metric_name(m)}", f"{display_score(m, curve.val_mean[i]):.4g}"),
+            ("Regime", curve.regimes[i]),
+        ],
+        width=200,
+    )
+    if curve.regimes[i] == "underfit":
+        st.caption(baseline_note(m, curve.dummy_score, data.task))
     _pin_buttons("vc_pins", curve, "curve")
 
 
@@ -134,7 +155,9 @@ def learning_curve_view() -> None:
         return
     st.plotly_chart(plot_learning_curve(curves, [f"{param}={fmt(a)}", f"{param}={fmt(b)}"]), key="lc_chart")
     for v, cv in zip((a, b), curves):
-        st.markdown(f"**{param}={fmt(v)}**: {lessons.verdict(cv)}")
+        verdict = lessons.verdict(cv)
+        note = f" ({baseline_note(cv.metric, cv.dummy_score, data.task)})" if verdict == LOW_VERDICT else ""
+        st.markdown(f"**{esc(param)}={esc(fmt(v))}**: {verdict}{note}")
 
 
 def boosting_view() -> None:
@@ -169,7 +192,27 @@ def boosting_view() -> None:
     if res is None:
         return
     st.plotly_chart(plot_boosting_rounds(res), key="bo_chart")
-    st.dataframe(res.frame() if callable(getattr(res, "frame", None)) else None, hide_index=True, key="bo_table")
+    # One row per learning rate (the per-round numbers are in the chart's hover): what early stopping did.
+    summary = pd.DataFrame(
+        {
+            "learning rate": [r.learning_rate for r in res.runs],
+            "best round": [r.best_round for r in res.runs],
+            f"best validation {res.metric}": [r.best_loss for r in res.runs],
+            "early stopping stops at": [r.stop_round for r in res.runs],
+            "rounds after the best (wasted)": [r.wasted_rounds for r in res.runs],
+            "rounds saved by early stopping": [r.saved_rounds for r in res.runs],
+            "fit time (s)": [r.fit_time for r in res.runs],
+        }
+    )
+    st.dataframe(
+        summary,
+        hide_index=True,
+        key="bo_table",
+        column_config={
+            f"best validation {res.metric}": st.column_config.NumberColumn(format="%.4g"),
+            "fit time (s)": st.column_config.NumberColumn(format="%.2f"),
+        },
+    )
 
 
 def boundary_view() -> None:

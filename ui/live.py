@@ -2,22 +2,31 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import streamlit as st
 
 from tuning.analysis import display_metric_name, display_score
 from tuning.charts import plot_history
+from tuning.models import get_model
 from tuning.store import StudyState, TrialState
-from ui.state import get_registry, get_store
+from ui.layout import metric_row
+from ui.search_form import PRUNERS, STRATEGY_LABELS, metric_label
+from ui.state import get_registry, get_store, show_error
 from ui.study_data import study_config, study_frame
+from ui.text import esc
 
 
-def _eta(done: int, total: int | None, elapsed: float) -> str:
-    if not total or not done or done >= total:
+def _eta(remaining: int, durations: list[float], workers: int) -> str:
+    """Time left from the mean trial duration so far: time spent stopped (before a resume) does not count."""
+    if remaining <= 0 or not durations:
         return "-"
-    s = elapsed / done * (total - done)
-    return f"{s:.0f} s" if s < 120 else f"{s / 60:.1f} min"
+    s = sum(durations) / len(durations) * remaining / max(1, workers)
+    if s < 1:
+        return "seconds"
+    return f"{s:.0f} s" if s < 120 else f"{s / 60:.0f} min" if s < 7200 else f"{s / 3600:.1f} h"
+
+
+def _params(params: dict) -> str:
+    return ", ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in params.items())
 
 
 def render_live(study_id: int) -> None:
@@ -32,65 +41,79 @@ def render_live(study_id: int) -> None:
         metric = cfg.metric or ""
         total = cfg.n_trials
         done = summary["n_trials"]
-        elapsed = study.elapsed_s
-        if study.state is StudyState.RUNNING:
-            started = datetime.fromisoformat(study.created.replace("Z", "+00:00"))
-            elapsed = max(elapsed, (datetime.now(UTC) - started).total_seconds()) if not elapsed else elapsed
-        st.markdown(f"#### Study {study_id}: {study.name} — `{study.state.value}`")
-        st.caption(
-            f"{cfg.model} · {cfg.strategy} · {cfg.cv}-fold CV · {display_metric_name(metric)} · "
-            f"{cfg.workers} parallel trial(s) on {cfg.device}"
-            + (f" · {cfg.test_size:.0%} held out for a final test" if cfg.test_size else "")
-        )
-        st.progress(min(1.0, done / total) if total else 0.0, text=f"{done} / {total or '?'} trials")
-        c = st.columns(5)
-        best = display_score(metric, summary["best_score"])
-        c[0].metric(f"Best {display_metric_name(metric)}", "-" if best is None else f"{best:.4g}")
-        c[1].metric("Complete", summary["n_complete"])
-        c[2].metric("Failed", summary["n_failed"])
-        c[3].metric("Running now", summary["n_running"])
-        c[4].metric("ETA", _eta(done, total, elapsed) if study.state is StudyState.RUNNING else "-")
-        if study.error:
-            st.error(study.error)
+        is_running = study.state is StudyState.RUNNING
+        head, act = st.columns([4, 1], vertical_alignment="center")
+        head.markdown(f"#### Study {study_id}: {esc(study.name)} · {study.state.value}")
         registry = get_registry()
-        if study.state is StudyState.RUNNING:
-            if registry.get(store, study_id) is not None:
-                if st.button("Stop", key=f"stop_{study_id}", type="primary", icon=":material/stop_circle:"):
-                    registry.stop(store, study_id, wait=True)
+        with act:
+            if is_running:
+                if registry.get(store, study_id) is not None:
+                    if st.button("Stop", key=f"stop_{study_id}", type="primary", icon=":material/stop_circle:"):
+                        registry.stop(store, study_id, wait=True)
+                        st.rerun()
+                elif store.runs_here(study_id):
+                    # its runner lived in this server and is gone (it crashed): recover it, offer Resume
+                    store.mark_interrupted(study_id)
                     st.rerun()
-            elif store.runs_here(study_id):
-                # its runner lived in this server and is gone (it crashed): recover it, offer Resume
-                store.mark_interrupted(study_id)
-                st.rerun()
-            else:
-                st.caption("Running in another process (CLI): stop it there with Ctrl-C.")
-        elif study.state in (StudyState.STOPPED, StudyState.INTERRUPTED):
-            if st.button("Resume", key=f"resume_{study_id}", icon=":material/play_circle:"):
-                from tuning.runner import resume
+            elif study.state in (StudyState.STOPPED, StudyState.INTERRUPTED):
+                if st.button("Resume", key=f"resume_{study_id}", icon=":material/play_circle:"):
+                    from tuning.runner import resume
 
-                registry.add(resume(store, study_id))
-                st.rerun()
+                    try:
+                        registry.add(resume(store, study_id))
+                    except Exception as exc:
+                        show_error(exc)
+                    else:
+                        st.rerun()
+        early = PRUNERS.get(cfg.pruner, cfg.pruner) if cfg.pruner and cfg.pruner != "none" else None
+        st.caption(
+            f"{esc(get_model(cfg.model).label)} · {STRATEGY_LABELS.get(cfg.strategy, cfg.strategy)} · "
+            f"{cfg.cv}-fold CV · {esc(metric_label(metric))} · {cfg.workers} parallel trial(s) on {cfg.device}"
+            + (f" · {cfg.test_size:.0%} held out for a final test" if cfg.test_size else "")
+            + (f" · early cut: {early}" if early else "")
+        )
+        if is_running and registry.get(store, study_id) is None and not store.runs_here(study_id):
+            st.caption("Running in another process (the CLI): stop it there with Ctrl-C.")
+        n_pruned = summary.get("n_pruned", store.trial_counts(study_id).get(TrialState.PRUNED.value, 0))
+        st.progress(
+            min(1.0, done / total) if total else 0.0,
+            text=f"{done} / {total or '?'} trials" + (f" ({n_pruned} cut early)" if n_pruned else ""),
+        )
+        best = display_score(metric, summary["best_score"])
+        cut = bool(early or n_pruned)
+        finished = store.get_trials(study_id, states=(TrialState.COMPLETE, TrialState.PRUNED, TrialState.FAILED))
+        durations = [t.duration_s for t in finished if t.duration_s]
+        metric_row(
+            [
+                (f"Best {display_metric_name(metric)}", "-" if best is None else f"{best:.4g}"),
+                ("Complete", summary["n_complete"]),
+                ("Pruned / failed" if cut else "Failed", (f"{n_pruned} / " if cut else "") + str(summary["n_failed"])),
+                ("Running now", summary["n_running"]),
+                ("Time left", _eta((total or 0) - done, durations, cfg.workers) if is_running and total else "-"),
+            ],
+            width=120,
+        )
+        if study.error:
+            st.error(esc(study.error))
+        # the chart right under the numbers: at 1280x800 it was below the fold, under the parameter lines
+        frame = study_frame(study_id)
+        st.plotly_chart(plot_history(frame, metric=metric, height=340), key=f"live_history_{study_id}")
         if summary["n_running"]:
             now = store.get_trials(study_id, states=(TrialState.RUNNING,))
             st.caption(
                 "Running now: "
                 + "; ".join(
-                    f"#{t.number} "
-                    + ", ".join(f"{k}={v:.3g}" if isinstance(v, float) else f"{k}={v}" for k, v in t.params.items())
+                    f"#{t.number}"
+                    + (f" (rung {t.rung}, budget {t.budget:,})" if t.rung is not None and t.budget else "")
+                    + " "
+                    + esc(_params(t.params))
                     for t in now
                 )
             )
         if summary["best_params"]:
-            st.caption(
-                "Best parameters so far: `"
-                + ", ".join(
-                    f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in summary["best_params"].items()
-                )
-                + "`"
-            )
-        frame = study_frame(study_id)
-        st.plotly_chart(plot_history(frame, metric=metric), key=f"live_history_{study_id}")
-        if study.state is not StudyState.RUNNING and running:
+            label = "Best parameters so far" if is_running else "Best parameters"
+            st.caption(f"{label}: {esc(_params(summary['best_params']))}")
+        if not is_running and running:
             st.rerun()  # the study just ended: redraw the page without the timer
 
     panel()

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import streamlit as st
 
 from tuning import charts
 from tuning.analysis import diagnose, display_metric_name, display_score, param_importance
+from tuning.baseline import baseline_label
 from tuning.config import StudyConfig
+from tuning.errors import TuningError
 from tuning.export import best_params_json, export_model, standalone_script, trials_csv
 from tuning.models import get_model
 from tuning.store import Store, TrialState
+from ui.search_form import STRATEGY_LABELS
+from ui.state import get_store
+from ui.text import esc, local_time
 
 
 def studies_table(store: Store) -> pd.DataFrame:
@@ -25,38 +31,74 @@ def studies_table(store: Store) -> pd.DataFrame:
                 "name": s.name,
                 "state": s.state.value,
                 "dataset": names.get(s.dataset_id, s.dataset_id),
-                "model": summ["model"],
-                "strategy": summ["strategy"],
+                "model": _model_label(summ["model"]),
+                "strategy": STRATEGY_LABELS.get(summ["strategy"], summ["strategy"]),
                 "metric": display_metric_name(metric),
                 "best": display_score(metric, summ["best_score"]),
                 "trials": summ["n_trials"],
-                "started": s.created[:19].replace("T", " "),
+                "started": local_time(s.created),
             }
         )
     return pd.DataFrame(rows)
 
 
-def render_diagnosis(frame: pd.DataFrame, cfg: StudyConfig) -> None:
+def _model_label(name: str | None) -> str:
+    try:
+        return get_model(name or "").label
+    except Exception:  # a model this version does not know: its stored name
+        return str(name)
+
+
+def render_diagnosis(frame: pd.DataFrame, cfg: StudyConfig, store: Store, study_id: int) -> None:
     family = get_model(cfg.model)
     regularizers = [k for k, d in family.params.items() if d.regularizes]
-    findings = diagnose(frame, cfg.search_space(), metric=cfg.metric or "", regularizers=regularizers)
+    args = dict(metric=cfg.metric or "", regularizers=regularizers)
+    findings = diagnose(frame, cfg.search_space(), **args)
+    if any(f.kind == "underfitting" for f in findings):
+        # A "low" verdict quotes the no-skill baseline; computed only then (it refits a constant model per fold).
+        try:
+            base = _baseline(store.path, study_id, cfg)
+        except Exception:  # the verdict stands without its reference rather than failing the page
+            base = None
+        findings = diagnose(frame, cfg.search_space(), **args, baseline=base, baseline_label=baseline_label(cfg.task))
     if not findings:
         st.success("No warning signs: no large train/validation gap, no optimum at the edge of a range.")
     for f in findings:
-        knobs = f" Knobs: {', '.join(f'`{k}`' for k in f.knobs)}." if f.knobs else ""
+        knobs = f" Knobs: {', '.join(esc(k) for k in f.knobs)}." if f.knobs else ""
         (st.warning if f.kind in ("overfitting", "underfitting", "edge", "failures") else st.info)(
-            f"**{f.kind.capitalize()}** — {f.message}{knobs}"
+            f"**{f.kind.capitalize()}** — {esc(f.message)}{knobs}"
         )
+
+
+@st.cache_data(max_entries=32, show_spinner="Scoring the no-skill baseline...")
+def _baseline(db: str, study_id: int, _cfg: StudyConfig) -> float | None:
+    from tuning.baseline import study_baseline
+
+    return study_baseline(get_store(), _cfg)
 
 
 def render_charts(frame: pd.DataFrame, cfg: StudyConfig, store: Store, study_id: int) -> None:
     metric = cfg.metric or ""
     space = cfg.search_space()
     searched = [p.name for p in space.searched]
+    n_pruned = int((frame["state"] == TrialState.PRUNED.value).sum()) if not frame.empty else 0
+    show_pruned = True
+    if n_pruned:
+        show_pruned = st.toggle(
+            f"Show pruned trials ({n_pruned} cut early)",
+            value=True,
+            key="res_show_pruned",
+            help="Pruned trials were scored at a smaller budget (fewer boosting rounds or rows) before being cut.",
+        )
+    if not show_pruned:
+        frame = frame[frame["state"] != TrialState.PRUNED.value]
     tabs = st.tabs(["History", "Parameters", "Importance", "Overfitting", "Distribution & timeline"])
     with tabs[0]:
         by_time = st.toggle("x axis: time", key="res_hist_time")
-        st.plotly_chart(charts.plot_history(frame, metric=metric, x="time" if by_time else "number"), key="res_hist")
+        st.plotly_chart(
+            charts.plot_history(frame, metric=metric, x="time" if by_time else "number", show_pruned=show_pruned),
+            key="res_hist",
+        )
     with tabs[1]:
         top = st.slider("Show the best % of trials", 5, 100, 100, 5, key="res_top") / 100
         st.plotly_chart(
@@ -105,10 +147,12 @@ def _importance(db: str, study_id: int, n_rows: int, _frame: pd.DataFrame, _cfg:
 def trials_table(frame: pd.DataFrame, cfg: StudyConfig) -> int | None:
     """The trial table with a state filter; returns the number of the selected trial."""
     metric = cfg.metric or ""
+    present = set(frame["state"]) if not frame.empty else set()
+    options = ["complete", "pruned", "failed", "running"]
     states = st.multiselect(
         "States",
-        ["complete", "failed", "running", "pruned"],
-        default=["complete", "failed", "running"],
+        options,
+        default=[o for o in options if o in present or o in ("complete", "failed")],
         key="res_states",
     )
     view = frame[frame["state"].isin(states)]
@@ -117,12 +161,28 @@ def trials_table(frame: pd.DataFrame, cfg: StudyConfig) -> int | None:
     shown[f"validation {display_metric_name(metric)}"] = [display_score(metric, v) for v in view["mean_test_score"]]
     shown[f"train {display_metric_name(metric)}"] = [display_score(metric, v) for v in view["mean_train_score"]]
     shown["std"] = view["std_test_score"].to_numpy()
+    if "rung" in view.columns and (view["rung"].notna().any() or view["budget"].notna().any()):
+        # multi-fidelity search: how far each trial got (boosting rounds or rows) and at which rung it stopped
+        shown["budget"] = view["budget"].to_numpy()
+        shown["rung"] = view["rung"].to_numpy()
     shown["fit time (s)"] = view["mean_fit_time"].to_numpy()
     shown["rank"] = view["rank_test_score"].to_numpy()
-    shown["error"] = view["error"].to_numpy()
+    shown["why it stopped" if "note" in view.columns and view["note"].notna().any() else "error"] = [
+        n if isinstance(n, str) and n else e
+        for n, e in zip(view.get("note", view["error"]), view["error"], strict=True)
+    ]
     shown.columns = [c.removeprefix("param_") for c in shown.columns]
     event = st.dataframe(
-        shown, hide_index=True, on_select="rerun", selection_mode="single-row", key="res_trials", height=320
+        shown,
+        hide_index=True,
+        on_select="rerun",
+        selection_mode="single-row",
+        key="res_trials",
+        height=320,
+        column_config={
+            "state": st.column_config.TextColumn("state", width="small"),
+            "budget": st.column_config.NumberColumn("budget", format="%d", help="boosting rounds or training rows"),
+        },
     )
     rows = event.selection.rows if event is not None else []
     return int(shown.iloc[rows[0]]["number"]) if rows else None
@@ -130,48 +190,65 @@ def trials_table(frame: pd.DataFrame, cfg: StudyConfig) -> int | None:
 
 def render_trial(store: Store, study_id: int, number: int, cfg: StudyConfig) -> None:
     t = store.get_trial(study_id, number)
-    st.markdown(f"#### Trial #{t.number} — `{t.state.value}`")
+    st.markdown(f"#### Trial #{t.number} · {t.state.value}")
+    if t.state is TrialState.PRUNED:
+        st.info(
+            esc(t.note or "Cut early by the pruner.")
+            + (f" Budget reached: {t.budget:,}" if t.budget else "")
+            + (f", rung {t.rung}." if t.rung is not None else "."),
+            icon=":material/content_cut:",
+        )
+    elif t.note:
+        st.caption(esc(t.note))
     if t.error:
-        st.error(t.error)
-    c1, c2 = st.columns([1, 2])
-    with c1:
-        st.json(t.params)
-        st.caption(f"{t.duration_s or 0:.2f} s; started {t.started}")
-    with c2:
-        if t.fold_scores:
-            folds = pd.DataFrame(
-                {
-                    f"validation {display_metric_name(m)}": [display_score(m, v) for v in vals]
-                    for m, vals in t.fold_scores.items()
-                }
-            )
-            folds.index = [f"fold {i + 1}" for i in range(len(folds))]
-            st.dataframe(folds, key=f"res_folds_{number}")
+        st.error(esc(t.error))
+    st.markdown(
+        "Parameters: "
+        + esc(", ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in t.params.items()))
+    )
+    st.caption(f"{t.duration_s or 0:.2f} s; started {local_time(t.started, seconds=True)}")
+    if t.fold_scores:
+        folds = pd.DataFrame(
+            {
+                f"validation {display_metric_name(m)}": [display_score(m, v) for v in vals]
+                for m, vals in t.fold_scores.items()
+            }
+        )
+        folds.index = [f"fold {i + 1}" for i in range(len(folds))]
+        st.dataframe(folds, key=f"res_folds_{number}")
     if t.curves:
         st.plotly_chart(charts.plot_learning_curves([t]), key=f"res_trial_curve_{number}")
     if t.state is TrialState.COMPLETE and st.button(
-        "Refit this trial on all rows and show feature importance", key=f"res_refit_{number}"
+        "Feature importance of this trial (refit, scored on held-out folds)", key=f"res_refit_{number}"
     ):
-        with st.spinner("Refitting..."):
+        with st.spinner("Refitting on each fold and shuffling features on its validation rows..."):
             _feature_importance(store, study_id, cfg, t.params)
 
 
 def _feature_importance(store: Store, study_id: int, cfg: StudyConfig, params: dict) -> None:
     from sklearn.inspection import permutation_importance
 
-    from tuning.runner import load_study_data, make_context
+    from tuning.study import load_study_data, make_context
 
     data = load_study_data(store, cfg)
     ctx = make_context(cfg, data, n_jobs=1)
-    pipe = ctx.pipeline(params).fit(ctx.X, ctx.y)
-    imp = permutation_importance(pipe, ctx.X, ctx.y, scoring=metric_or_none(cfg), n_repeats=3, random_state=0)
-    df = pd.DataFrame({"feature": ctx.X.columns, "importance": imp.importances_mean}).sort_values("importance")
+    # Fit on each training fold and shuffle features on that fold's validation rows: importance for rows the
+    # model has not seen (on its own training rows an overfit model would credit features with memorized noise).
+    per_fold = []
+    for tr, va in ctx.folds:
+        pipe = ctx.pipeline(params).fit(ctx.X.iloc[tr], ctx.y[tr])
+        imp = permutation_importance(
+            pipe, ctx.X.iloc[va], ctx.y[va], scoring=metric_or_none(cfg), n_repeats=3, random_state=0
+        )
+        per_fold.append(imp.importances_mean)
+    mean = np.mean(per_fold, axis=0)
+    df = pd.DataFrame({"feature": ctx.X.columns, "importance": mean}).sort_values("importance")
     import plotly.graph_objects as go
 
     fig = go.Figure(go.Bar(x=df["importance"], y=df["feature"], orientation="h", marker_color="#ff7f0e"))
     fig.update_layout(
         template="plotly_white",
-        title="Permutation importance (drop in score when a feature is shuffled)",
+        title=f"Permutation importance on validation folds (mean of {len(per_fold)})",
         xaxis_title="importance",
         yaxis_title="feature",
         height=max(300, 18 * len(df)),
@@ -184,31 +261,51 @@ def metric_or_none(cfg: StudyConfig) -> str | None:
 
 
 def render_export(store: Store, study_id: int) -> None:
-    """Download buttons whose contents are generated only when clicked (callables), so reruns stay cheap."""
-    c = st.columns(4)
-    c[0].download_button(
-        "Trials (CSV)", lambda: trials_csv(store, study_id), f"study_{study_id}_trials.csv", "text/csv", key="exp_csv"
-    )
+    """Download buttons with their contents made when the page is drawn (cached per study version), and
+    clicks that do not rerun the page.
+
+    Deferred contents (a callable) break on two clicks close together: the first click's rerun drops the
+    deferred file the second click asks for (``MediaFileStorageError: Deferred file ... not found``).
+    """
+    from ui.study_data import study_version
+
+    version = study_version(store, study_id)
+    row = st.container(horizontal=True)  # buttons sized to their labels, wrapping in a narrow window
+    notes: list[str] = []
+
+    def button(label: str, kind: str, file_name: str, mime: str, key: str) -> None:
+        try:
+            content = _export(store.path, study_id, version, kind)
+        except TuningError as exc:  # e.g. a script for a study imported without its data
+            notes.append(f"{label}: {exc.for_app()}")
+            row.button(label, key=key, disabled=True)
+            return
+        row.download_button(label, content, file_name, mime, key=key, on_click="ignore")
+
+    button("Trials (CSV)", "csv", f"study_{study_id}_trials.csv", "text/csv", "exp_csv")
     if store.best_trial(study_id) is None:
         st.caption("Best parameters, script and model come with the first complete trial.")
         return
-    c[1].download_button(
-        "Best params (JSON)",
-        lambda: best_params_json(store, study_id),
-        f"study_{study_id}_best.json",
-        "application/json",
-        key="exp_best",
-    )
-    c[2].download_button(
-        "Python script",
-        lambda: standalone_script(store, study_id),
-        f"refit_study_{study_id}.py",
-        "text/x-python",
-        key="exp_script",
-    )
-    if c[3].button("Refit best model", key="exp_refit"):
+    button("Best params (JSON)", "best", f"study_{study_id}_best.json", "application/json", "exp_best")
+    button("Python script", "script", f"refit_study_{study_id}.py", "text/x-python", "exp_script")
+    for note in notes:
+        st.caption(esc(note))
+    if row.button("Refit best model", key="exp_refit"):
         with st.spinner("Refitting the best model on all training rows..."):
             st.session_state[f"exp_models_{study_id}"] = export_model(store, study_id)
     for i, m in enumerate(st.session_state.get(f"exp_models_{study_id}", [])):
-        st.download_button(f"Download {m.filename}", m.content, m.filename, m.mime, key=f"exp_model_{i}")
-        st.caption(m.note)
+        st.download_button(
+            f"Download {m.filename}", m.content, m.filename, m.mime, key=f"exp_model_{i}", on_click="ignore"
+        )
+        st.caption(esc(m.note))
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def _export(db: str, study_id: int, version: tuple, kind: str) -> str:
+    """One export's text, made once per study version (a finished study's never changes)."""
+    store = get_store()
+    if kind == "csv":
+        return trials_csv(store, study_id)
+    if kind == "best":
+        return best_params_json(store, study_id)
+    return standalone_script(store, study_id)

@@ -9,6 +9,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from tuning.analysis import display_metric_name
 from tuning.config import StudyConfig
 from tuning.data import DatasetProfile
 from tuning.device import cuda_status
@@ -18,6 +19,7 @@ from tuning.space import SearchSpace
 from tuning.space_table import KINDS, rows_to_space, space_to_rows
 from tuning.strategies import STRATEGIES
 from ui.run_on import run_on_inputs
+from ui.text import esc
 
 
 def model_picker(task: str) -> str:
@@ -36,8 +38,23 @@ def metric_picker(task: str, n_classes: int | None) -> str:
         options,
         index=options.index(default),
         key=f"search_metric_{task}_{n_classes}",
-        help="scikit-learn scorer names; neg_* are losses, shown as positive numbers in charts.",
+        format_func=metric_label,
+        help="Losses (RMSE, log loss...) are shown as positive numbers; lower is better.",
     )
+
+
+def metric_label(metric: str) -> str:
+    """``neg_root_mean_squared_error`` -> ``RMSE (lower is better)``; scorer names stay out of sight."""
+    name = display_metric_name(metric)
+    return f"{name} (lower is better)" if metric.startswith("neg_") else name
+
+
+STRATEGY_LABELS = {"grid": "Grid", "random": "Random", "tpe": "Bayesian (TPE)", "anneal": "Annealing"}
+
+
+def study_name(model: str, strategy: str, dataset_name: str) -> str:
+    """A study's name as a user reads it: ``Decision tree · Grid · mytable.csv``."""
+    return f"{get_model(model).label} · {STRATEGY_LABELS.get(strategy, strategy)} · {dataset_name}"
 
 
 def strategy_picker() -> str:
@@ -48,82 +65,122 @@ def strategy_picker() -> str:
         index=names.index("tpe"),
         horizontal=True,
         key="search_strategy",
-        format_func={"grid": "Grid", "random": "Random", "tpe": "Bayesian (TPE)", "anneal": "Annealing"}.get,
+        format_func=STRATEGY_LABELS.get,
     )
     st.caption(STRATEGIES[name].description)
     return name
 
 
 def space_editor(model: str) -> dict[str, Any] | None:
-    """The model's parameters as an editable table; returns the JSON space, or None after showing the error."""
+    """The model's parameters as an editable table; returns the JSON space, or None after showing the error.
+
+    The table keeps to the columns a user edits, so it fits a narrow window without sideways scrolling; what
+    a parameter does is shown under it, for the parameter picked there.
+    """
     family = get_model(model)
     rows = space_to_rows(family)
     st.markdown(
         "**Search space** — tick *use*, pick a kind, edit ranges (*log* spaces a range evenly in log) or "
         "comma-separated *values*; *when* makes a parameter conditional (e.g. `booster=dart`)."
     )
-    rows["regularizes"] = rows["regularizes"].map({True: "yes", False: ""})
     edited: pd.DataFrame = st.data_editor(
         rows,
         height=38 + 35 * len(rows),
         key=f"space_editor_{model}",
         hide_index=True,
+        width="stretch",
+        column_order=["use", "parameter", "kind", "low", "high", "log", "values", "when"],
         disabled=["parameter", "regularizes", "help"],
         column_config={
-            "use": st.column_config.CheckboxColumn("use", width="small"),
-            "kind": st.column_config.SelectboxColumn("kind", options=list(KINDS), required=True, width="small"),
-            "low": st.column_config.NumberColumn("low", format="%g", width="small"),
-            "high": st.column_config.NumberColumn("high", format="%g", width="small"),
-            "log": st.column_config.CheckboxColumn("log", width="small"),
-            "values": st.column_config.TextColumn("values / value"),
-            "when": st.column_config.TextColumn("when", width="small"),
-            "regularizes": st.column_config.TextColumn("regularizes", width="small"),
-            "help": st.column_config.TextColumn("what it does", width="large"),
+            "use": st.column_config.CheckboxColumn("use", width=40),
+            "parameter": st.column_config.TextColumn("parameter", width=130),
+            "kind": st.column_config.SelectboxColumn("kind", options=list(KINDS), required=True, width=90),
+            "low": st.column_config.NumberColumn("low", format="%g", width=60),
+            "high": st.column_config.NumberColumn("high", format="%g", width=60),
+            "log": st.column_config.CheckboxColumn("log", width=40),
+            "values": st.column_config.TextColumn("values / value", width=110),
+            "when": st.column_config.TextColumn("when", width=90),
         },
+    )
+    names = rows["parameter"].tolist()
+    docs = dict(zip(names, rows["help"], strict=True))
+    regular = dict(zip(names, rows["regularizes"], strict=True))
+    c1, c2 = st.columns([1, 2])
+    explain = c1.selectbox("What does it do?", names, key=f"space_explain_{model}")
+    c2.caption(
+        f"**{esc(explain)}**: {esc(docs.get(explain) or 'no description')}"
+        + (
+            " A regularization knob: it trades training fit for generalization."
+            if regular.get(explain)
+            else ""
+            if regular.get(explain)
+            else ""
+        )
     )
     try:
         spec = rows_to_space(edited)
     except Exception as exc:
-        st.error(str(exc), icon=":material/error:")
+        st.error(esc(str(exc)), icon=":material/error:")
         return None
     with st.expander("Search space as JSON (the file format of `--space`)"):
         st.code(json.dumps(spec, indent=2), language="json")
     return spec
 
 
+GRID_CONFIRM_FITS = 5_000  # a grid with more fits than this asks for a confirmation before it starts
+PRUNERS = {
+    "none": "Off",
+    "asha": "ASHA (asynchronous successive halving)",
+    "hyperband": "Hyperband",
+}
+PRUNER_HELP = (
+    "Stops unpromising candidates early and gives their budget to the best: "
+    "boosting rounds for XGBoost, training rows for other models."
+)
+
+
 def budget_inputs(strategy: str, space: dict[str, Any] | None, grid_points: int) -> dict[str, Any]:
+    """Trials, timeout, patience and target score. For a grid, Trials follows the grid's size (a new model or
+    a new space changes it) until the user types their own number."""
     c = st.columns(4)
     grid_size = None
     if strategy == "grid" and space is not None:
         grid_size = SearchSpace.from_dict(space, grid_points=grid_points).grid_size()
+    key = f"search_trials_{strategy}"
+    auto = min(grid_size or 30, 100_000)
+    auto_key = f"{key}__auto"  # the value we last filled in: equal to the widget's value means "not edited"
+    if key not in st.session_state or st.session_state[key] == st.session_state.get(auto_key):
+        st.session_state[key] = auto
+    st.session_state[auto_key] = auto
     trials = c[0].number_input(
         "Trials",
         min_value=1,
         max_value=100_000,
-        value=min(grid_size or 30, 100_000),
-        key=f"search_trials_{strategy}",
-        help="For grid search, the grid size by default.",
+        key=key,
+        help="For grid search, the grid's size until you type your own number.",
     )
-    timeout = c[1].number_input("Timeout (s, 0 = none)", min_value=0, value=0, step=30, key="search_timeout")
+    timeout = c[1].number_input(
+        "Timeout (s)", min_value=0, value=0, step=30, key="search_timeout", help="Stop after this long; 0 = none."
+    )
     patience = c[2].number_input(
-        "Patience (trials, 0 = none)",
+        "Patience",
         min_value=0,
         value=0,
         key="search_patience",
-        help="Stop after this many trials without improvement.",
+        help="Stop after this many trials without improvement; 0 = none.",
     )
     target = c[3].text_input(
-        "Target score (empty = none)",
+        "Target score",
         value="",
         key="search_target",
-        help="Stop once the best score reaches this (in the scorer's units: neg_* are negative).",
+        help="Stop once the best score reaches this (in the scorer's units: neg_* are negative). Empty = none.",
     )
     target_score = None
     if target.strip():
         try:
             target_score = float(target)
         except ValueError:
-            st.error(f"The target score must be a number, got {target!r}.")
+            st.error(f"The target score must be a number, got {esc(repr(target))}.")
     return {
         "n_trials": int(trials),
         "timeout": float(timeout) or None,
@@ -134,10 +191,12 @@ def budget_inputs(strategy: str, space: dict[str, Any] | None, grid_points: int)
 
 
 def evaluation_inputs(family_gpu: bool) -> dict[str, Any]:
-    c = st.columns(5)
+    """Folds, held-out rows, parallel trials, seed and device: StudyConfig fields, in two rows of three so
+    the labels stay on one line in a narrow window."""
+    c = st.columns(3)
     cv = c[0].number_input("CV folds", min_value=2, max_value=20, value=5, key="search_cv")
     test_pct = c[1].slider(
-        "Held-out test (% of rows)",
+        "Held-out test rows",
         0,
         50,
         0,
@@ -155,14 +214,15 @@ def evaluation_inputs(family_gpu: bool) -> dict[str, Any]:
         key="search_workers",
         help=f"{cores} CPU cores; model threads = cores / workers.",
     )
-    seed = c[3].number_input("Seed", min_value=0, value=0, key="search_seed")
+    c = st.columns(3)
+    seed = c[0].number_input("Seed", min_value=0, value=0, key="search_seed")
     usable, reason = cuda_status() if family_gpu else (False, "This model runs on the CPU only.")
     options = ["cpu", "cuda"] if usable else ["cpu", "cuda (unavailable)"]
-    device = c[4].selectbox(
+    device = c[1].selectbox(
         "Device", options, key="search_device", help=("GPU usable: " if usable else "GPU unavailable: ") + reason
     )
     if device == "cuda (unavailable)":
-        st.warning(f"The GPU cannot be used: {reason} The search will run on the CPU.", icon=":material/memory:")
+        st.warning(f"The GPU cannot be used: {esc(reason)} The search will run on the CPU.", icon=":material/memory:")
         device = "cpu"
     where = run_on_inputs(device=device, workers=int(workers))  # executor + scheduler
     return {
@@ -174,16 +234,54 @@ def evaluation_inputs(family_gpu: bool) -> dict[str, Any]:
     } | where
 
 
+def run_options() -> dict[str, Any]:
+    """How the search spends its budget: StudyConfig fields, one select per column.
+
+    Add a new choice (e.g. where trials run) as another column here, returning its StudyConfig field.
+    """
+    c = st.columns(2)
+    pruner = c[0].selectbox("Early cut", list(PRUNERS), format_func=PRUNERS.get, key="search_pruner", help=PRUNER_HELP)
+    st.caption(PRUNER_HELP)
+    return {"pruner": pruner}
+
+
 def cost_preview(config: StudyConfig, grid_size: int | None, mean_trial_s: float | None) -> str:
     n = config.n_trials or grid_size or 0
+    if grid_size is not None:
+        n = min(n, grid_size)
     fits = n * config.cv
-    text = f"{n} trials × {config.cv} folds = **{fits:,} fits**"
+    text = f"{n:,} trials × {config.cv} folds = **{fits:,} fits**"
     if grid_size is not None:
         text += f" (grid of {grid_size:,} combinations)"
     if mean_trial_s:
         eta = mean_trial_s * n / max(1, config.workers)
-        text += f"; about {eta / 60:.1f} min at the last study's pace"
+        text += f"; about {_duration(eta)} at the last study's pace"
+        if config.pruner != "none":
+            text += " (less with the early cut)"
     return text
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 60:
+        return "under a minute" if seconds >= 1 else "a few seconds"
+    if seconds < 3600:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds / 3600:.1f} h"
+
+
+def grid_confirmation(config: StudyConfig, grid_size: int | None) -> bool:
+    """True when the search may start: a grid of more than GRID_CONFIRM_FITS fits needs a ticked box."""
+    if config.strategy != "grid" or grid_size is None:
+        return True
+    fits = min(config.n_trials, grid_size) * config.cv
+    if fits <= GRID_CONFIRM_FITS:
+        return True
+    st.warning(
+        f"This grid needs {fits:,} fits. Random or Bayesian (TPE) search usually finds as good a setting with "
+        "a few dozen trials; or use fewer grid points or fewer parameters.",
+        icon=":material/warning:",
+    )
+    return st.checkbox(f"Yes, run all {fits:,} fits", key=f"search_grid_ok_{fits}")
 
 
 def profile_classes(profile: DatasetProfile) -> int | None:

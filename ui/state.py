@@ -96,7 +96,10 @@ def current_study_id() -> int | None:
 
 def show_error(exc: Exception) -> None:
     """A user's mistake as a plain message; anything else as a short internal-error line."""
+    from ui.text import esc
+
     if isinstance(exc, TuningError):
-        st.error(str(exc), icon=":material/error:")
+        # The app's wording of the fix (its controls, not the CLI's flags); user strings inside stay literal.
+        st.error(esc(exc.for_app()), icon=":material/error:")
     else:
-        st.error(f"Something went wrong inside the app: {type(exc).__name__}: {exc}", icon=":material/bug_report:")
+        st.error(esc(f"Something went wrong inside the app: {type(exc).__name__}: {exc}"), icon=":material/bug_report:")

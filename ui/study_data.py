@@ -22,7 +22,23 @@ def study_version(store: Store, study_id: int) -> tuple[int, str, float]:
 def _frame(db: str, study_id: int, version: tuple) -> pd.DataFrame:
     store = get_store()
     cfg = StudyConfig.from_dict(store.get_study(study_id).config)
-    return results_frame(store.get_trials(study_id), metric=cfg.metric or "", param_names=cfg.search_space().names)
+    trials = store.get_trials(study_id)
+    frame = results_frame(trials, metric=cfg.metric or "", param_names=cfg.search_space().names)
+    return with_fidelity(frame, trials)
+
+
+def with_fidelity(frame: pd.DataFrame, trials: list) -> pd.DataFrame:
+    """Add ``budget``, ``rung`` and ``note`` (multi-fidelity search: how far each trial got and why it stopped)
+    when the results frame does not carry them yet."""
+    extra = {
+        "budget": [t.budget for t in trials],
+        "rung": [t.rung for t in trials],
+        "note": [t.note for t in trials],
+    }
+    for name, values in extra.items():
+        if name not in frame.columns:
+            frame[name] = pd.array(values, dtype="Int64") if name != "note" else values
+    return frame
 
 
 def study_frame(study_id: int) -> pd.DataFrame:

@@ -26,6 +26,7 @@ from tuning.config import StudyConfig
 from tuning.errors import TuningError
 from tuning.importance import FANOVA_BACKGROUND_ABOVE, ImportanceResult, Method, compute_importance, n_complete
 from tuning.tradeoff import Cost
+from ui.text import esc
 
 #: any importance method runs in the background above this many complete trials
 BACKGROUND_ABOVE = 5000
@@ -82,10 +83,10 @@ def _render_tradeoff(
         col.plotly_chart(draw_tradeoff(info, metric=metric), key=f"{prefix}_{cost.value}")
     info = infos[Cost.MODEL_SIZE] if infos[Cost.MODEL_SIZE].n_points else infos[Cost.FIT_TIME]
     if info.sentence:
-        st.info(info.sentence, icon=":material/balance:")
+        st.info(esc(info.sentence), icon=":material/balance:")  # it quotes study names: keep them literal
     left = sorted(set(infos[Cost.MODEL_SIZE].left_out) - set(infos[Cost.FIT_TIME].left_out))
     if left and infos[Cost.MODEL_SIZE].n_points:
-        st.caption(f"Not on the size chart (no size, or sizes in another unit): {', '.join(left)}.")
+        st.caption(f"Not on the size chart (no size, or sizes in another unit): {esc(', '.join(left))}.")
     st.caption(
         "Each point is a complete trial. The dark line is the Pareto front (no other trial is both cheaper and "
         "better); the star is the best trial, the diamond the simplest trial within one standard error of it "

@@ -11,6 +11,7 @@ import plotly.graph_objects as go
 
 from tuning.charts._common import (
     NO_TRIALS,
+    STATE_COLORS,
     apply_layout,
     axis_title,
     complete_trials,
@@ -19,6 +20,7 @@ from tuning.charts._common import (
     step_points,
     to_display,
 )
+from tuning.store import TrialState
 
 
 class CompareInfo(NamedTuple):
@@ -26,13 +28,16 @@ class CompareInfo(NamedTuple):
     x: list[np.ndarray]  # trial numbers
     scores: list[np.ndarray]  # display scores, by trial number
     best: list[np.ndarray]  # best so far
+    pruned: list[np.ndarray]  # display scores of each study's pruned trials (measured at a smaller budget)
+    left_out: list[str]  # studies without a complete trial (not drawn)
 
 
 def _get_compare_info(frames: Mapping[str, pd.DataFrame], *, metric: str) -> CompareInfo:
-    out = CompareInfo([], [], [], [])
+    out = CompareInfo([], [], [], [], [], [])
     for name, frame in frames.items():
         ok = complete_trials(frame)
         if ok.empty:
+            out.left_out.append(str(name))
             continue
         ok = ok.sort_values("number", kind="stable")
         y = to_display(ok["mean_test_score"], metric)
@@ -40,6 +45,9 @@ def _get_compare_info(frames: Mapping[str, pd.DataFrame], *, metric: str) -> Com
         out.x.append(ok["number"].to_numpy(dtype=np.int64))
         out.scores.append(y)
         out.best.append(running_best(y, metric))
+        scores = pd.to_numeric(frame["mean_test_score"], errors="coerce")
+        cut = frame.loc[(frame["state"] == TrialState.PRUNED.value) & np.isfinite(scores)]
+        out.pruned.append(to_display(cut["mean_test_score"], metric))
     return out
 
 
@@ -62,11 +70,22 @@ def plot_compare_history(frames: Mapping[str, pd.DataFrame], *, metric: str) -> 
                 hovertemplate=f"{name}<br>trial %{{x}}<br>best so far %{{y:.5g}}<extra></extra>",
             )
         )
-    return apply_layout(fig, title=title, x_title="trial number", y_title=axis_title(metric, "best"))
+    return apply_layout(
+        fig,
+        title=title,
+        x_title="trial number",
+        y_title=axis_title(metric, "best"),
+        # under the plot: on the right, long study names squeeze the plot in a narrow window
+        legend={"orientation": "h", "y": -0.22, "yanchor": "top", "x": 0, "xanchor": "left"},
+        margin={"l": 60, "r": 20, "t": 50, "b": 100},
+    )
 
 
-def plot_compare_distributions(frames: Mapping[str, pd.DataFrame], *, metric: str) -> go.Figure:
-    """Box plots of each study's complete-trial scores: spread and typical score, not just the best."""
+def plot_compare_distributions(
+    frames: Mapping[str, pd.DataFrame], *, metric: str, show_pruned: bool = False
+) -> go.Figure:
+    """Box plots of each study's complete-trial scores: spread and typical score, not just the best; with
+    ``show_pruned``, each study's pruned trials as grey crosses beside its box."""
     info = _get_compare_info(frames, metric=metric)
     title = "Scores by study"
     if not info.studies:
@@ -82,4 +101,17 @@ def plot_compare_distributions(frames: Mapping[str, pd.DataFrame], *, metric: st
                 hovertemplate=f"{name}<br>%{{y:.5g}}<extra></extra>",
             )
         )
+    if show_pruned:
+        for name, cut in zip(info.studies, info.pruned, strict=True):
+            if cut.size:
+                fig.add_trace(
+                    go.Scatter(
+                        x=[name] * cut.size,
+                        y=cut,
+                        mode="markers",
+                        name=f"{name} (pruned)",
+                        marker={"color": STATE_COLORS[TrialState.PRUNED.value], "symbol": "x", "size": 6},
+                        hovertemplate=f"{name}<br>pruned trial %{{y:.5g}}<extra></extra>",
+                    )
+                )
     return apply_layout(fig, title=title, x_title="study", y_title=axis_title(metric, "validation"), showlegend=False)

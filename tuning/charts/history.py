@@ -1,4 +1,8 @@
-"""Optimization history: every complete trial's score and the best so far."""
+"""Optimization history: every complete trial's score and the best so far; pruned trials marked apart.
+
+A pruned trial's score was measured at a smaller budget (fewer boosting rounds or rows) than a complete
+one, so it never moves the best-so-far line; it is drawn as a grey cross with the rung it reached.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +13,9 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from tuning.charts._common import (
+    MARGIN,
     NO_TRIALS,
+    STATE_COLORS,
     VALIDATION,
     apply_layout,
     axis_title,
@@ -21,8 +27,12 @@ from tuning.charts._common import (
     to_display,
     utc_naive,
 )
+from tuning.store import TrialState
 
 BEST_LINE = "#a63603"  # darker than the trial dots, so the best-so-far line stands out
+
+
+EMPTY = np.array([])
 
 
 class HistoryInfo(NamedTuple):
@@ -30,30 +40,71 @@ class HistoryInfo(NamedTuple):
     y: np.ndarray  # display scores, in x order
     best: np.ndarray  # best display score so far
     numbers: np.ndarray
+    pruned_x: np.ndarray = EMPTY  # pruned trials (empty when hidden): x, display score, number, rung, budget
+    pruned_y: np.ndarray = EMPTY
+    pruned_numbers: np.ndarray = EMPTY
+    pruned_rung: np.ndarray = EMPTY
+    pruned_budget: np.ndarray = EMPTY
 
 
-def _get_history_info(frame: pd.DataFrame, *, metric: str, x: Literal["number", "time"] = "number") -> HistoryInfo:
-    if x not in ("number", "time"):
-        raise ValueError(f"x must be 'number' or 'time', got {x!r}.")
-    ok = complete_trials(frame)
-    numbers = ok["number"].to_numpy(dtype=np.int64)
-    y = to_display(ok["mean_test_score"], metric)
+def _xy(rows: pd.DataFrame, metric: str, x: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """x, display score, trial number and row positions of ``rows`` in x order (rows without a time dropped)."""
+    numbers = rows["number"].to_numpy(dtype=np.int64)
+    y = to_display(rows["mean_test_score"], metric)
+    pos = np.arange(len(rows))
     if x == "time":
-        xs = utc_naive(ok["finished"]) if "finished" in ok.columns else np.full(len(ok), np.datetime64("NaT", "ns"))
+        xs = (
+            utc_naive(rows["finished"])
+            if "finished" in rows.columns
+            else np.full(len(rows), np.datetime64("NaT", "ns"))
+        )
         keep = ~np.isnat(xs)
-        xs, y, numbers = xs[keep], y[keep], numbers[keep]
+        xs, y, numbers, pos = xs[keep], y[keep], numbers[keep], pos[keep]
     else:
         xs = numbers
     order = np.argsort(xs, kind="stable")
-    xs, y, numbers = xs[order], y[order], numbers[order]
-    return HistoryInfo(xs, y, running_best(y, metric), numbers)
+    return xs[order], y[order], numbers[order], pos[order]
 
 
-def plot_history(frame: pd.DataFrame, *, metric: str, x: Literal["number", "time"] = "number") -> go.Figure:
-    """Each complete trial's validation score and the best-so-far step line, by trial number or finish time."""
-    info = _get_history_info(frame, metric=metric, x=x)
+def _get_history_info(
+    frame: pd.DataFrame, *, metric: str, x: Literal["number", "time"] = "number", show_pruned: bool = True
+) -> HistoryInfo:
+    if x not in ("number", "time"):
+        raise ValueError(f"x must be 'number' or 'time', got {x!r}.")
+    ok = complete_trials(frame)
+    xs, y, numbers, _ = _xy(ok, metric, x)
+    info = HistoryInfo(xs, y, running_best(y, metric), numbers)
+    if not show_pruned or frame is None or "state" not in frame.columns or frame.empty:
+        return info
+    scores = pd.to_numeric(frame["mean_test_score"], errors="coerce").to_numpy(dtype=float)
+    pruned = frame.loc[(frame["state"] == TrialState.PRUNED.value).to_numpy(dtype=bool) & np.isfinite(scores)]
+    if pruned.empty:
+        return info
+    px, py, pn, pos = _xy(pruned, metric, x)
+
+    def column(name: str) -> np.ndarray:
+        if name not in pruned.columns:
+            return np.full(len(pos), np.nan)
+        return pd.to_numeric(pruned[name], errors="coerce").to_numpy(dtype=float)[pos]
+
+    return info._replace(
+        pruned_x=px, pruned_y=py, pruned_numbers=pn, pruned_rung=column("rung"), pruned_budget=column("budget")
+    )
+
+
+def plot_history(
+    frame: pd.DataFrame,
+    *,
+    metric: str,
+    x: Literal["number", "time"] = "number",
+    show_pruned: bool = True,
+    height: int | None = None,
+) -> go.Figure:
+    """Each complete trial's validation score and the best-so-far step line, by trial number or finish time;
+    pruned trials (when shown) as grey crosses at the score of the rung where they were cut."""
+    info = _get_history_info(frame, metric=metric, x=x, show_pruned=show_pruned)
     title = "Optimization history"
-    if info.y.size == 0:
+    if info.y.size == 0 and info.pruned_y.size == 0:
         return empty_figure(NO_TRIALS, title=title)
     trace = scatter_class(info.y.size)
     fig = go.Figure()
@@ -63,11 +114,26 @@ def plot_history(frame: pd.DataFrame, *, metric: str, x: Literal["number", "time
             y=info.y,
             mode="markers",
             name="trial",
-            marker={"color": VALIDATION, "size": 8, "opacity": 0.55, "line": {"width": 0}},
+            marker={"color": VALIDATION, "size": 8, "opacity": 0.9, "line": {"width": 0.5, "color": "white"}},
             customdata=info.numbers,
             hovertemplate="trial #%{customdata}<br>score %{y:.5g}<extra></extra>",
         )
     )
+    if info.pruned_y.size:
+        rung = ["?" if np.isnan(r) else f"{int(r)}" for r in info.pruned_rung]
+        budget = ["?" if np.isnan(b) else f"{int(b):,}" for b in info.pruned_budget]
+        fig.add_trace(
+            scatter_class(info.pruned_y.size)(
+                x=info.pruned_x,
+                y=info.pruned_y,
+                mode="markers",
+                name="pruned (cut early)",
+                marker={"color": STATE_COLORS[TrialState.PRUNED.value], "size": 7, "symbol": "x", "opacity": 0.8},
+                customdata=np.column_stack([info.pruned_numbers, rung, budget]),
+                hovertemplate="trial #%{customdata[0]} pruned at rung %{customdata[1]}"
+                "<br>budget %{customdata[2]}<br>score %{y:.5g}<extra></extra>",
+            )
+        )
     sx, sy = step_points(info.x, info.best)
     fig.add_trace(
         go.Scatter(
@@ -80,12 +146,16 @@ def plot_history(frame: pd.DataFrame, *, metric: str, x: Literal["number", "time
         )
     )
     if x == "number":
-        fig.update_xaxes(tickformat="d", rangemode="tozero", **({"dtick": 1} if info.x.max() < 15 else {}))
+        last = max(info.x.max() if info.x.size else 0, info.pruned_x.max() if info.pruned_x.size else 0)
+        fig.update_xaxes(tickformat="d", rangemode="tozero", **({"dtick": 1} if last < 15 else {}))
     fig.update_yaxes(tickformat=".4~g")
     return apply_layout(
         fig,
         title=title,
         x_title="finished (UTC)" if x == "time" else "trial number",
         y_title=axis_title(metric, "validation"),
-        legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 1, "xanchor": "right"},
+        height=height,
+        # Under the plot: above it, plotly's toolbar covers the legend.
+        legend={"orientation": "h", "y": -0.18, "yanchor": "top", "x": 0, "xanchor": "left"},
+        margin={**MARGIN, "b": 90},
     )

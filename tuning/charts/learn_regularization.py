@@ -291,7 +291,8 @@ def plot_xgboost_knobs(knobs: XGBoostKnobs, *, cols: int = KNOB_COLS) -> go.Figu
         cols=cols,
         specs=[[{"secondary_y": True}] * cols for _ in range(rows)],
         subplot_titles=[p.title for p in info.panels],
-        horizontal_spacing=0.07,
+        # room between panels for the right-hand leaves axis of one and the score axis of the next
+        horizontal_spacing=0.07 if cols > 2 else 0.16,
         vertical_spacing=0.16 if rows > 1 else 0.1,
     )
     for i, p in enumerate(info.panels):
@@ -471,7 +472,8 @@ def plot_sparsity(sp: Sparsity, *, index: int | None = None, class_index: int = 
     horizontal bars otherwise; subplot titles give each penalty's validation score and non-zero count."""
     info = _get_sparsity_info(sp, index=index, class_index=class_index)
     titles = [
-        f"{pen}: {display_metric_name(info.metric)} {score:.3f}, {nz}/{info.n_coefs} non-zero"
+        # two lines: on one, the two titles ran into each other in a narrow window
+        f"{pen}: {display_metric_name(info.metric)} {score:.3f},<br>{nz}/{info.n_coefs} non-zero"
         for pen, score, nz in (("L1", info.l1_score, info.l1_nonzero), ("L2", info.l2_score, info.l2_nonzero))
     ]
     cls = f", class {info.class_index}" if info.n_outputs > 1 else ""

@@ -115,14 +115,20 @@ def plot_timeline(frame: pd.DataFrame, *, now: pd.Timestamp | None = None) -> go
     other = ~np.isin(info.states, list(STATE_COLORS))
     if other.any():
         _add_segments(fig, info, other, "other", "#bcbd22", width)
-    ticks: dict[str, object] = {"tickmode": "linear", "dtick": 1} if n_lanes <= 20 else {}
+    ticks: dict[str, object] = (
+        {"tickmode": "array", "tickvals": list(range(n_lanes)), "ticktext": [f"slot {i + 1}" for i in range(n_lanes)]}
+        if n_lanes <= 20
+        else {}
+    )
     if info.lane_names:
         ticks = {"tickmode": "array", "tickvals": list(range(n_lanes)), "ticktext": list(info.lane_names)}
     return apply_layout(
         fig,
         title=title,
         x_title="time (UTC)",
-        y_title="worker" if info.lane_names else "lane (trials running at once)",
+        y_title="worker" if info.lane_names else ("trials at once" if n_lanes > 1 else ""),
+        # A lane is one worker or trial slot; the plot grows with the lanes instead of one thin bar in a tall box.
+        height=max(220, min(600, 140 + 36 * n_lanes)),
         yaxis={"range": [n_lanes - 0.5, -0.5], "automargin": True, **ticks},
         legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 1, "xanchor": "right"},
     )

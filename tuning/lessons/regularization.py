@@ -276,6 +276,35 @@ def image_shape(names: Sequence[str]) -> tuple[int, int] | None:
     return (rows, cols) if rc == expected else None
 
 
+@dataclass(frozen=True)
+class PixelGrid:
+    """Pixel features ``pixel_<r>_<c>`` with some cells missing, placed back on their full row-major grid."""
+
+    shape: tuple[int, int]
+    names: tuple[str, ...]  # every cell of the grid, row-major
+    positions: np.ndarray  # the grid cell of each present feature, in the features' order
+
+    def expand(self, coefs: np.ndarray) -> np.ndarray:
+        """Coefficients over the present features -> over the whole grid (absent cells weigh exactly 0)."""
+        full = np.zeros((*coefs.shape[:-1], len(self.names)), dtype=float)
+        full[..., self.positions] = coefs
+        return full
+
+
+def pixel_grid(names: Sequence[str], *, min_filled: float = 0.5) -> PixelGrid | None:
+    """The full grid of ``pixel_<r>_<c>`` features when some cells were dropped (constant pixels); None when
+    the names are not pixels, repeat a cell, already fill the grid, or fill less than ``min_filled`` of it."""
+    cells = [_PIXEL.match(n) for n in names]
+    if not names or not all(cells):
+        return None
+    rc = [(int(m.group(1)), int(m.group(2))) for m in cells if m]
+    rows, cols = max(r for r, _ in rc) + 1, max(c for _, c in rc) + 1
+    if len(set(rc)) != len(rc) or len(rc) == rows * cols or len(rc) < min_filled * rows * cols:
+        return None
+    full = tuple(f"pixel_{r}_{c}" for r in range(rows) for c in range(cols))
+    return PixelGrid((rows, cols), full, np.array([r * cols + c for r, c in rc], dtype=np.int64))
+
+
 def sparsity(
     X: Any,
     y: Any,
@@ -300,11 +329,17 @@ def sparsity(
         progress=progress,
     )
     n = paths.coefs["l1"][0].size
+    names, l1, l2 = paths.feature_names, paths.coefs["l1"], paths.coefs["l2"]
+    grid = pixel_grid(names)
+    if grid is not None:
+        # The profile drops constant pixels (digits' corners): put them back as zero weights, which is what
+        # they are, so the coefficients keep the lesson's own 8x8 layout and draw as images.
+        names, l1, l2 = grid.names, grid.expand(l1), grid.expand(l2)
     return Sparsity(
         strengths=paths.strengths,
-        feature_names=paths.feature_names,
-        l1_coefs=paths.coefs["l1"],
-        l2_coefs=paths.coefs["l2"],
+        feature_names=names,
+        l1_coefs=l1,
+        l2_coefs=l2,
         l1_zero_fraction=1.0 - paths.n_nonzero["l1"] / n,
         l2_zero_fraction=1.0 - paths.n_nonzero["l2"] / n,
         l1_val_mean=paths.val_mean["l1"],
@@ -314,7 +349,7 @@ def sparsity(
         metric=paths.metric,
         dummy_score=paths.dummy_score,
         strength_note=paths.strength_note,
-        image_shape=image_shape(paths.feature_names),
+        image_shape=image_shape(names),
     )
 
 

@@ -12,11 +12,14 @@ from ui.search_form import (
     budget_inputs,
     cost_preview,
     evaluation_inputs,
+    grid_confirmation,
     metric_picker,
     model_picker,
     profile_classes,
+    run_options,
     space_editor,
     strategy_picker,
+    study_name,
 )
 from ui.state import (
     current_study_id,
@@ -24,17 +27,27 @@ from ui.state import (
     db_path,
     get_registry,
     get_store,
+    load_dataset,
     selection,
     set_selection,
     show_error,
 )
+from ui.text import esc
 
 st.title("Search")
 sel = selection()
 store = get_store()
+if (sel["dataset"] is None or sel["target"] is None) and current_study_id() is not None:
+    # A link to a study (?study=N) alone: take its dataset, target and task, so the study shows at once.
+    try:
+        linked = store.get_study(current_study_id())
+        set_selection(dataset=linked.dataset_id, target=linked.config.get("target"), task=linked.config.get("task"))
+        sel = selection()
+    except Exception:  # an unknown study id: the page says what to choose instead
+        pass
 if sel["dataset"] is None or sel["target"] is None:
     st.info("Choose a dataset and a target first.", icon=":material/info:")
-    st.page_link("pages/data.py", label="Go to Data", icon=":material/table:")
+    st.page_link("app_pages/data.py", label="Go to Data", icon=":material/table:")
     st.stop()
 try:
     profile = dataset_profile(db_path(), sel["dataset"], sel["target"], sel["task"])
@@ -43,7 +56,7 @@ except Exception as exc:
     st.stop()
 
 task = profile.task or "classification"
-st.caption(f"Predicting **{profile.target}** ({task}, {profile.n_rows:,} rows, {len(profile.features)} features).")
+st.caption(f"Predicting **{esc(profile.target)}** ({task}, {profile.n_rows:,} rows, {len(profile.features)} features).")
 
 study_id = current_study_id()
 if study_id is not None:
@@ -55,7 +68,7 @@ if study_id is not None:
 if study_id is not None:
     # The study on screen comes first: after Start (or a reload) its progress is visible without scrolling.
     render_live(study_id)
-    st.page_link("pages/results.py", label="Explore the results", icon=":material/insights:")
+    st.page_link("app_pages/results.py", label="Explore the results", icon=":material/insights:")
 
 with st.expander("New search", expanded=study_id is None, icon=":material/tune:"):
     c1, c2 = st.columns(2)
@@ -64,6 +77,7 @@ with st.expander("New search", expanded=study_id is None, icon=":material/tune:"
     with c2:
         metric = metric_picker(task, profile_classes(profile))
     strategy = strategy_picker()
+    options = run_options()
     grid_points = 5
     if strategy == "grid":
         grid_points = st.slider(
@@ -80,13 +94,14 @@ with st.expander("New search", expanded=study_id is None, icon=":material/tune:"
     ev = evaluation_inputs(family.gpu)
     early = None
     if family.early_stopping:
-        c1, _ = st.columns([1, 3])
+        c1, _ = st.columns([1, 2])
         es = c1.number_input(
-            "Early stopping rounds (0 = off)",
+            "Early stopping rounds",
             min_value=0,
             value=0,
             key="search_early",
-            help="Stop boosting when 15% of the training fold, held aside, has not improved for this many rounds.",
+            help="0 = off. Stop boosting when 15% of the training fold, held aside, has not improved for this "
+            "many rounds.",
         )
         early = int(es) or None
 
@@ -105,6 +120,8 @@ with st.expander("New search", expanded=study_id is None, icon=":material/tune:"
         grid_points=grid_points,
         early_stopping_rounds=early,
         **ev,
+        **options,
+        name=study_name(model, strategy, load_dataset(db_path(), sel["dataset"])[0]),
     )
     last = [s for s in store.list_studies() if s.config.get("model") == model and s.dataset_id == sel["dataset"]]
     mean_s = None
@@ -112,8 +129,13 @@ with st.expander("New search", expanded=study_id is None, icon=":material/tune:"
         durations = [t.duration_s for t in store.get_trials(last[-1].id) if t.duration_s]
         mean_s = sum(durations) / len(durations) if durations else None
     st.markdown(cost_preview(config, budget["grid_size"], mean_s))
+    confirmed = grid_confirmation(config, budget["grid_size"])
     if st.button(
-        "Start search", type="primary", key="search_start", disabled=space is None, icon=":material/play_arrow:"
+        "Start search",
+        type="primary",
+        key="search_start",
+        disabled=space is None or not confirmed,
+        icon=":material/play_arrow:",
     ):
         try:
             study_id, _ = create_study(store, config)

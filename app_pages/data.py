@@ -6,6 +6,7 @@ import streamlit as st
 
 from tuning.data import TASKS, infer_task, parse_table
 from ui.data_view import render_profile
+from ui.manage import delete_dataset_box, flash
 from ui.state import (
     SAMPLES,
     dataset_profile,
@@ -17,12 +18,14 @@ from ui.state import (
     set_selection,
     show_error,
 )
+from ui.text import esc, local_time
 from ui.upload import parse_upload
 
 st.title("Data")
 st.caption("Bring a table (CSV, TSV, Parquet or Excel) or start from a bundled sample; choose what to predict.")
 sel = selection()
 store = get_store()
+flash()
 catalog = sample_catalog()
 
 SOURCES = ["Bundled sample", "Upload a file", "Stored dataset"]
@@ -46,7 +49,9 @@ if source == "Upload a file":
                 set_selection(dataset=ds, target=str(df.columns[-1]), task=None, study=None)
                 sel = selection()
         except Exception as exc:
+            # Stop here: the previous dataset's profile and "Ready" box under this error would read as success.
             show_error(exc)
+            st.stop()
 elif source == "Bundled sample":
     names = [e["name"] for e in catalog]
     pick = st.selectbox(
@@ -68,13 +73,14 @@ else:
         st.info("No stored dataset yet: upload one or use a sample.")
     else:
         ids = [d["id"] for d in stored]
-        labels = {d["id"]: f"{d['name']} ({d['n_rows']} rows, added {d['created'][:16]})" for d in stored}
+        labels = {d["id"]: f"{d['name']} ({d['n_rows']} rows, added {local_time(d['created'])})" for d in stored}
         idx = ids.index(sel["dataset"]) if sel["dataset"] in ids else len(ids) - 1
         pick_id = st.selectbox("Dataset", ids, index=idx, format_func=labels.get, key="data_stored")
         if pick_id != sel["dataset"]:
             _, df_pick = load_dataset(db_path(), pick_id)
             set_selection(dataset=pick_id, target=str(df_pick.columns[-1]), task=None, study=None)
             sel = selection()
+        delete_dataset_box(pick_id, labels[pick_id])
 
 if sel["dataset"] is None:
     st.stop()
@@ -85,14 +91,21 @@ except Exception as exc:
     show_error(exc)
     st.stop()
 
-st.subheader(name)
+st.subheader(esc(name))
 with st.expander("Preview (first 100 rows)", expanded=False):
     st.dataframe(df.head(100), key="data_preview")
 
 cols = [str(c) for c in df.columns]
 target = sel["target"] if sel["target"] in cols else cols[-1]
 c1, c2 = st.columns(2)
-target = c1.selectbox("Target column (what to predict)", cols, index=cols.index(target), key="data_target")
+# Widget keys name the dataset (and the target): a widget's remembered value must never carry over to a
+# different table, where it would override the sample's own task or the upload's "auto".
+target = c1.selectbox(
+    "Target column (what to predict)", cols, index=cols.index(target), key=f"data_target_{sel['dataset']}"
+)
+if target != sel["target"]:
+    set_selection(target=target, task=None, study=None)  # a new target starts from "auto"
+    sel = selection()
 guessed = infer_task(df[target])
 task_options = ["auto", *TASKS]
 task_now = sel["task"] if sel["task"] in TASKS else "auto"
@@ -101,12 +114,12 @@ task_pick = c2.radio(
     task_options,
     index=task_options.index(task_now),
     horizontal=True,
-    key="data_task",
+    key=f"data_task_{sel['dataset']}_{target}",
     format_func=lambda t: f"auto ({guessed})" if t == "auto" else t,
 )
 task = None if task_pick == "auto" else task_pick
-if target != sel["target"] or task != sel["task"]:
-    set_selection(target=target, task=task, study=None)
+if task != sel["task"]:
+    set_selection(task=task, study=None)
 
 try:
     profile = dataset_profile(db_path(), sel["dataset"], target, task)
@@ -116,7 +129,7 @@ except Exception as exc:
 
 render_profile(profile, df)
 st.success(
-    f"Ready: predict **{target}** ({profile.task}) from {len(profile.features)} features. Next, configure a search.",
+    f"Ready: predict **{esc(target)}** ({profile.task}) from {len(profile.features)} features. Next, configure a search.",
     icon=":material/check_circle:",
 )
-st.page_link("pages/search.py", label="Go to Search", icon=":material/arrow_forward:")
+st.page_link("app_pages/search.py", label="Go to Search", icon=":material/arrow_forward:")

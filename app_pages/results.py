@@ -7,19 +7,23 @@ import streamlit as st
 from tuning.analysis import display_metric_name, display_score
 from ui.interop_view import render_import, render_interop_export
 from ui.large_study import chart_sample, paged_trials_table
+from ui.layout import metric_row
+from ui.manage import delete_study_box, flash
 from ui.results_view import render_charts, render_diagnosis, render_export, render_trial, studies_table
 from ui.state import current_study_id, get_store, selection, set_selection, show_error
 from ui.study_data import study_config, study_frame
+from ui.text import esc
 from ui.tradeoff_view import render_tradeoff_section
 
 st.title("Results")
 selection()
 store = get_store()
+flash()
 table = studies_table(store)
 render_import(store)
 if table.empty:
     st.info("No study yet: start one on the Search page (or from the CLI with the same database).")
-    st.page_link("pages/search.py", label="Go to Search", icon=":material/travel_explore:")
+    st.page_link("app_pages/search.py", label="Go to Search", icon=":material/travel_explore:")
     st.stop()
 
 event = st.dataframe(
@@ -47,19 +51,28 @@ except Exception as exc:
 
 summary = store.summary(study_id)
 metric = cfg.metric or ""
-st.subheader(f"Study {study_id}: {summary['name']}")
-c = st.columns(5)
+st.subheader(f"Study {study_id}: {esc(summary['name'])}")
+n_pruned = int((frame["state"] == "pruned").sum()) if not frame.empty else 0
 best = display_score(metric, summary["best_score"])
-c[0].metric("State", summary["state"])
-c[1].metric(f"Best {display_metric_name(metric)}", "-" if best is None else f"{best:.4g}")
-c[2].metric("Trials ok / failed", f"{summary['n_complete']} / {summary['n_failed']}")
-c[3].metric("Duration", f"{summary['duration_s']:.0f} s")
 test = display_score(metric, summary["test_score"])
-c[4].metric("Held-out test", "-" if test is None else f"{test:.4g}")
+metric_row(
+    [
+        ("State", summary["state"], 170),
+        (f"Best {display_metric_name(metric)}", "-" if best is None else f"{best:.4g}"),
+        ("Held-out test", "-" if test is None else f"{test:.4g}"),
+        ("Complete", summary["n_complete"]),
+        (
+            "Pruned / failed" if n_pruned else "Failed",
+            (f"{n_pruned} / " if n_pruned else "") + str(summary["n_failed"]),
+        ),
+        ("Duration", f"{summary['duration_s']:.0f} s"),
+    ],
+    width=120,
+)
 if summary["error"]:
-    st.error(summary["error"])
+    st.error(esc(summary["error"]))
 
-render_diagnosis(frame, cfg)
+render_diagnosis(frame, cfg, store, study_id)
 render_charts(chart_sample(frame), cfg, store, study_id)
 render_tradeoff_section(frame, cfg, study_id, db=store.path)
 
@@ -90,3 +103,4 @@ try:
     render_interop_export(store, study_id)
 except Exception as exc:
     show_error(exc)
+delete_study_box(study_id, summary["name"])
