@@ -19,6 +19,7 @@ from ui.state import (
     show_error,
 )
 from ui.text import esc, local_time
+from ui.upload import parse_upload
 
 st.title("Data")
 st.caption("Bring a table (CSV, TSV, Parquet or Excel) or start from a bundled sample; choose what to predict.")
@@ -42,7 +43,7 @@ if source == "Upload a file":
     if up is not None:
         content = up.getvalue()
         try:
-            df = parse_table(content, name=up.name)
+            df = parse_upload(content, up.name)
             ds = store.add_dataset(up.name, content, n_rows=len(df), n_cols=df.shape[1])
             if sel["dataset"] != ds:
                 set_selection(dataset=ds, target=str(df.columns[-1]), task=None, study=None)

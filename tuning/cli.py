@@ -1,4 +1,5 @@
-"""Command line: ``python -m tuning run | resume | list | show | export | import-optuna | models | finetune``.
+"""Command line: ``python -m tuning run | resume | list | show | export | import-optuna | models | finetune |
+delete | delete-dataset``.
 
 Exit 0 on success, 2 on bad input (one plain line on stderr), 1 on an internal error. Progress
 goes to stderr; ``--json`` prints one JSON object as the last line of stdout.
@@ -8,6 +9,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import re
 import sys
 import time
 from pathlib import Path
@@ -16,6 +19,32 @@ from typing import Any, NoReturn
 from tuning.errors import ConfigError, SpaceError, TuningError
 
 EXIT_OK, EXIT_INTERNAL, EXIT_BAD_INPUT = 0, 1, 2
+EXPORT_FORMATS = ("csv", "json", "script", "model")
+MAX_SEED = 2**32 - 1
+# Terminal control: C0/C1 controls (ESC starts a colour, cursor or title sequence), DEL, and the
+# bidirectional overrides that reorder what a reader sees.
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def safe_text(text: Any) -> str:
+    """``text`` with terminal control characters shown as escapes (``\\x1b``), so data cannot drive the terminal."""
+    return _UNSAFE.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), str(text))
+
+
+def _say(line: str, *, err: bool = False) -> None:
+    """Print one line of human-readable output, made safe for the terminal."""
+    (sys.stderr if err else sys.stdout).write(safe_text(line) + "\n")
+
+
+def max_workers() -> int:
+    """More workers than 4 per core only queue up (and multiply model threads): a plain cap."""
+    return 4 * (os.cpu_count() or 1)
+
+
+def _db(args: argparse.Namespace) -> Any:
+    from tuning.store import Store
+
+    return Store(Path(args.db).expanduser())
 
 
 class _Parser(argparse.ArgumentParser):
@@ -61,6 +90,13 @@ def _build_parser() -> argparse.ArgumentParser:
         help="early cutting: stop unpromising candidates after a few boosting rounds (XGBoost) or rows (others)",
     )
     r.add_argument("--name", default="", help="a name for the study")
+    r.add_argument(
+        "--executor",
+        choices=["threads", "processes", "dask"],
+        help="where trials run: threads of this process (default), local processes, or Dask "
+        "(a local cluster of --workers processes, or the cluster at --scheduler)",
+    )
+    r.add_argument("--scheduler", help="a Dask scheduler address, tcp://HOST:8786 (implies --executor dask)")
     _common(r)
 
     s = sub.add_parser("resume", help="continue a stopped or interrupted study")
@@ -74,10 +110,12 @@ def _build_parser() -> argparse.ArgumentParser:
     sh.add_argument("study_id", type=int)
     _common(sh)
 
-    ex = sub.add_parser("export", help="export a study's trials")
+    ex = sub.add_parser("export", help="export a study's trials, a refit script or the refit model")
     ex.add_argument("study_id", type=int)
-    ex.add_argument("--format", required=True, choices=["csv", "json", *INTEROP_FORMATS])
-    ex.add_argument("-o", "--output", help="file to write (default: stdout)")
+    ex.add_argument("--format", required=True, choices=[*EXPORT_FORMATS, *INTEROP_FORMATS])
+    ex.add_argument(
+        "-o", "--output", help="file to write (default: stdout); for 'model', a folder (default: the current one)"
+    )
     ex.add_argument("--db", default="tuning.db", help="SQLite file (default tuning.db)")
     ex.add_argument("--no-model", action="store_true", help="mlflow: do not refit and log the best model")
 
@@ -110,6 +148,16 @@ def _build_parser() -> argparse.ArgumentParser:
     ft.add_argument("-o", "--output", help="file for --save (default adapted.json)")
     _common(ft)
 
+    d = sub.add_parser("delete", help="delete a study with its trials and saved models")
+    d.add_argument("study_id", type=int)
+    d.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    d.add_argument("--db", default="tuning.db", help="SQLite file (default tuning.db)")
+
+    dd = sub.add_parser("delete-dataset", help="delete a stored dataset and every study made on it")
+    dd.add_argument("dataset_id")
+    dd.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    dd.add_argument("--db", default="tuning.db", help="SQLite file (default tuning.db)")
+
     m = sub.add_parser("models", help="list the model families")
     m.add_argument("--json", action="store_true")
     return p
@@ -140,6 +188,7 @@ class _Progress:
         elapsed = time.monotonic() - self.t0
         eta = f" eta {elapsed / max(done, 1) * (total - done):.0f}s" if total and total < 10**8 and done < total else ""
         line = f"[{bar}] {done}/{total if total < 10**8 else '?'} best {self.metric}={best if best is None else f'{best:.5g}'}{eta}"
+        line = safe_text(line)
         sys.stderr.write(("\r" + line) if self.tty else line + "\n")
         sys.stderr.flush()
 
@@ -199,20 +248,21 @@ def _print_summary(summary: dict[str, Any], as_json: bool) -> None:
     if as_json:
         print(json.dumps({k: summary[k] for k in keys} | {k: v for k, v in summary.items() if k not in keys}))
         return
-    print(
+    _say(
         f"study {summary['study_id']} ({summary['name']}): {summary['state']}, {summary['n_trials']} trials "
         f"({summary['n_complete']} complete, {summary['n_failed']} failed) in {summary['duration_s']:.1f}s"
     )
     if summary["best_score"] is not None:
-        print(f"best {summary['metric']} = {summary['best_score']:.6g} with {json.dumps(summary['best_params'])}")
+        _say(f"best {summary['metric']} = {summary['best_score']:.6g} with {json.dumps(summary['best_params'])}")
     if summary.get("test_score") is not None:
-        print(f"held-out test {summary['metric']} of the best = {summary['test_score']:.6g}")
+        _say(f"held-out test {summary['metric']} of the best = {summary['test_score']:.6g}")
 
 
 def cmd_run(args: argparse.Namespace) -> int:
     from tuning.config import StudyConfig
     from tuning.data import parse_table, read_bytes
     from tuning.device import cuda_status
+    from tuning.executors import preflight
     from tuning.runner import StudyRunner, create_study
     from tuning.space import SearchSpace
     from tuning.store import Store
@@ -224,9 +274,14 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.space:
         path = Path(args.space)
         if not path.exists():
-            raise SpaceError(f"Search-space file not found: {path}.")
-        space = SearchSpace.from_json(path.read_text(encoding="utf-8"), grid_points=args.grid_points).to_dict()
-    if args.device == "cuda":
+            raise SpaceError(f"Search-space file not found: {path.name}.", fix="Check the path.")
+        parsed = SearchSpace.from_json(path.read_text(encoding="utf-8"), grid_points=args.grid_points)
+        if args.strategy == "grid":
+            parsed.check_grid()
+        space = parsed.to_dict()
+    executor = args.executor or ("dask" if args.scheduler else "threads")
+    cluster = preflight(executor, scheduler=args.scheduler, device=args.device)
+    if args.device == "cuda" and cluster is None:  # on a cluster, the GPU probe ran on its workers
         ok, why = cuda_status()
         if not ok:
             raise ConfigError(f"--device cuda is not usable: {why}", fix="Use --device cpu.")
@@ -257,10 +312,13 @@ def cmd_run(args: argparse.Namespace) -> int:
         name=args.name,
         record_curves=not args.no_curves,
         pruner=args.pruner,
+        executor=executor,
+        scheduler=args.scheduler,
     )
     study_id, resolved = create_study(store, config)
     progress = _Progress(resolved.n_trials, resolved.metric or "")
     sys.stderr.write(f"study {study_id}: {resolved.model} on {name}, {resolved.strategy}, metric {resolved.metric}\n")
+    _say_where(executor, cluster)
     runner = StudyRunner(store, study_id, on_progress=progress).start()
     try:
         return _run_study(store, runner, args.json)
@@ -268,12 +326,25 @@ def cmd_run(args: argparse.Namespace) -> int:
         progress.close()
 
 
+def _say_where(executor: str, cluster: Any) -> None:
+    """One line on stderr naming where trials run (and the Dask dashboard)."""
+    if cluster is not None:
+        dash = f"; dashboard {cluster.dashboard}" if cluster.dashboard else ""
+        sys.stderr.write(f"trials on the Dask cluster at {cluster.address}: {cluster.summary()}{dash}\n")
+    elif executor != "threads":
+        sys.stderr.write(f"trials on {'a local Dask cluster' if executor == 'dask' else 'local processes'}\n")
+
+
 def cmd_resume(args: argparse.Namespace) -> int:
+    from tuning.executors import preflight
     from tuning.runner import resume
     from tuning.store import Store
 
     store = Store(args.db)
     study = store.get_study(args.study_id)
+    executor = study.config.get("executor") or "threads"
+    cluster = preflight(executor, scheduler=study.config.get("scheduler"), device=study.config.get("device") or "cpu")
+    _say_where(executor, cluster)
     progress = _Progress(study.config.get("n_trials"), study.config.get("metric", ""))
     runner = resume(store, args.study_id, on_progress=progress)
     try:
@@ -294,7 +365,7 @@ def cmd_list(args: argparse.Namespace) -> int:
         print(f"no studies in {args.db}")
     for s in summaries:
         best = "-" if s["best_score"] is None else f"{s['best_score']:.6g}"
-        print(f"{s['study_id']:>4}  {s['state']:<11} {s['n_trials']:>5} trials  best {s['metric']}={best}  {s['name']}")
+        _say(f"{s['study_id']:>4}  {s['state']:<11} {s['n_trials']:>5} trials  best {s['metric']}={best}  {s['name']}")
     return EXIT_OK
 
 
@@ -310,7 +381,7 @@ def cmd_show(args: argparse.Namespace) -> int:
     _print_summary(summary, False)
     for t in trials:
         score = "-" if t["score"] is None else f"{t['score']:.6g}"
-        print(
+        _say(
             f"  #{t['number']:<4} {t['state']:<9} {score:>10}  {json.dumps(t['params'])}"
             + (f"  {t['error']}" if t["error"] else "")
         )
@@ -318,18 +389,73 @@ def cmd_show(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from tuning.export import trials_csv, trials_json
-    from tuning.store import Store
+    from tuning.export import export_model, standalone_script, trials_csv, trials_json
 
     if args.format in INTEROP_FORMATS:
         return _export_interop(args)
-    store = Store(args.db)
-    text = trials_csv(store, args.study_id) if args.format == "csv" else trials_json(store, args.study_id)
+    store = _db(args)
+    if args.format == "model":
+        folder = Path(args.output or ".")
+        if not folder.is_dir():
+            raise ConfigError(
+                f"The folder {folder} does not exist.", fix="Create it, or give an existing folder to -o."
+            )
+        for item in export_model(store, args.study_id):
+            (folder / item.filename).write_bytes(item.content)
+            _say(f"wrote {folder / item.filename}: {item.note}", err=True)
+        return EXIT_OK
+    make = {"csv": trials_csv, "json": trials_json, "script": standalone_script}[args.format]
+    text = make(store, args.study_id)
     if args.output:
-        Path(args.output).write_text(text, encoding="utf-8")
-        sys.stderr.write(f"wrote {args.output}\n")
+        out = Path(args.output)
+        if not out.parent.is_dir():
+            raise ConfigError(
+                f"The folder {out.parent} does not exist.", fix="Create it, or write the file somewhere else."
+            )
+        if out.is_dir():
+            raise ConfigError(f"{out} is a folder.", fix="Give a file name to -o.")
+        out.write_text(text, encoding="utf-8")
+        _say(f"wrote {out}", err=True)
     else:
         sys.stdout.write(text)
+    return EXIT_OK
+
+
+def _confirm(question: str, args: argparse.Namespace) -> None:
+    """Ask on a terminal; without one, ``--yes`` is required (a script must say what it means)."""
+    if args.yes:
+        return
+    if not sys.stdin.isatty():
+        raise ConfigError(f"{question} Nothing was deleted.", fix="Add --yes to confirm.")
+    sys.stderr.write(safe_text(question) + " [y/N] ")
+    sys.stderr.flush()
+    if sys.stdin.readline().strip().lower() not in ("y", "yes"):
+        raise ConfigError("Nothing was deleted.")
+
+
+def cmd_delete(args: argparse.Namespace) -> int:
+    store = _db(args)
+    summary = store.summary(args.study_id)
+    if summary["state"] == "running":
+        raise ConfigError(
+            f"Study {args.study_id} is running.", fix="Stop it first (Ctrl-C in its terminal, or Stop in the app)."
+        )
+    _confirm(f"Delete study {args.study_id} ({summary['name']}) and its {summary['n_trials']} trials?", args)
+    store.delete_study(args.study_id)
+    _say(f"deleted study {args.study_id}", err=True)
+    return EXIT_OK
+
+
+def cmd_delete_dataset(args: argparse.Namespace) -> int:
+    store = _db(args)
+    name, _ = store.dataset_content(args.dataset_id)
+    studies = [s for s in store.list_studies() if s.dataset_id == args.dataset_id]
+    running = [s.id for s in studies if store.summary(s.id)["state"] == "running"]
+    if running:
+        raise ConfigError(f"Study {running[0]} on this dataset is running.", fix="Stop it first.")
+    _confirm(f"Delete dataset {args.dataset_id} ({name}) and the {len(studies)} studies made on it?", args)
+    ids = store.delete_dataset(args.dataset_id)
+    _say(f"deleted dataset {args.dataset_id} and {len(ids)} studies", err=True)
     return EXIT_OK
 
 
@@ -482,19 +608,70 @@ COMMANDS = {
     "import-optuna": cmd_import_optuna,
     "models": cmd_models,
     "finetune": cmd_finetune,
+    "delete": cmd_delete,
+    "delete-dataset": cmd_delete_dataset,
 }
+
+# Streams keep newlines, carriage returns (the progress bar) and tabs; every other control goes out escaped.
+_UNSAFE_STREAM = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+class _SafeStream:
+    """A text stream that escapes terminal control sequences coming from data (names, errors)."""
+
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        return self._stream.write(_UNSAFE_STREAM.sub(lambda m: safe_text(m.group()), text))
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+
+def _check_args(args: argparse.Namespace) -> None:
+    """Plain limits on numbers argparse accepts as ints; paths with ~ expanded."""
+    from tuning.space import check_grid_points
+
+    for attr in ("db", "data", "space", "output"):
+        if getattr(args, attr, None):
+            setattr(args, attr, str(Path(getattr(args, attr)).expanduser()))
+    if args.command == "export" and args.output and "://" not in args.output:
+        parent = Path(args.output).parent
+        if not parent.is_dir():
+            raise ConfigError(f"The folder {parent} does not exist.", fix="Create it, or write somewhere else.")
+    if args.command != "run":
+        return
+    if not 1 <= args.workers <= max_workers():
+        raise ConfigError(
+            f"--workers must be from 1 to {max_workers()} (4 per core on this machine), got {args.workers}."
+        )
+    if not 0 <= args.seed <= MAX_SEED:
+        raise ConfigError(f"--seed must be from 0 to 2**32-1 ({MAX_SEED}), got {args.seed}.")
+    check_grid_points(args.grid_points)
+    if args.strategy == "grid" and not args.space:
+        # Refuse an impossible grid before reading the data (a --space file is checked when it is read).
+        from tuning.models import get_model
+        from tuning.space import SearchSpace
+
+        SearchSpace.from_dict(get_model(args.model).default_space, grid_points=args.grid_points).check_grid()
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _build_parser().parse_args(argv)
+    out, err = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = _SafeStream(out), _SafeStream(err)
     try:
+        _check_args(args)
         return COMMANDS[args.command](args)
     except TuningError as exc:
-        sys.stderr.write(f"error: {exc}\n")
+        _say(f"error: {exc}", err=True)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         sys.stderr.write("interrupted\n")
         return EXIT_BAD_INPUT
     except Exception as exc:
-        sys.stderr.write(f"internal error: {type(exc).__name__}: {exc}\n")
+        _say(f"internal error: {type(exc).__name__}: {exc}", err=True)
         return EXIT_INTERNAL
+    finally:
+        sys.stdout, sys.stderr = out, err

@@ -7,10 +7,13 @@ and the fix. Preprocessing lives inside the model's Pipeline so it is fitted per
 from __future__ import annotations
 
 import csv
+import dataclasses
 import difflib
+import functools
 import hashlib
 import io
 import re
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import Enum
@@ -28,6 +31,12 @@ from tuning.errors import DataError
 
 MISSING_MARKERS = ["", "NA", "N/A", "n/a", "na", "NaN", "nan", "NULL", "null", "None", "?", "#N/A"]
 MAX_CATEGORIES = 20
+# A table wider than this is a bag of words or an expression matrix: it needs feature selection before a
+# hyperparameter search, and each fold of each parallel trial would hold a dense rows x columns copy.
+MAX_COLUMNS = 10_000
+# One-hot columns in all: past this each categorical feature gets fewer than MAX_CATEGORIES columns.
+MAX_ONEHOT_WIDTH = 2_000
+SPARSE_THRESHOLD = 0.3  # output density below which a sparse-capable model gets a sparse matrix
 HIGH_CARDINALITY = 50
 TASKS = ("classification", "regression")
 _TEXT_EXT = {".csv", ".tsv", ".txt", ".tab", ".dat"}
@@ -74,11 +83,12 @@ class DatasetProfile:
     dropped: dict[str, str] = field(default_factory=dict)
     warnings: tuple[str, ...] = ()
 
+    @functools.cached_property
+    def _by_name(self) -> dict[str, ColumnProfile]:
+        return {c.name: c for c in self.columns}
+
     def column(self, name: str) -> ColumnProfile:
-        for c in self.columns:
-            if c.name == name:
-                return c
-        raise KeyError(name)
+        return self._by_name[name]
 
     def to_frame(self) -> pd.DataFrame:
         return pd.DataFrame(
@@ -106,12 +116,12 @@ def read_bytes(source: str | Path | bytes | BinaryIO) -> bytes:
     if isinstance(source, bytes):
         return source
     if isinstance(source, (str, Path)):
-        path = Path(source)
+        path = Path(source).expanduser()
         if not path.exists():
-            raise DataError(f"File not found: {path}.", fix="Check the path.")
+            raise DataError(f"File not found: {path.name}.", fix="Check the path.")
         if path.is_dir():
             raise DataError(
-                f"{path} is a folder, not a file.", fix="Give the path of a CSV, TSV, Parquet or Excel file."
+                f"{path.name} is a folder, not a file.", fix="Give the path of a CSV, TSV, Parquet or Excel file."
             )
         return path.read_bytes()
     return source.read()
@@ -160,6 +170,11 @@ def _read_excel(data: bytes, label: str) -> pd.DataFrame:
 
 
 def _decode(data: bytes, label: str) -> str:
+    return _decode_with(data, label)[0]
+
+
+def _decode_with(data: bytes, label: str) -> tuple[str, str]:
+    """The text and the encoding that decoded it."""
     if b"\x00" in data[:4096]:
         raise DataError(
             f"{label} looks like a binary file, not a table.",
@@ -167,10 +182,16 @@ def _decode(data: bytes, label: str) -> str:
         )
     for enc in ("utf-8-sig", "cp1252", "latin-1"):
         try:
-            return data.decode(enc)
+            return data.decode(enc), enc
         except UnicodeDecodeError:
             continue
     raise DataError(f"{label} could not be decoded as text.", fix="Save it as UTF-8 CSV.")  # latin-1 never fails
+
+
+def text_format(data: bytes, *, name: str = "") -> tuple[str, str]:
+    """(encoding, delimiter) the reader uses for a text table, so an exported script reads it the same way."""
+    text, enc = _decode_with(data, Path(name).name or "The file")
+    return enc, _sniff_delimiter(text, Path(name).suffix.lower())
 
 
 def _sniff_delimiter(text: str, ext: str) -> str:
@@ -213,6 +234,10 @@ def _read_text(data: bytes, label: str, ext: str) -> pd.DataFrame:
 
 
 def _check_table(df: pd.DataFrame, label: str) -> pd.DataFrame:
+    # Empty columns without a header (a trailing delimiter) go first, so the counts below are the real ones.
+    empty = [str(c).startswith("Unnamed:") and bool(df.iloc[:, i].isna().all()) for i, c in enumerate(df.columns)]
+    if any(empty):
+        df = df.loc[:, [not e for e in empty]]
     if df.shape[1] == 0:
         raise DataError(f"{label} has no columns.", fix="Add a header row.")
     if df.shape[0] == 0:
@@ -222,12 +247,49 @@ def _check_table(df: pd.DataFrame, label: str) -> pd.DataFrame:
             f"{label} has only one column ({str(df.columns[0])[:60]!r}), so there is no feature to learn from.",
             fix="Check the delimiter (comma, semicolon, tab) or add feature columns.",
         )
+    if df.shape[1] > MAX_COLUMNS:
+        raise DataError(
+            f"{label} has {df.shape[1]:,} columns; this workbench takes at most {MAX_COLUMNS:,}.",
+            fix="Select the columns that matter (or reduce them, e.g. with PCA) before uploading.",
+        )
     df.columns = [str(c).strip() for c in df.columns]
-    dupes = sorted({c for c in df.columns if list(df.columns).count(c) > 1})
+    counts = Counter(df.columns)
+    dupes = sorted(c for c, n in counts.items() if n > 1)
     if dupes:
-        raise DataError(f"{label} has duplicate column names: {dupes}.", fix="Rename the columns so each is unique.")
-    unnamed = [c for c in df.columns if c.startswith("Unnamed:") and df[c].isna().all()]
-    return df.drop(columns=unnamed)
+        shown = ", ".join(repr(d) for d in dupes[:10]) + (f" and {len(dupes) - 10} more" if len(dupes) > 10 else "")
+        raise DataError(f"{label} has duplicate column names: {shown}.", fix="Rename the columns so each is unique.")
+    return _infinite_as_missing(df)
+
+
+def _infinite_as_missing(df: pd.DataFrame) -> pd.DataFrame:
+    """Replace +/-inf in numeric columns by NaN; the count per column goes to ``df.attrs`` for the profile."""
+    numeric = df.select_dtypes(include=["number"]).columns
+    if len(numeric) == 0:
+        return df
+    with np.errstate(all="ignore"):
+        inf = np.isinf(df[numeric].to_numpy(dtype=float, na_value=np.nan))
+    per_col = inf.sum(axis=0)
+    found = {str(c): int(n) for c, n in zip(numeric, per_col) if n}
+    if found:
+        df = df.copy()
+        cols = list(found)
+        df[cols] = df[cols].astype(float).replace([np.inf, -np.inf], np.nan)
+        df.attrs["infinite_cells"] = {**df.attrs.get("infinite_cells", {}), **found}
+    return df
+
+
+_LISTED = 5  # column names listed in one warning line before "and N more"
+
+
+def _some(names: Sequence[str]) -> str:
+    shown = ", ".join(repr(n) for n in names[:_LISTED])
+    return shown + (f" and {len(names) - _LISTED:,} more" if len(names) > _LISTED else "")
+
+
+def _infinite_warning(found: dict[str, int]) -> str:
+    cols = _some(list(found))
+    n = sum(found.values())
+    return f"{n} infinite value(s) (inf/-inf) in column(s) {cols} are treated as missing."
 
 
 # ----------------------------------------------------------------------------------------------
@@ -287,14 +349,73 @@ def _suggest_column(name: str, columns: Sequence[str]) -> str:
 
 
 def profile_table(df: pd.DataFrame, *, target: str | None = None, task: str | None = None) -> DatasetProfile:
-    """Describe every column; with a target, also the task, class balance, usable features, warnings."""
+    """Describe every column; with a target, also the task, class balance, usable features, warnings.
+
+    Infinite numbers count as missing (one line in the warnings says where); numpy's floating-point
+    warnings are silenced here, so no warning text reaches a terminal or a page.
+    """
+    df = _infinite_as_missing(df)
+    infinite = dict(df.attrs.get("infinite_cells", {}))
+    with np.errstate(all="ignore"):
+        profile = _profile_table(df, target=target, task=task)
+    if infinite:
+        profile = dataclasses.replace(profile, warnings=(*profile.warnings, _infinite_warning(infinite)))
+    return profile
+
+
+def _profile_columns(df: pd.DataFrame) -> list[ColumnProfile]:
     n_rows = len(df)
-    cols = []
-    for c in df.columns:
-        s = df[c]
-        kind = _column_kind(s, n_rows)
-        ex = tuple(str(v)[:24] for v in s.dropna().unique()[:3])
-        cols.append(ColumnProfile(str(c), kind, str(s.dtype), int(s.isna().sum()), int(s.nunique()), ex))
+    fast, slow = _plain_numeric(df)
+    by_name: dict[str, ColumnProfile] = {}
+    for names, values in fast:
+        by_name.update(zip(names, _numeric_profiles(names, values, n_rows)))
+    for name in slow:
+        s = df[name]
+        uniq = s.dropna().unique()
+        ex = tuple(str(v)[:24] for v in uniq[:3])
+        by_name[name] = ColumnProfile(name, _column_kind(s, n_rows), str(s.dtype), int(s.isna().sum()), len(uniq), ex)
+    return [by_name[str(c)] for c in df.columns]
+
+
+def _numeric_profiles(names: list[str], values: np.ndarray, n_rows: int) -> list[ColumnProfile]:
+    """:func:`_column_kind` and the counts for a block of plain numeric columns at once (sorted columns)."""
+    a = values.astype(float)
+    nan = np.isnan(a)
+    n_missing = nan.sum(axis=0)
+    nonnull = n_rows - n_missing
+    srt = np.sort(a, axis=0)  # NaN sorts last
+    rows = np.arange(1, n_rows)[:, None]
+    new = (np.diff(srt, axis=0) != 0) & (rows < nonnull[None, :])
+    n_unique = np.where(nonnull > 0, 1 + new.sum(axis=0), 0)
+    if values.dtype.kind in "iu":
+        is_int = np.ones(len(names), dtype=bool)
+    else:
+        is_int = np.all((np.mod(np.where(nan, 0.0, a), 1) == 0), axis=0)
+    out = []
+    for j, name in enumerate(names):
+        col = values[:, j]
+        first = list(dict.fromkeys(col[:64][~nan[:64, j]]))[:3]  # the usual case: found in the first rows
+        if len(first) < min(3, n_unique[j]):
+            first = list(pd.unique(col[~nan[:, j]])[:3])
+        ex = tuple(str(v)[:24] for v in first)
+        if n_unique[j] <= 1:
+            kind = ColumnKind.CONSTANT
+        elif (
+            is_int[j]
+            and n_unique[j] == nonnull[j] == n_rows
+            and n_rows >= 20
+            and (_ID_NAME.search(name) or np.all(np.diff(srt[:, j]) == 1))
+        ):
+            kind = ColumnKind.ID
+        else:
+            kind = ColumnKind.NUMERIC
+        out.append(ColumnProfile(name, kind, str(values.dtype), int(n_missing[j]), int(n_unique[j]), ex))
+    return out
+
+
+def _profile_table(df: pd.DataFrame, *, target: str | None, task: str | None) -> DatasetProfile:
+    n_rows = len(df)
+    cols = _profile_columns(df)
     if target is None:
         return DatasetProfile(n_rows, df.shape[1], tuple(cols))
 
@@ -324,6 +445,8 @@ def profile_table(df: pd.DataFrame, *, target: str | None = None, task: str | No
         warnings.append(f"{n_missing} row(s) have no target value and will be left out.")
     dropped: dict[str, str] = {}
     features: list[str] = []
+    ignored: dict[ColumnKind, list[str]] = {}
+    wide_categories: list[ColumnProfile] = []
     for c in cols:
         if c.name == target:
             continue
@@ -331,17 +454,35 @@ def profile_table(df: pd.DataFrame, *, target: str | None = None, task: str | No
             features.append(c.name)
         else:
             dropped[c.name] = c.kind.value
-            reason = {
-                ColumnKind.ID: "looks like an identifier (a distinct value per row)",
-                ColumnKind.CONSTANT: "has a single value",
-                ColumnKind.TEXT: "holds free text",
-            }[c.kind]
-            warnings.append(f"Column {c.name!r} {reason} and will be ignored.")
+            ignored.setdefault(c.kind, []).append(c.name)
         if c.kind == ColumnKind.CATEGORICAL and c.n_unique > HIGH_CARDINALITY:
-            warnings.append(
-                f"Column {c.name!r} has {c.n_unique} categories; only the {MAX_CATEGORIES - 1} most frequent "
-                "get their own one-hot column (the rest share one)."
-            )
+            wide_categories.append(c)
+    reasons = {
+        ColumnKind.ID: "looks like an identifier (a distinct value per row)",
+        ColumnKind.CONSTANT: "has a single value",
+        ColumnKind.TEXT: "holds free text",
+    }
+    plural = {
+        ColumnKind.ID: "look like identifiers (a distinct value per row)",
+        ColumnKind.CONSTANT: "have a single value",
+        ColumnKind.TEXT: "hold free text",
+    }
+    for kind, names in ignored.items():
+        if len(names) <= _LISTED:
+            warnings.extend(f"Column {n!r} {reasons[kind]} and will be ignored." for n in names)
+        else:  # one line, not one per column, for a wide table
+            warnings.append(f"{len(names):,} columns ({_some(names)}) {plural[kind]} and will be ignored.")
+    if len(wide_categories) <= _LISTED:
+        warnings.extend(
+            f"Column {c.name!r} has {c.n_unique} categories; only the {MAX_CATEGORIES - 1} most frequent "
+            "get their own one-hot column (the rest share one)."
+            for c in wide_categories
+        )
+    else:
+        warnings.append(
+            f"{len(wide_categories):,} columns ({_some([c.name for c in wide_categories])}) have more than "
+            f"{HIGH_CARDINALITY} categories; only the most frequent get their own one-hot column."
+        )
     if not features:
         raise DataError(
             "No usable feature columns: every column other than the target is an identifier, constant or free text.",
@@ -390,10 +531,31 @@ def profile_table(df: pd.DataFrame, *, target: str | None = None, task: str | No
 
 def _leakage_warnings(rows: pd.DataFrame, features: list[str], target: str, task: str) -> list[str]:
     """Flag a feature that predicts the target (almost) perfectly: a likely leak."""
-    out = []
+    out: list[tuple[int, str]] = []
+    order = {f: i for i, f in enumerate(features)}
     sample = rows.head(20000)
     y = sample[target]
-    for f in features:
+    codes = pd.factorize(y)[0] if task == "classification" else y.to_numpy(dtype=float)
+    fast, slow = _plain_numeric(sample[features])
+    for names, values in fast:  # numpy per column: pandas' per-Series overhead dominates on wide tables
+        for j, f in enumerate(names):
+            x = values[:, j].astype(float)
+            ok = ~np.isnan(x)
+            if ok.sum() < 10:
+                continue
+            if task == "regression":
+                c = np.corrcoef(x[ok], codes[ok])[0, 1]
+                if np.isfinite(c) and abs(c) > 0.999:
+                    out.append((order[f], _corr_leak(f, c)))
+            else:
+                xs, ys = x[ok], codes[ok]
+                n_unique = len(np.unique(xs))
+                if (
+                    n_unique < 0.5 * ok.sum()
+                    and len(np.unique(np.stack([xs, ys.astype(float)]), axis=1)[0]) == n_unique
+                ):
+                    out.append((order[f], _exact_leak(f)))
+    for f in slow:
         x = sample[f]
         ok = x.notna()
         if ok.sum() < 10:
@@ -401,14 +563,45 @@ def _leakage_warnings(rows: pd.DataFrame, features: list[str], target: str, task
         if task == "regression" and pd.api.types.is_numeric_dtype(x):
             c = np.corrcoef(x[ok].astype(float), y[ok].astype(float))[0, 1]
             if np.isfinite(c) and abs(c) > 0.999:
-                out.append(
-                    f"Column {f!r} is almost perfectly correlated with the target (r = {c:.4f}): a possible leak."
-                )
+                out.append((order[f], _corr_leak(f, c)))
         elif task == "classification":
             n_unique = x[ok].nunique()
-            if n_unique < 0.5 * ok.sum() and sample[ok].groupby(f, observed=True)[target].nunique().max() == 1:
-                out.append(f"Column {f!r} determines the target exactly: a possible leak (or the target itself).")
-    return out
+            # Group the target by this one column (not the whole frame: that would be quadratic in width).
+            if n_unique < 0.5 * ok.sum() and y[ok].groupby(x[ok], observed=True).nunique().max() == 1:
+                out.append((order[f], _exact_leak(f)))
+    return [msg for _, msg in sorted(out)]
+
+
+def _corr_leak(f: str, c: float) -> str:
+    return f"Column {f!r} is almost perfectly correlated with the target (r = {c:.4f}): a possible leak."
+
+
+def _exact_leak(f: str) -> str:
+    return f"Column {f!r} determines the target exactly: a possible leak (or the target itself)."
+
+
+def _plain_numeric(df: pd.DataFrame) -> tuple[list[tuple[list[str], np.ndarray]], list[str]]:
+    """Split columns into blocks of one plain numpy dtype (float, or int exact as float) and the others."""
+    blocks: dict[np.dtype, list[int]] = {}
+    slow: list[str] = []
+    for i, dt in enumerate(df.dtypes):
+        if isinstance(dt, np.dtype) and dt.kind in "fiu":
+            blocks.setdefault(dt, []).append(i)
+        else:
+            slow.append(str(df.columns[i]))
+    fast = []
+    for dt, idx in blocks.items():
+        values = df.iloc[:, idx].to_numpy()
+        names = [str(df.columns[i]) for i in idx]
+        if dt.kind in "iu" and values.size:
+            big = ((values > 2**53) | (values < -(2**53))).any(axis=0)  # would not survive float conversion
+            if big.any():
+                slow.extend(n for n, b in zip(names, big) if b)
+                keep = ~big
+                values, names = values[:, keep], [n for n, k in zip(names, keep) if k]
+        if names:
+            fast.append((names, values))
+    return fast, slow
 
 
 # ----------------------------------------------------------------------------------------------
@@ -428,25 +621,29 @@ def prepare_xy(df: pd.DataFrame, profile: DatasetProfile) -> PreparedData:
     """Features typed for the preprocessor (datetimes as numbers, categories as strings), labels encoded."""
     if profile.target is None:
         raise DataError("Choose a target column first.")
+    df = _infinite_as_missing(df)
     rows = df[df[profile.target].notna()]
-    X = pd.DataFrame(index=rows.index)
+    # Columns are collected in a dict and framed once: inserting them one by one is quadratic.
+    cols: dict[str, Any] = {}
     numeric: list[str] = []
     categorical: list[str] = []
     for name in profile.features:
         kind = profile.column(name).kind
         s = rows[name]
         if kind == ColumnKind.NUMERIC:
-            X[name] = pd.to_numeric(s, errors="coerce").astype(float)
+            v = pd.to_numeric(s, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+            cols[name] = np.where(np.isinf(v), np.nan, v)
             numeric.append(name)
         elif kind == ColumnKind.DATETIME:
             t = pd.to_datetime(s, errors="coerce", format="mixed") if not pd.api.types.is_datetime64_any_dtype(s) else s
-            X[f"{name}__days"] = (t - pd.Timestamp("1970-01-01")).dt.days.astype(float)
-            X[f"{name}__month"] = t.dt.month.astype(float)
-            X[f"{name}__weekday"] = t.dt.day_of_week.astype(float)
+            cols[f"{name}__days"] = (t - pd.Timestamp("1970-01-01")).dt.days.astype(float).to_numpy()
+            cols[f"{name}__month"] = t.dt.month.astype(float).to_numpy()
+            cols[f"{name}__weekday"] = t.dt.day_of_week.astype(float).to_numpy()
             numeric.extend([f"{name}__days", f"{name}__month", f"{name}__weekday"])
         else:
-            X[name] = np.array([np.nan if pd.isna(v) else str(v) for v in s], dtype=object)
+            cols[name] = np.array([np.nan if pd.isna(v) else str(v) for v in s], dtype=object)
             categorical.append(name)
+    X = pd.DataFrame(cols, index=rows.index) if cols else pd.DataFrame(index=rows.index)
     X = X.reset_index(drop=True)
     classes = None
     if profile.task == "classification":
@@ -513,10 +710,22 @@ def _is_number(text: str) -> bool:
     return True
 
 
+def onehot_max_categories(n_categorical: int) -> int:
+    """Columns per categorical feature, so the one-hot block stays near ``MAX_ONEHOT_WIDTH`` columns in all."""
+    if n_categorical <= 0:
+        return MAX_CATEGORIES
+    return max(2, min(MAX_CATEGORIES, MAX_ONEHOT_WIDTH // n_categorical))
+
+
 def build_preprocessor(
-    numeric: Sequence[str], categorical: Sequence[str], *, scale: bool, impute: bool = True
+    numeric: Sequence[str], categorical: Sequence[str], *, scale: bool, impute: bool = True, sparse: bool = False
 ) -> ColumnTransformer:
-    """Impute, one-hot encode (capped, unknown categories tolerated) and scale where the model needs it."""
+    """Impute, one-hot encode (capped, unknown categories tolerated) and scale where the model needs it.
+
+    With ``sparse`` (for estimators that read sparse input the same way as dense) the output is a
+    sparse matrix whenever it is mostly zeros (scikit-learn's ``sparse_threshold``): a wide one-hot block
+    then costs its non-zeros, not rows x columns x 8 bytes per fold and per parallel trial.
+    """
     num_steps: list[tuple[str, Any]] = []
     if impute:
         num_steps.append(("impute", SimpleImputer(strategy="median")))
@@ -527,7 +736,11 @@ def build_preprocessor(
             ("impute", SimpleImputer(strategy="constant", fill_value="(missing)")),
             (
                 "onehot",
-                OneHotEncoder(handle_unknown="infrequent_if_exist", max_categories=MAX_CATEGORIES, sparse_output=False),
+                OneHotEncoder(
+                    handle_unknown="infrequent_if_exist",
+                    max_categories=onehot_max_categories(len(categorical)),
+                    sparse_output=sparse,
+                ),
             ),
         ]
     )
@@ -536,4 +749,9 @@ def build_preprocessor(
         transformers.append(("num", Pipeline(num_steps) if num_steps else "passthrough", list(numeric)))
     if categorical:
         transformers.append(("cat", cat, list(categorical)))
-    return ColumnTransformer(transformers, remainder="drop", verbose_feature_names_out=False)
+    return ColumnTransformer(
+        transformers,
+        remainder="drop",
+        verbose_feature_names_out=False,
+        sparse_threshold=SPARSE_THRESHOLD if sparse else 0.0,
+    )

@@ -10,15 +10,26 @@ Optional engines (dask) are imported in this module only, with a plain error nam
 
 from __future__ import annotations
 
+import contextlib
+import logging
+import multiprocessing
+import re
+import signal
 import threading
+import time
+import uuid
 from abc import ABC, abstractmethod
-from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
 from typing import Any, Protocol
 
-from tuning.protocol import Candidate, TrialOutcome
+from tuning.errors import ConfigError
+from tuning.protocol import Candidate, TrialOutcome, TrialState, worker_name
 
 EXECUTORS = ("threads", "processes", "dask")
+log = logging.getLogger(__name__)
 
 
 class StopFlag(Protocol):
@@ -134,10 +145,651 @@ class _Never:
 _NEVER = _Never()
 
 
-def make_backend(kind: str, *, workers: int, scheduler: str | None = None, study_id: int | None = None) -> Backend:
-    """The backend a study's config names (``executor``: threads | processes | dask)."""
-    from tuning.errors import ConfigError
+class WorkerLost(RuntimeError):
+    """The process or machine running a trial went away (killed, out of memory, disconnected).
 
+    The future of that trial raises it; its message is plain, so the runner can store it as the
+    failed trial's reason and go on with the study.
+    """
+
+
+# -- local processes --------------------------------------------------------------------------------
+
+#: Each worker process holds one study's (trial function, context, stop flag), set once by the initializer.
+_PROCESS_STATE: tuple[TrialFn, Any, StopFlag] | None = None
+
+
+def _process_init(fn: TrialFn, ctx: Any, stop: StopFlag) -> None:
+    """Runs once in each worker process: keep the context, ignore Ctrl-C (the parent turns it into a stop)."""
+    global _PROCESS_STATE
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _PROCESS_STATE = (fn, ctx, stop)
+
+
+def _process_trial(candidate: Candidate) -> TrialOutcome:
+    assert _PROCESS_STATE is not None, "worker process not initialised"
+    fn, ctx, stop = _PROCESS_STATE
+    out = fn(ctx, candidate, stop)
+    return out if out.worker else out.with_(worker=worker_name())
+
+
+def _warm() -> None:
+    """A no-op task: submitting one starts a worker process (which runs the initializer)."""
+
+
+@contextlib.contextmanager
+def _no_sigint() -> Iterator[None]:
+    """Block Ctrl-C in this thread while it starts processes: the mask is inherited through fork and
+    exec, so the workers (and multiprocessing's fork server) never get the terminal's SIGINT, which
+    goes to the whole process group; the study turns it into a stop instead. Other threads, the main
+    one included, still receive it."""
+    if not hasattr(signal, "pthread_sigmask"):  # pragma: no cover - not on POSIX
+        yield
+        return
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)
+
+
+def _mp_context() -> multiprocessing.context.BaseContext:
+    """forkserver where it exists: fork is unsafe in a process with threads (Streamlit, the runner,
+    OpenMP pools of XGBoost); spawn would import everything again for every worker."""
+    if "forkserver" in multiprocessing.get_all_start_methods():
+        ctx = multiprocessing.get_context("forkserver")
+        # The server imports the engine once and every worker forks from it; this also hands it sys.path.
+        ctx.set_forkserver_preload(["tuning.evaluate", "tuning.executors"])
+        return ctx
+    return multiprocessing.get_context("spawn")
+
+
+class ProcessBackend(Backend):
+    """Trials in worker processes of this machine (a ``ProcessPoolExecutor``).
+
+    The context reaches each worker once, through the pool's initializer; a submit ships only the
+    candidate. The stop flag is a ``multiprocessing.Event`` (shared memory: cheap to poll). A worker
+    that dies breaks the pool: a fresh pool takes over and the trials that were in the broken one run
+    once more; a trial that breaks a pool twice raises ``WorkerLost`` (while the study is stopping,
+    such trials come back STOPPED). Workers start with Ctrl-C blocked.
+    """
+
+    name = "processes"
+
+    def __init__(self, *, workers: int) -> None:
+        super().__init__(workers=workers)
+        self._mp = _mp_context()
+        self._stop = self._mp.Event()
+        self._lock = threading.Lock()
+        self._pool: ProcessPoolExecutor | None = None
+        self._fn: TrialFn | None = None
+        self._ctx: Any = None
+        self.restarts = 0
+
+    def start(self, fn: TrialFn, ctx: Any) -> None:
+        self._fn, self._ctx = fn, ctx
+        self._pool = self._new_pool()
+
+    def _new_pool(self) -> ProcessPoolExecutor:
+        """A pool whose worker processes are all started now, with Ctrl-C blocked (see ``_no_sigint``)."""
+        assert self._fn is not None, "start() first"
+        init: Callable[..., None] = _process_init  # typeshed's initializer takes no arguments
+        with _no_sigint():
+            pool = ProcessPoolExecutor(
+                max_workers=self.workers,
+                mp_context=self._mp,
+                initializer=init,
+                initargs=(self._fn, self._ctx, self._stop),  # type: ignore[arg-type]
+            )
+            for _ in range(self.workers):  # each submit with no idle worker starts one process
+                pool.submit(_warm)
+        return pool
+
+    def payload(self, candidate: Candidate) -> tuple[Any, ...]:
+        """What one submit sends to a worker (for measuring bytes per trial)."""
+        return (_process_trial, candidate)
+
+    def submit(self, candidate: Candidate) -> Future[TrialOutcome]:
+        assert self._fn is not None, "start() first"
+        out: Future[TrialOutcome] = Future()
+        self._send(candidate, out, attempt=1)
+        return out
+
+    def _send(self, candidate: Candidate, out: Future[TrialOutcome], *, attempt: int) -> None:
+        with self._lock:
+            pool = self._pool
+            if pool is None:
+                out.cancel()
+                out.set_running_or_notify_cancel()
+                return
+            try:
+                inner = pool.submit(_process_trial, candidate)
+            except (BrokenProcessPool, OSError):  # a dead worker, or a process that could not start
+                try:
+                    pool = self._replace_locked(pool)
+                    inner = pool.submit(_process_trial, candidate)
+                except (BrokenProcessPool, OSError) as exc:
+                    self._finish(out, candidate, WorkerLost(f"Could not start a worker process: {exc}"))
+                    return
+        out.add_done_callback(lambda f: inner.cancel() if f.cancelled() else None)
+        inner.add_done_callback(lambda f: self._settle(f, candidate, out, attempt, pool))
+
+    def _replace_locked(self, broken: ProcessPoolExecutor) -> ProcessPoolExecutor:
+        if self._pool is broken:
+            broken.shutdown(wait=False, cancel_futures=True)
+            self._pool = self._new_pool()
+            self.restarts += 1
+        assert self._pool is not None
+        return self._pool
+
+    def _settle(
+        self, f: Future[TrialOutcome], candidate: Candidate, out: Future[TrialOutcome], attempt: int, pool: Any
+    ) -> None:
+        if out.done():
+            return
+        if f.cancelled():
+            out.cancel()
+            out.set_running_or_notify_cancel()
+            return
+        exc = f.exception()
+        if isinstance(exc, BrokenProcessPool) and self._stop.is_set():
+            self._finish(out, candidate, None)  # the pool broke while the study was stopping: stopped, not lost
+            return
+        if isinstance(exc, BrokenProcessPool):
+            with self._lock:
+                again = attempt == 1 and self._pool is not None and not self._stop.is_set()
+                if again:
+                    self._replace_locked(pool)
+            if again:
+                self._send(candidate, out, attempt=2)
+                return
+            exc = WorkerLost(
+                "The worker process running this trial died"
+                + (" twice (it may run out of memory with these parameters)." if attempt > 1 else ".")
+            )
+        if out.set_running_or_notify_cancel():
+            if exc is not None:
+                out.set_exception(exc)
+            else:
+                out.set_result(f.result())
+
+    def _finish(self, out: Future[TrialOutcome], candidate: Candidate, exc: BaseException | None) -> None:
+        """End ``out`` without a result from a worker: stopped when the study is stopping, else ``exc``."""
+        if not out.set_running_or_notify_cancel():
+            return
+        if self._stop.is_set() or exc is None:
+            out.set_result(TrialOutcome(TrialState.STOPPED, candidate.params, error="stopped before it finished"))
+        else:
+            out.set_exception(exc)
+
+    def request_stop(self) -> None:
+        self._stop.set()
+
+    def close(self) -> None:
+        with self._lock:
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+
+# -- Dask -------------------------------------------------------------------------------------------
+
+DASK_INSTALL = "pip install 'dask[distributed]'"
+CONNECT_TIMEOUT_S = 5.0
+#: How often a trial on a Dask worker asks the scheduler whether the study was stopped.
+REMOTE_POLL_S = 0.3
+_ADDRESS = re.compile(r"^(?:(tcp|tls|ucx|ws|wss|inproc)://)?(\[[0-9a-fA-F:]+\]|[^:/\s]+):(\d{1,5})$")
+
+
+def _import_distributed() -> Any:
+    """``distributed``, or a plain error naming the package to install."""
+    try:
+        import distributed
+    except ImportError as exc:
+        raise ConfigError(
+            "Running trials on Dask needs the 'distributed' package (with dask), which is not installed.",
+            fix=f"Install it with: {DASK_INSTALL}",
+        ) from exc
+    return distributed
+
+
+def dask_available() -> bool:
+    try:
+        _import_distributed()
+    except ConfigError:
+        return False
+    return True
+
+
+def check_address(address: str) -> str:
+    """The scheduler address, normalised to ``tcp://HOST:PORT``; a plain error when it is not one."""
+    a = (address or "").strip().rstrip("/")
+    m = _ADDRESS.match(a)
+    if a.startswith(("http://", "https://")):
+        raise ConfigError(
+            f"{a!r} is a web address (the Dask dashboard?), not the scheduler's.",
+            fix="Use the address `dask scheduler` prints, e.g. tcp://HOST:8786.",
+        )
+    if not m or not 0 < int(m.group(3)) < 65536:
+        raise ConfigError(f"{a!r} is not a Dask scheduler address.", fix="Use tcp://HOST:8786 (HOST: a name or an IP).")
+    return a if m.group(1) else f"tcp://{a}"
+
+
+def _connect(address: str, *, timeout: float) -> Any:
+    """A client of the scheduler at ``address``, or a plain error within about ``timeout`` seconds."""
+    distributed = _import_distributed()
+    address = check_address(address)
+    try:
+        return distributed.Client(address, timeout=f"{timeout}s", set_as_default=False)
+    except (OSError, TimeoutError) as exc:
+        raise ConfigError(
+            f"Cannot reach a Dask scheduler at {address} (no answer within {timeout:g} s).",
+            fix="Check the address, and that `dask scheduler` runs there and its port is open to this machine.",
+        ) from exc
+    except ValueError as exc:
+        raise ConfigError(f"Cannot connect to {address}: {exc}", fix="Use tcp://HOST:8786.") from exc
+
+
+@dataclass(frozen=True)
+class WorkerInfo:
+    address: str
+    name: str
+    host: str
+    threads: int
+    memory_bytes: int
+    gpus: float  # the worker's "GPU" resource (dask worker --resources "GPU=1")
+    gpu_status: str | None = None  # the GPU probe's answer on that worker, when asked
+
+
+@dataclass(frozen=True)
+class ClusterInfo:
+    """What a connect check found: the scheduler, its dashboard and its workers."""
+
+    address: str
+    dashboard: str | None
+    workers: tuple[WorkerInfo, ...]
+
+    @property
+    def threads(self) -> int:
+        return sum(w.threads for w in self.workers)
+
+    @property
+    def memory_bytes(self) -> int:
+        return sum(w.memory_bytes for w in self.workers)
+
+    @property
+    def gpus(self) -> float:
+        return sum(w.gpus for w in self.workers)
+
+    def summary(self) -> str:
+        n = len(self.workers)
+        gib = self.memory_bytes / 2**30
+        gpus = f", {self.gpus:g} GPU{'s' if self.gpus != 1 else ''}" if self.gpus else ""
+        t = self.threads
+        return f"{n} worker{'s' if n != 1 else ''}, {t} thread{'s' if t != 1 else ''}, {gib:.1f} GiB{gpus}"
+
+
+def _cluster_info(client: Any, address: str, *, probe_gpu: bool = False) -> ClusterInfo:
+    try:
+        info = client.scheduler_info(n_workers=-1)
+    except TypeError:  # older distributed lists every worker without the argument
+        info = client.scheduler_info()
+    probes: dict[str, tuple[bool, str]] = client.run(_gpu_probe) if probe_gpu and info["workers"] else {}
+    workers = tuple(
+        WorkerInfo(
+            address=addr,
+            name=str(w.get("name", addr)),
+            host=str(w.get("host", "")),
+            threads=int(w.get("nthreads", 0)),
+            memory_bytes=int(w.get("memory_limit", 0) or 0),
+            gpus=float((w.get("resources") or {}).get("GPU", 0)),
+            gpu_status=(probes[addr][1] if addr in probes else None),
+        )
+        for addr, w in sorted(info["workers"].items())
+    )
+    dashboard = None
+    try:  # the scheduler lists a dashboard port even when it serves none (no bokeh, --no-dashboard)
+        if client.run_on_scheduler(_serves_dashboard):
+            dashboard = client.dashboard_link
+    except Exception:
+        log.debug("no dashboard link", exc_info=True)
+    return ClusterInfo(address=address, dashboard=dashboard, workers=workers)
+
+
+def check_cluster(address: str, *, timeout: float = CONNECT_TIMEOUT_S, probe_gpu: bool = False) -> ClusterInfo:
+    """Connect to the scheduler at ``address`` and list its workers (threads, memory, GPUs); plain errors."""
+    client = _connect(address, timeout=timeout)
+    try:
+        return _cluster_info(client, check_address(address), probe_gpu=probe_gpu)
+    finally:
+        client.close()
+
+
+def require_workers(info: ClusterInfo, *, device: str = "cpu") -> None:
+    """Plain errors when a cluster cannot run the study: no workers, or no usable GPU for ``--device cuda``."""
+    where = "the local cluster" if info.address == "local" else info.address
+    if not info.workers:
+        raise ConfigError(
+            f"The Dask cluster at {where} has no workers.",
+            fix=f"Start some: dask worker {info.address if info.address != 'local' else 'tcp://HOST:8786'} --nworkers N --nthreads 1",
+        )
+    if device != "cuda":
+        return
+    gpu = [w for w in info.workers if w.gpus > 0]
+    if not gpu:
+        raise ConfigError(
+            f"No worker of the Dask cluster at {where} offers a GPU.",
+            fix='Start GPU workers with --resources "GPU=1", or use --device cpu.',
+        )
+    usable = [w for w in gpu if w.gpu_status is None or w.gpu_status.startswith("CUDA device")]
+    if not usable:
+        raise ConfigError(f"The GPU workers cannot use their GPU: {gpu[0].gpu_status}", fix="Use --device cpu.")
+
+
+def preflight(executor: str, *, scheduler: str | None = None, device: str = "cpu") -> ClusterInfo | None:
+    """Check, before a study starts, that its executor can run it: dask installed, the scheduler
+    reachable with workers (and GPUs for cuda). Returns what a connect check found, if anything."""
+    if executor not in EXECUTORS:
+        raise ConfigError(f"Unknown executor {executor!r}.", fix=f"Choose one of {', '.join(EXECUTORS)}.")
+    if scheduler and executor != "dask":
+        raise ConfigError(
+            "A scheduler address is for trials on a Dask cluster.", fix="Add --executor dask, or drop --scheduler."
+        )
+    if executor != "dask":
+        return None
+    _import_distributed()
+    if not scheduler:
+        return None
+    info = check_cluster(scheduler, probe_gpu=device == "cuda")
+    require_workers(info, device=device)
+    return info
+
+
+def dask_setup(worker: Any) -> None:
+    """Preload of a local cluster's workers: ignore Ctrl-C, which the terminal sends to every process of
+    the group; the study turns it into a stop that ends the trials cleanly instead of killing workers."""
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _serves_dashboard() -> bool:
+    """Runs on the scheduler: the dashboard is served there only when bokeh was loaded for it."""
+    import sys
+
+    return "bokeh" in sys.modules
+
+
+def _gpu_probe() -> tuple[bool, str]:
+    """Runs on a worker: can XGBoost use a GPU there?"""
+    from tuning.device import cuda_status
+
+    return cuda_status()
+
+
+class _PolledFlag:
+    """A remote flag checked at most every ``interval`` seconds (a trial polls it every boosting round)."""
+
+    def __init__(self, check: Callable[[], bool], interval: float = REMOTE_POLL_S) -> None:
+        self._check, self._interval = check, interval
+        self._last = float("-inf")
+        self._set = False
+
+    def is_set(self) -> bool:
+        if self._set:
+            return True
+        now = time.monotonic()
+        if now - self._last >= self._interval:
+            self._last = now
+            try:
+                self._set = bool(self._check())
+            except Exception:  # the scheduler is unreachable: finish the trial rather than lose it
+                log.debug("stop flag check failed", exc_info=True)
+        return self._set
+
+
+#: On a Dask worker: the contexts of the studies it serves, by token (installed by a worker plugin).
+_WORKER_CONTEXTS: dict[str, Any] = {}
+
+
+def _context_plugin(token: str, ctx: Any) -> Any:
+    """A worker plugin that puts the study's context in each worker's cache, once per worker.
+
+    The scheduler keeps the plugin and gives it to workers that join (or restart) later, so no
+    trial ever waits for data and none ships it. (Scattering with ``broadcast=True`` is not enough:
+    the scheduler's memory manager drops the extra replicas, then trials fetch the data again.) The
+    class is made here so that dask is imported only when used; it travels by value.
+    """
+    from distributed.diagnostics.plugin import WorkerPlugin
+
+    class StudyContext(WorkerPlugin):
+        def __init__(self, token: str, ctx: Any) -> None:
+            self.token, self.ctx = token, ctx
+
+        def setup(self, worker: Any) -> None:
+            from tuning import executors
+
+            executors._WORKER_CONTEXTS[self.token] = self.ctx
+
+        def teardown(self, worker: Any) -> None:
+            from tuning import executors
+
+            executors._WORKER_CONTEXTS.pop(self.token, None)
+
+    return StudyContext(token, ctx)
+
+
+def _dask_trial(fn: TrialFn, token: str, candidate: Candidate, stop_event: str) -> TrialOutcome:
+    """Runs on a Dask worker: the trial on the cached context, with a throttled view of the study's
+    stop Event; records the worker's address."""
+    from distributed import Event, get_worker
+
+    ctx = _WORKER_CONTEXTS.get(token)
+    if ctx is None:
+        raise RuntimeError("This Dask worker has no copy of the study's data (its plugin did not run).")
+    event = Event(stop_event)
+    out = fn(ctx, candidate, _PolledFlag(event.is_set))
+    try:
+        where = get_worker().address
+    except ValueError:  # not on a worker
+        where = out.worker or worker_name()
+    return out.with_(worker=where)
+
+
+class DaskBackend(Backend):
+    """Trials on a Dask cluster: the scheduler at ``scheduler``, or a ``LocalCluster`` of ``workers``
+    single-threaded worker processes started here (and closed at the end).
+
+    The context reaches each worker once through a worker plugin (workers that join later get it
+    when they join) and waits there in a cache keyed by a token; a submit ships the token and the
+    candidate (a few hundred bytes). Stop is a ``distributed.Event`` polled every 0.3 s. A worker
+    that dies mid-trial: the scheduler runs the trial once more elsewhere (``allowed_failures=1`` on a
+    local cluster; a remote scheduler applies its own setting), then the future raises ``WorkerLost``.
+    """
+
+    name = "dask"
+
+    def __init__(
+        self,
+        *,
+        workers: int,
+        scheduler: str | None = None,
+        study_id: int | None = None,
+        device: str | None = None,
+        connect_timeout: float = CONNECT_TIMEOUT_S,
+        client: Any = None,
+    ) -> None:
+        super().__init__(workers=workers)
+        self._dist = _import_distributed()
+        self._given = client  # a caller's Client: used, never closed
+        self.scheduler = check_address(scheduler) if scheduler else None
+        self._study = study_id
+        self._device = device
+        self._timeout = connect_timeout
+        self._client: Any = None
+        self._cluster: Any = None
+        self._stop: Any = None
+        self._token = uuid.uuid4().hex
+        self._plugin: str | None = None
+        self._fn: TrialFn | None = None
+        self._resources: dict[str, float] | None = None
+        self._futures: set[Any] = set()
+        self._where: dict[int, str] = {}  # trial number -> the worker that ran its last rung
+        self._lock = threading.Lock()
+        self.info: ClusterInfo | None = None
+
+    @property
+    def client(self) -> Any:
+        return self._client
+
+    @property
+    def dashboard(self) -> str | None:
+        return self.info.dashboard if self.info else None
+
+    def start(self, fn: TrialFn, ctx: Any) -> None:
+        device = str(self._device or getattr(ctx, "device", None) or "cpu")
+        if self._given is not None:
+            self._client = self._given
+        elif self.scheduler:
+            self._client = _connect(self.scheduler, timeout=self._timeout)
+        else:
+            with _no_sigint():  # the workers (and dask's threads started here) leave Ctrl-C to the study
+                self._cluster = self._dist.LocalCluster(
+                    n_workers=self.workers,
+                    threads_per_worker=1,
+                    processes=True,
+                    dashboard_address=":0",  # a free port (the dashboard itself needs bokeh)
+                    silence_logs=logging.ERROR,
+                    scheduler_kwargs={"allowed_failures": 1},
+                    resources={"GPU": 1} if device == "cuda" else None,
+                    preload=["tuning.executors"],  # dask_setup below: the workers ignore Ctrl-C
+                )
+            self._client = self._dist.Client(self._cluster, set_as_default=False)
+        try:
+            self._check_workers(device)
+            self._stop = self._dist.Event(f"tuning-stop-{self._study}-{self._token}", client=self._client)
+            self._fn = fn
+            name = f"tuning-study-{self._study}-{self._token}"
+            self._client.register_plugin(_context_plugin(self._token, ctx), name=name)
+            self._plugin = name
+        except BaseException:
+            self.close()
+            raise
+
+    def _check_workers(self, device: str) -> None:
+        self.info = _cluster_info(self._client, self.scheduler or "local", probe_gpu=device == "cuda")
+        require_workers(self.info, device=device)
+        if device == "cuda":
+            self._resources = {"GPU": 1}
+
+    def payload(self, candidate: Candidate) -> tuple[Any, ...]:
+        """What one submit sends (for measuring bytes per trial): the context goes as a token, not as data."""
+        return (_dask_trial, self._fn, self._token, candidate, self._stop.name if self._stop else "")
+
+    def submit(self, candidate: Candidate) -> Future[TrialOutcome]:
+        assert self._client is not None and self._fn is not None, "start() first"
+        out: Future[TrialOutcome] = Future()
+        # A promoted candidate (its next rung) goes back to the worker that keeps its boosters, if it can.
+        where = self._where.get(candidate.number) if candidate.rung else None
+        fut = self._client.submit(
+            _dask_trial,
+            self._fn,
+            self._token,
+            candidate,
+            self._stop.name,
+            key=f"trial-{self._study}-{candidate.number}-{uuid.uuid4().hex[:6]}",
+            pure=False,
+            retries=1,
+            resources=self._resources,
+            workers=[where] if where else None,
+            allow_other_workers=bool(where),
+        )
+        with self._lock:
+            self._futures.add(fut)
+        out.add_done_callback(lambda f: fut.cancel() if f.cancelled() else None)
+        fut.add_done_callback(lambda f: self._settle(f, out, candidate.number))
+        return out
+
+    def _settle(self, f: Any, out: Future[TrialOutcome], number: int) -> None:
+        with self._lock:
+            self._futures.discard(f)
+        if out.done():
+            return
+        if f.status == "cancelled":
+            out.cancel()
+            out.set_running_or_notify_cancel()
+            return
+        try:
+            result = f.result()
+            f.release()  # the result is here now: a worker lost later must not make the scheduler recompute it
+        except self._dist.KilledWorker as exc:
+            self._fail(
+                out, WorkerLost(f"The Dask worker running this trial died, and so did the one that retried it ({exc}).")
+            )
+        except self._dist.client.FutureCancelledError as exc:
+            self._fail(out, WorkerLost(f"The Dask scheduler gave up this trial: {exc}"))
+        except BaseException as exc:
+            self._fail(out, exc)
+        else:
+            if result.worker:
+                with self._lock:
+                    self._where[number] = result.worker
+            if out.set_running_or_notify_cancel():
+                out.set_result(result)
+
+    @staticmethod
+    def _fail(out: Future[TrialOutcome], exc: BaseException) -> None:
+        if out.set_running_or_notify_cancel():
+            out.set_exception(exc)
+
+    def request_stop(self) -> None:
+        if self._stop is not None:
+            try:
+                self._stop.set()
+            except Exception:  # the cluster is gone: nothing is running there any more
+                log.warning("could not reach the Dask scheduler to stop the trials", exc_info=True)
+
+    def close(self) -> None:
+        client, cluster = self._client, self._cluster
+        self._client = self._cluster = None
+        with self._lock:
+            futures, self._futures = list(self._futures), set()
+        try:
+            if client is not None:
+                if futures:  # trials still out: end the running ones at their next check, drop the others
+                    if self._stop is not None:
+                        self._stop.set()
+                    client.cancel(futures)
+                elif self._stop is not None:
+                    self._stop.clear()  # frees the Event on the scheduler
+                if self._plugin is not None:
+                    client.unregister_worker_plugin(self._plugin)
+                    self._plugin = None
+                if client is not self._given:
+                    client.close()
+        except Exception:
+            log.debug("closing the Dask client failed", exc_info=True)
+        finally:
+            if cluster is not None:
+                cluster.close()
+
+    def describe(self) -> str:
+        where = f"the Dask cluster at {self.scheduler}" if self.scheduler else f"a local Dask cluster of {self.workers}"
+        return f"dask: {where}" + (f" (dashboard {self.dashboard})" if self.dashboard else "")
+
+
+def make_backend(
+    kind: str,
+    *,
+    workers: int,
+    scheduler: str | None = None,
+    study_id: int | None = None,
+    device: str | None = None,
+) -> Backend:
+    """The backend a study's config names (``executor``: threads | processes | dask)."""
     if kind == "threads":
         return ThreadBackend(workers=workers, thread_name_prefix=f"study-{study_id}-worker")
+    if kind == "processes":
+        return ProcessBackend(workers=workers)
+    if kind == "dask":
+        return DaskBackend(workers=workers, scheduler=scheduler, study_id=study_id, device=device)
     raise ConfigError(f"Unknown executor {kind!r}.", fix=f"Choose one of {', '.join(EXECUTORS)}.")

@@ -46,6 +46,8 @@ class ModelFamily:
     curves: bool = False
     coefficients: bool = False
     threads: bool = False
+    # Reads a sparse matrix as it reads the dense one. Not XGBoost: it takes absent sparse entries as missing.
+    sparse_input: bool = True
     extra_allowed: tuple[str, ...] = field(default=())
     extra_space: dict[str, dict[str, Any]] = field(default_factory=dict)  # offered in the editor, off by default
 
@@ -57,8 +59,11 @@ class ModelFamily:
         return SearchSpace.from_dict(self.default_space)
 
     def allowed_params(self, task: str) -> set[str]:
+        """Parameters a search space may set: the estimator's own, less those the study controls."""
+        from tuning.space import RESERVED_PARAMS
+
         est = self.factory(task)()
-        return set(est.get_params(deep=False)) | set(self.params) | set(self.extra_allowed)
+        return (set(est.get_params(deep=False)) | set(self.params) | set(self.extra_allowed)) - set(RESERVED_PARAMS)
 
     def factory(self, task: str) -> Callable[..., BaseEstimator]:
         f = self.classifier if task == "classification" else self.regressor
@@ -206,6 +211,7 @@ MODELS: dict[str, ModelFamily] = {
             },
             _XGB_DOCS,
             impute=False,
+            sparse_input=False,
             gpu=True,
             early_stopping=True,
             curves=True,
@@ -422,6 +428,8 @@ def build_pipeline(
     from tuning.data import build_preprocessor
 
     family = get_model(name)
-    prep = build_preprocessor(numeric, categorical, scale=family.scale, impute=family.impute)
+    prep = build_preprocessor(
+        numeric, categorical, scale=family.scale, impute=family.impute, sparse=family.sparse_input
+    )
     est = make_estimator(name, task, params, n_jobs=n_jobs, device=device, seed=seed)
     return Pipeline([("prep", prep), ("model", est)])

@@ -13,9 +13,11 @@ The JSON format (see DESIGN.md)::
 
 from __future__ import annotations
 
+import functools
+import itertools
 import json
 import math
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Union
 
@@ -24,6 +26,9 @@ import numpy as np
 from tuning.errors import SpaceError
 
 DEFAULT_GRID_POINTS = 5
+MAX_GRID_POINTS = 50
+# About 300 bytes and one trial each: beyond this a grid is a week of compute, not a search to run.
+MAX_GRID_SIZE = 100_000
 
 
 def _freeze_when(when: Mapping[str, Any] | None) -> tuple[tuple[str, tuple[Any, ...]], ...]:
@@ -87,7 +92,7 @@ class FloatParam(_Base):
         if self.low == self.high:
             return [float(self.low)]
         raw = np.geomspace(self.low, self.high, points) if self.log else np.linspace(self.low, self.high, points)
-        return [float(f"{v:.6g}") for v in raw]
+        return list(dict.fromkeys(float(f"{v:.6g}") for v in raw))  # rounding can merge close points
 
     def sample(self, rng: np.random.Generator) -> float:
         if self.log:
@@ -207,6 +212,36 @@ def param_from_dict(name: str, spec: Any) -> Param:
     raise SpaceError(f"Parameter '{name}': unknown type {kind!r}.", fix='Use "int" or "float".')
 
 
+# Settings that change where or how loudly a model runs, not what it learns, belong to the study, not to a
+# search space (a space that set them would break --device, the thread budget or the study's seed).
+RESERVED_PARAMS: dict[str, str] = {
+    "n_jobs": "threads are set from the study's workers and the cores",
+    "nthread": "threads are set from the study's workers and the cores",
+    "device": "the device is the study's setting (--device)",
+    "gpu_id": "the device is the study's setting (--device)",
+    "verbosity": "logging is the workbench's setting",
+    "verbose": "logging is the workbench's setting",
+    "silent": "logging is the workbench's setting",
+    "random_state": "the study's seed sets it, so runs repeat",
+    "seed": "the study's seed sets it, so runs repeat",
+    "callbacks": "the workbench installs its own (stop, curves)",
+}
+RESERVED_VALUES: dict[tuple[str, Any], str] = {
+    ("tree_method", "gpu_hist"): "the GPU is chosen with the study's device (--device cuda), not here",
+    ("tree_method", "gpu_exact"): "the GPU is chosen with the study's device (--device cuda), not here",
+}
+
+
+def check_grid_points(points: Any) -> int:
+    """Grid points per range: a whole number from 2 to MAX_GRID_POINTS."""
+    if not _is_int(points) or not 2 <= points <= MAX_GRID_POINTS:
+        raise SpaceError(
+            f"Grid points per range must be a whole number from 2 to {MAX_GRID_POINTS}, got {points!r}.",
+            fix="Use 3 to 10; for finer searches use random search or TPE.",
+        )
+    return int(points)
+
+
 @dataclass(frozen=True)
 class SearchSpace:
     """An ordered set of parameters; parents come before the parameters conditional on them."""
@@ -220,13 +255,17 @@ class SearchSpace:
             raise SpaceError("A search space must be a JSON object mapping parameter names to their specs.")
         if not spec:
             raise SpaceError("The search space is empty.", fix="Enable at least one parameter.")
+        # 0 or None: the default (configs stored by earlier releases hold 0); the CLI refuses 0 itself.
         points = grid_points or DEFAULT_GRID_POINTS
         params = [param_from_dict(str(n), s) for n, s in spec.items()]
-        for s in spec.values():
+        for n, s in spec.items():
             if isinstance(s, Mapping) and "grid_points" in s:
+                if not _is_int(s["grid_points"]):
+                    raise SpaceError(
+                        f"Parameter '{n}': 'grid_points' must be a whole number, got {s['grid_points']!r}."
+                    )
                 points = max(points, int(s["grid_points"]))
-        if points < 2:
-            raise SpaceError("grid_points must be at least 2.")
+        check_grid_points(points)
         return cls(_order(params), grid_points=points)
 
     @classmethod
@@ -276,27 +315,90 @@ class SearchSpace:
                 out[p.name] = p.sample(rng)
         return out
 
+    def iter_grid(self) -> Iterator[dict[str, Any]]:
+        """Every combination, lazily, conditional parameters expanded only where active.
+
+        The order is that of nested loops over the parameters in space order (the first varies slowest).
+        """
+        values = [p.grid(self.grid_points) for p in self.params]
+        params = self.params
+
+        def walk(i: int, assigned: dict[str, Any]) -> Iterator[dict[str, Any]]:
+            # Runs of unconditional parameters are crossed with itertools.product; a parameter that
+            # another one depends on (or that is itself conditional) branches so activity is known.
+            if i == len(params):
+                yield dict(assigned)
+                return
+            j = i
+            while j < len(params) and not params[j].when and params[j].name not in self._parents:
+                j += 1
+            if j > i:
+                names = [p.name for p in params[i:j]]
+                for combo in itertools.product(*values[i:j]):
+                    yield from walk(j, {**assigned, **dict(zip(names, combo))})
+                return
+            p = params[i]
+            if not p.is_active(assigned):
+                yield from walk(i + 1, assigned)
+                return
+            for v in values[i]:
+                yield from walk(i + 1, {**assigned, p.name: v})
+
+        return walk(0, {})
+
     def grid(self) -> list[dict[str, Any]]:
-        """Every combination, conditional parameters expanded only where active."""
-        partial: list[dict[str, Any]] = [{}]
-        for p in self.params:
-            values = p.grid(self.grid_points)
-            nxt = []
-            for assigned in partial:
-                if p.is_active(assigned):
-                    nxt.extend({**assigned, p.name: v} for v in values)
-                else:
-                    nxt.append(assigned)
-            partial = nxt
-        return partial
+        """Every combination as a list (small grids only: see :meth:`iter_grid` and :meth:`check_grid`)."""
+        self.check_grid()
+        return list(self.iter_grid())
+
+    @functools.cached_property
+    def _parents(self) -> frozenset[str]:
+        return frozenset(k for p in self.params for k, _ in p.when)
 
     def grid_size(self) -> int:
-        if not any(p.when for p in self.params):
-            return math.prod(len(p.grid(self.grid_points)) for p in self.params)
-        return len(self.grid())
+        """The number of combinations, counted without building them (branching only on parents)."""
+        counts = [len(p.grid(self.grid_points)) for p in self.params]
+        params = self.params
+
+        def count(i: int, assigned: dict[str, Any]) -> int:
+            total = 1
+            for j in range(i, len(params)):
+                p = params[j]
+                if not p.is_active(assigned):
+                    continue
+                if p.name in self._parents:
+                    return total * sum(count(j + 1, {**assigned, p.name: v}) for v in p.grid(self.grid_points))
+                total *= counts[j]
+            return total
+
+        return count(0, {})
+
+    def check_grid(self, limit: int = MAX_GRID_SIZE) -> int:
+        """The grid's size; a SpaceError when it is above ``limit`` (nobody should wait for that grid)."""
+        n = self.grid_size()
+        if n > limit:
+            raise SpaceError(
+                f"This grid has {n:,} combinations, more than the {limit:,} a grid search may have "
+                f"({self.grid_points} points per range).",
+                fix="Use random search or TPE with a trial budget, or fewer grid points or parameters.",
+            )
+        return n
 
     def validate_against(self, allowed: set[str], *, model: str) -> None:
-        """Raise if a parameter is unknown to the model."""
+        """Raise if a parameter is one the study controls, is unknown to the model, or asks for a GPU method."""
+        for p in self.params:
+            if p.name in RESERVED_PARAMS:
+                raise SpaceError(
+                    f"Parameter '{p.name}' cannot be set in a search space: {RESERVED_PARAMS[p.name]}.",
+                    fix=f"Remove '{p.name}' from the space.",
+                )
+            values = p.grid(2) if isinstance(p, (CategoricalParam, FixedParam)) else []
+            bad = [v for v in values if isinstance(v, str) and (p.name, v) in RESERVED_VALUES]
+            if bad:
+                raise SpaceError(
+                    f"Parameter '{p.name}' cannot be {bad[0]!r}: {RESERVED_VALUES[(p.name, bad[0])]}.",
+                    fix=f"Remove {bad[0]!r} from '{p.name}'.",
+                )
         unknown = [n for n in self.names if n not in allowed]
         if unknown:
             raise SpaceError(
@@ -352,6 +454,10 @@ __all__ = [
     "FloatParam",
     "IntParam",
     "Param",
+    "MAX_GRID_POINTS",
+    "MAX_GRID_SIZE",
+    "RESERVED_PARAMS",
     "SearchSpace",
+    "check_grid_points",
     "param_from_dict",
 ]

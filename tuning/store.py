@@ -198,31 +198,32 @@ class Store:
         self.recover()
 
     def _migrate(self) -> None:
-        """Create the tables, or bring an older store up to ``SCHEMA_VERSION`` (one transaction per step)."""
+        """Create the tables, or bring an older store up to ``SCHEMA_VERSION``, in one write transaction
+        (two processes opening a new file at once: the second finds the work done)."""
         conn = self._conn()
-        version = int(conn.execute("PRAGMA user_version").fetchone()[0])
-        if version > SCHEMA_VERSION:
-            raise StoreError(
-                f"{self.path} was written by a newer release (schema {version}, this one reads up to {SCHEMA_VERSION}).",
-                fix="Upgrade the workbench, or choose another --db path.",
-            )
-        if version == 0:
-            conn.executescript(_SCHEMA)
-            conn.execute("PRAGMA user_version=1")
-            version = 1
-        for step in range(version, SCHEMA_VERSION):
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                # re-read inside the write lock: another process may have migrated meanwhile
-                current = int(conn.execute("PRAGMA user_version").fetchone()[0])
-                if current == step:
-                    for stmt in filter(str.strip, _MIGRATIONS[step].split(";")):
-                        conn.execute(stmt)
-                    conn.execute(f"PRAGMA user_version={step + 1}")
-                conn.execute("COMMIT")
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
+        if int(conn.execute("PRAGMA user_version").fetchone()[0]) == SCHEMA_VERSION:
+            return
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+            if version > SCHEMA_VERSION:
+                raise StoreError(
+                    f"{Path(self.path).name} was written by a newer release (schema {version}, this one reads up to "
+                    f"{SCHEMA_VERSION}).",
+                    fix="Upgrade the workbench, or choose another --db path.",
+                )
+            if version == 0:
+                for stmt in filter(str.strip, _SCHEMA.split(";")):
+                    conn.execute(stmt)
+                version = 1
+            for step in range(version, SCHEMA_VERSION):
+                for stmt in filter(str.strip, _MIGRATIONS[step].split(";")):
+                    conn.execute(stmt)
+            conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
 
     def _conn(self) -> sqlite3.Connection:
         conn = getattr(self._local, "conn", None)

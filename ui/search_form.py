@@ -18,6 +18,7 @@ from tuning.models import get_model, models_for_task
 from tuning.space import SearchSpace
 from tuning.space_table import KINDS, rows_to_space, space_to_rows
 from tuning.strategies import STRATEGIES
+from ui.run_on import run_on_inputs
 from ui.text import esc
 
 
@@ -223,7 +224,14 @@ def evaluation_inputs(family_gpu: bool) -> dict[str, Any]:
     if device == "cuda (unavailable)":
         st.warning(f"The GPU cannot be used: {esc(reason)} The search will run on the CPU.", icon=":material/memory:")
         device = "cpu"
-    return {"cv": int(cv), "test_size": test_pct / 100, "workers": int(workers), "seed": int(seed), "device": device}
+    where = run_on_inputs(device=device, workers=int(workers))  # executor + scheduler
+    return {
+        "cv": int(cv),
+        "test_size": test_pct / 100,
+        "workers": int(workers),
+        "seed": int(seed),
+        "device": device,
+    } | where
 
 
 def run_options() -> dict[str, Any]:

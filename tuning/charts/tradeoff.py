@@ -26,6 +26,8 @@ FRONT = "#222222"  # dark: study colours (Compare) start with blue and red
 BEST = "#ff7f0e"
 PICK = "#2ca02c"
 POINTS = "#1f77b4"
+# plotly's default sequence, pinned to the study's place in the legend (the Compare page's other charts use it)
+STUDY_COLORS = ("#636efa", "#EF553B", "#00cc96", "#ab63fa", "#FFA15A", "#19d3f3", "#FF6692", "#B6E880")
 
 
 class TradeoffMarker(NamedTuple):
@@ -184,7 +186,9 @@ def draw_tradeoff(info: TradeoffInfo, *, metric: str) -> go.Figure:
         title += f"<br><sup>{info.n_drawn:,} of {info.n_points:,} trials drawn; the front is from all</sup>"
     fig = go.Figure()
     single = info.studies == [""]
-    for name, nums, x, y in zip(info.studies, info.numbers, info.x, info.y, strict=True):
+    groups = list(zip(info.studies, info.numbers, info.x, info.y, strict=True))
+    # the largest study first, so a small one beside it is drawn on top; the legend keeps the given order
+    for rank, (name, nums, x, y) in sorted(enumerate(groups), key=lambda g: -len(g[1][2])):
         Scatter = scatter_class(len(x))
         fig.add_trace(
             Scatter(
@@ -192,7 +196,12 @@ def draw_tradeoff(info: TradeoffInfo, *, metric: str) -> go.Figure:
                 y=y,
                 mode="markers",
                 name="trials" if single else name,
-                marker={"size": 6, "opacity": 0.55, **({"color": POINTS} if single else {})},
+                legendrank=rank,
+                marker={
+                    "size": 6,
+                    "opacity": 0.55,
+                    "color": POINTS if single else STUDY_COLORS[rank % len(STUDY_COLORS)],
+                },
                 customdata=nums,
                 hovertemplate=f"{name + ' ' if name else ''}trial %{{customdata}}<br>%{{x:.4g}}<br>score %{{y:.5g}}<extra></extra>",
             )

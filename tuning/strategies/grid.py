@@ -1,7 +1,8 @@
-"""Exhaustive grid search over every combination of the space's grid values."""
+"""Exhaustive grid search over every combination of the space's grid values, enumerated lazily."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from tuning.space import SearchSpace
@@ -9,35 +10,35 @@ from tuning.strategies.base import Strategy, params_key
 
 
 class GridStrategy(Strategy):
+    """Walks the grid in order without holding it; refuses a grid above ``MAX_GRID_SIZE`` (SpaceError)."""
+
     name = "grid"
     description = "Tries every combination of the listed values (ranges are cut into grid points)."
 
     def __init__(self, space: SearchSpace, *, seed: int = 0) -> None:
         super().__init__(space, seed=seed)
-        self._grid = space.grid()
-        self._seen: set[str] = set()
-        self._pos = 0
+        self._total = space.check_grid()
+        self._grid: Iterator[dict[str, Any]] = space.iter_grid()
+        self._done: set[str] = set()  # candidates finished before a resume (bounded by the trials run)
 
     def ask(self) -> dict[str, Any] | None:
-        while self._pos < len(self._grid):
-            cand = self._grid[self._pos]
-            self._pos += 1
+        for cand in self._grid:
             key = params_key(cand)
-            if key not in self._seen:
-                self._seen.add(key)
-                self.n_asked += 1
-                return dict(cand)
+            if key in self._done:
+                continue
+            self.n_asked += 1
+            return cand
         return None
 
     def replay(self, history: list[tuple[dict[str, Any], float | None]]) -> None:
         for params, _ in history:
-            self._seen.add(params_key(params))
+            self._done.add(params_key(params))
             self.n_asked += 1
 
     def mark_asked(self, params: dict[str, Any]) -> None:
-        self._seen.add(params_key(params))
+        self._done.add(params_key(params))
         self.n_asked += 1
 
     @property
     def total(self) -> int:
-        return len(self._grid)
+        return self._total
