@@ -8,6 +8,7 @@ import streamlit as st
 from tuning import charts
 from tuning.analysis import display_metric_name, display_score
 from tuning.models import get_model
+from ui.large_study import chart_sample
 from ui.search_form import PRUNERS, STRATEGY_LABELS
 from ui.state import get_store, selection
 from ui.study_data import study_config, study_frame
@@ -78,8 +79,9 @@ info = charts._get_compare_info(frames, metric=metric)
 if info.left_out:
     left = [labels[sid] for sid in same_metric if esc_html(short[sid]) in info.left_out]
     st.caption("Left out of both charts (no complete trial yet): " + "; ".join(esc(n) for n in left) + ".")
-st.plotly_chart(charts.plot_compare_history(frames, metric=metric), key="cmp_history")
-st.plotly_chart(charts.plot_compare_distributions(frames, metric=metric, show_pruned=show_pruned), key="cmp_dist")
+drawn = {k: chart_sample(v) for k, v in frames.items()}  # large studies: a sample, said so under the charts
+st.plotly_chart(charts.plot_compare_history(drawn, metric=metric), key="cmp_history")
+st.plotly_chart(charts.plot_compare_distributions(drawn, metric=metric, show_pruned=show_pruned), key="cmp_dist")
 render_compare_tradeoff(
     frames, metric=metric, n_folds={esc_html(short[sid]): study_config(sid).cv for sid in same_metric}
 )

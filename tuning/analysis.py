@@ -185,6 +185,7 @@ def diagnose(
     regularizers: Sequence[str] = (),
     baseline: float | None = None,
     baseline_label: str = "the no-skill baseline",
+    n_folds: int | None = None,
 ) -> list[Finding]:
     """Plain-language signals: a train/validation gap, a flat low fit, optima at the edge, failures.
 
@@ -280,6 +281,12 @@ def diagnose(
                     (p.name,),
                 )
             )
+    if n_folds:
+        from tuning.tradeoff import simpler_model_note  # lazy: tradeoff imports analysis
+
+        note = simpler_model_note(frame, n_folds=n_folds, metric=metric)
+        if note:
+            out.append(Finding("simpler", note))
     return out
 
 

@@ -80,6 +80,8 @@ def resolve_config(config: StudyConfig, profile: DatasetProfile) -> StudyConfig:
     space_dict = config.space if config.space is not None else family.default_space
     space = SearchSpace.from_dict(space_dict, grid_points=config.grid_points)
     space.validate_against(family.allowed_params(task), model=family.label)
+    if config.strategy == "grid":
+        space.check_grid()  # refuse an oversized grid before the study exists
     if config.n_trials is not None and config.n_trials < 1:
         raise ConfigError(f"The number of trials must be at least 1, got {config.n_trials}.")
     if config.n_trials is None and config.timeout is None and config.strategy != "grid":
@@ -91,7 +93,11 @@ def resolve_config(config: StudyConfig, profile: DatasetProfile) -> StudyConfig:
     if config.target_score is not None and not math.isfinite(config.target_score):
         raise ConfigError("The target score must be a finite number.")
     if config.cv < 2:
-        raise ConfigError(f"Cross-validation needs at least 2 folds, got {config.cv}.", fix="Use --cv 2 or more.")
+        raise ConfigError(
+            f"Cross-validation needs at least 2 folds, got {config.cv}.",
+            fix="Use --cv 2 or more.",
+            app_fix='Set "CV folds" on the Search page to 2 or more.',
+        )
     if not 0.0 <= config.test_size < 0.9:
         raise ConfigError(f"The held-out test size must be between 0 and 0.9, got {config.test_size}.")
     if config.workers < 1:
@@ -100,7 +106,9 @@ def resolve_config(config: StudyConfig, profile: DatasetProfile) -> StudyConfig:
         raise ConfigError(f"Unknown device {config.device!r}.", fix="Use cpu or cuda.")
     if config.device == "cuda" and not family.gpu:
         raise ConfigError(
-            f"{family.label} runs on the CPU only.", fix="Use --device cpu, or the xgboost model for the GPU."
+            f"{family.label} runs on the CPU only.",
+            fix="Use --device cpu, or the xgboost model for the GPU.",
+            app_fix='Choose Device "cpu" on the Search page (the GPU needs the xgboost model).',
         )
     if config.early_stopping_rounds is not None and not family.early_stopping:
         raise ConfigError(f"{family.label} has no early stopping here.", fix="Remove early stopping or use xgboost.")

@@ -185,15 +185,18 @@ class Store:
             parent = Path(self.path).expanduser().resolve().parent
             if not parent.exists():
                 raise StoreError(
-                    f"The folder for the database does not exist: {parent}.",
+                    f"The folder for the database {Path(self.path).name} does not exist.",
                     fix="Create it or choose another --db path.",
+                    app_fix="Set TUNING_DB to a file in an existing folder and restart the app.",
                 )
         self._local = threading.local()
         try:
             self._migrate()
         except sqlite3.DatabaseError as exc:
             raise StoreError(
-                f"{self.path} is not a usable SQLite database ({exc}).", fix="Choose another --db path."
+                f"{Path(self.path).name} is not a usable SQLite database ({exc}).",
+                fix="Choose another --db path.",
+                app_fix="Set TUNING_DB to another file and restart the app.",
             ) from None
         self.recover()
 
@@ -211,6 +214,7 @@ class Store:
                     f"{Path(self.path).name} was written by a newer release (schema {version}, this one reads up to "
                     f"{SCHEMA_VERSION}).",
                     fix="Upgrade the workbench, or choose another --db path.",
+                    app_fix="Upgrade the workbench, or set TUNING_DB to another file and restart the app.",
                 )
             if version == 0:
                 for stmt in filter(str.strip, _SCHEMA.split(";")):
@@ -254,7 +258,7 @@ class Store:
     def dataset_content(self, dataset_id: str) -> tuple[str, bytes]:
         row = self._conn().execute("SELECT name, content FROM datasets WHERE id=?", (dataset_id,)).fetchone()
         if row is None:
-            raise StoreError(f"Dataset {dataset_id!r} is not in {self.path}.", fix="Upload it again.")
+            raise StoreError(f"Dataset {dataset_id!r} is not in {Path(self.path).name}.", fix="Upload it again.")
         return row["name"], bytes(row["content"])
 
     def list_datasets(self) -> list[dict[str, Any]]:
@@ -290,7 +294,9 @@ class Store:
         row = self._conn().execute("SELECT * FROM studies WHERE id=?", (int(study_id),)).fetchone()
         if row is None:
             raise StoreError(
-                f"There is no study {study_id} in {self.path}.", fix="Run 'python -m tuning list' to see the studies."
+                f"There is no study {study_id} in {Path(self.path).name}.",
+                fix="Run 'python -m tuning list' to see the studies.",
+                app_fix="Pick a study from the list on the Results page.",
             )
         return row
 

@@ -7,7 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from tuning import charts
-from tuning.analysis import diagnose, display_metric_name, display_score, param_importance
+from tuning.analysis import diagnose, display_metric_name, display_score
 from tuning.baseline import baseline_label
 from tuning.config import StudyConfig
 from tuning.errors import TuningError
@@ -52,7 +52,7 @@ def _model_label(name: str | None) -> str:
 def render_diagnosis(frame: pd.DataFrame, cfg: StudyConfig, store: Store, study_id: int) -> None:
     family = get_model(cfg.model)
     regularizers = [k for k, d in family.params.items() if d.regularizes]
-    args = dict(metric=cfg.metric or "", regularizers=regularizers)
+    args = dict(metric=cfg.metric or "", regularizers=regularizers, n_folds=cfg.cv)
     findings = diagnose(frame, cfg.search_space(), **args)
     if any(f.kind == "underfitting" for f in findings):
         # A "low" verdict quotes the no-skill baseline; computed only then (it refits a constant model per fold).
@@ -92,7 +92,8 @@ def render_charts(frame: pd.DataFrame, cfg: StudyConfig, store: Store, study_id:
         )
     if not show_pruned:
         frame = frame[frame["state"] != TrialState.PRUNED.value]
-    tabs = st.tabs(["History", "Parameters", "Importance", "Overfitting", "Distribution & timeline"])
+    # importance lives in the trade-offs section (three methods, slow ones in the background)
+    tabs = st.tabs(["History", "Parameters", "Overfitting", "Distribution & timeline"])
     with tabs[0]:
         by_time = st.toggle("x axis: time", key="res_hist_time")
         st.plotly_chart(
@@ -112,13 +113,6 @@ def render_charts(frame: pd.DataFrame, cfg: StudyConfig, store: Store, study_id:
             if xp != yp:
                 st.plotly_chart(charts.plot_contour(frame, space, xp, yp, metric=metric), key="res_contour")
     with tabs[2]:
-        imp = _importance(store.path, study_id, len(frame), frame, cfg)
-        st.plotly_chart(charts.plot_importance(imp), key="res_importance")
-        st.caption(
-            "Random-forest importance of each parameter for the validation score; the colour gives the "
-            "sign of the rank correlation (raising the parameter raises or lowers the score)."
-        )
-    with tabs[3]:
         st.plotly_chart(charts.plot_train_vs_validation(frame, metric=metric), key="res_gap")
         st.caption(
             "Each point is a trial. The further below the diagonal, the larger the train-validation gap: overfitting."
@@ -133,15 +127,9 @@ def render_charts(frame: pd.DataFrame, cfg: StudyConfig, store: Store, study_id:
             )
             trials = [store.get_trial(study_id, int(n)) for n in picks[:8]]
             st.plotly_chart(charts.plot_learning_curves(trials), key="res_curves")
-    with tabs[4]:
+    with tabs[3]:
         st.plotly_chart(charts.plot_score_distribution(frame, metric=metric), key="res_dist")
         st.plotly_chart(charts.plot_timeline(frame), key="res_timeline")
-
-
-@st.cache_data(max_entries=8, show_spinner=False)
-def _importance(db: str, study_id: int, n_rows: int, _frame: pd.DataFrame, _cfg: StudyConfig) -> pd.DataFrame:
-    """Cached per study and trial count: the forest is the slowest part of a rerun with many trials."""
-    return param_importance(_frame, _cfg.search_space())
 
 
 def trials_table(frame: pd.DataFrame, cfg: StudyConfig) -> int | None:

@@ -194,19 +194,20 @@ class FoldCache:
         return d[key]
 
 
-def fold_data(ctx: EvalContext, i: int, *, scale: bool, impute: bool) -> FoldData:
-    """Fold ``i`` preprocessed for a family with these needs (cached on the context)."""
+def fold_data(ctx: EvalContext, i: int, *, scale: bool, impute: bool, sparse: bool = False) -> FoldData:
+    """Fold ``i`` preprocessed for a family with these needs (cached on the context); ``sparse``: the
+    one-hot block may stay sparse (families that read sparse input)."""
 
     def build() -> FoldData:
         from tuning.data import build_preprocessor
 
         tr, va = ctx.folds[i]
-        prep = build_preprocessor(ctx.numeric, ctx.categorical, scale=scale, impute=impute)
+        prep = build_preprocessor(ctx.numeric, ctx.categorical, scale=scale, impute=impute, sparse=sparse)
         X_tr = prep.fit_transform(ctx.X.iloc[tr], ctx.y[tr])
         X_va = prep.transform(ctx.X.iloc[va])
         return FoldData(X_tr, ctx.y[tr], X_va, ctx.y[va], prep, tr, va)
 
-    return ctx.cache.shared(("fold", i, scale, impute), build)
+    return ctx.cache.shared(("fold", i, scale, impute, sparse), build)
 
 
 @dataclass

@@ -40,7 +40,7 @@ class SklearnTrainer(Trainer):
         unit: str | None = None
         for i in range(len(ctx.folds)):
             check_stop(stop)
-            fd = fold_data(ctx, i, scale=family.scale, impute=family.impute)
+            fd = fold_data(ctx, i, scale=family.scale, impute=family.impute, sparse=family.sparse_input)
             X_tr, y_tr = fd.X_tr, fd.y_tr
             if candidate.budget is not None and candidate.budget < len(y_tr):
                 idx = subsample(y_tr, candidate.budget, seed=ctx.seed + i, stratify=classifier)
