@@ -59,22 +59,12 @@ def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         _stop(proc)
 
 
-ROW_PX = 35  # Streamlit's data grid: the header and each row are 35 px high
 
 
 def open_results(page: Page, study: int) -> None:
-    """Follow the Results link, then tick the study's row (row ``study``: ids are 1, 2, 3 in order)."""
-    if "/results" not in page.url:
-        if page.url in ("about:blank", ""):
-            page.goto("/")
-            expect(main(page).get_by_role("heading", level=1).first).to_be_visible(timeout=FIRST_LOAD_MS)
-            wait_idle(page, FIRST_LOAD_MS)
-        go(page, "Results", "results", "Results")
-    wait_idle(page, FIRST_LOAD_MS)
-    grid = main(page).get_by_test_id("stDataFrame").first
-    expect(grid).to_be_visible(timeout=RUN_MS)
-    box = grid.bounding_box()
-    page.mouse.click(box["x"] + 16, box["y"] + ROW_PX * study + ROW_PX / 2)
+    """Open the Results page on one study through its deep link (``/results?study=N``)."""
+    page.goto(f"/results?study={study}")
+    expect(main(page).get_by_role("heading", level=1).first).to_be_visible(timeout=FIRST_LOAD_MS)
     wait_idle(page, FIRST_LOAD_MS)
     expect(main(page).get_by_role("heading", name=re.compile(rf"Study {study}:"))).to_be_visible(timeout=RUN_MS)
     assert_clean(page)
