@@ -507,3 +507,51 @@ def test_stopped_mid_rung_keeps_finished_rungs_and_resume_continues(store, add_s
     assert again.state in (TrialState.COMPLETE, TrialState.PRUNED)
     assert again.rungs[0][:2] == (0, 100) and len(again.rungs) >= 2  # the finished rung was kept
     assert store.summary(sid)["state"] == "complete"
+
+
+def test_a_failure_while_recording_the_end_is_retried(store, add_sample, monkeypatch):
+    """Recording the final state is retried (a busy or full disk): the study does not stay 'running'."""
+    import sqlite3
+
+    ds = add_sample("moons.csv")
+    calls = {"n": 0}
+    real = Store.finish_study
+
+    def flaky(self, *args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] <= 2:
+            raise sqlite3.OperationalError("database or disk is full")
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(Store, "finish_study", flaky)
+    cfg = StudyConfig(dataset_id=ds, target="label", model="decision_tree", n_trials=3, cv=3, space=TREE)
+    runner = start(store, cfg)
+    runner.join(120)
+    assert calls["n"] == 3 and store.get_study(runner.study_id).state is StudyState.COMPLETE
+
+
+def test_a_study_whose_end_cannot_be_recorded_is_never_stranded(store, add_sample, monkeypatch, capsys):
+    """When the end can never be written, the runner still finishes, the CLI exits non-zero, and the app
+    (same process, no live runner) recovers the study as interrupted, resumable (issue 8, item 5)."""
+    import sqlite3
+
+    from tuning.cli import _run_study
+
+    ds = add_sample("moons.csv")
+
+    def broken(self, *args, **kwargs):
+        raise sqlite3.OperationalError("database or disk is full")
+
+    cfg = StudyConfig(dataset_id=ds, target="label", model="decision_tree", n_trials=2, cv=3, space=TREE)
+    with monkeypatch.context() as m:
+        m.setattr(Store, "finish_study", broken)
+        m.setattr("tuning.runner.time.sleep", lambda s: None)
+        runner = start(store, cfg)
+        assert runner.finished.wait(120)
+        assert runner.state is StudyState.FAILED and "could not be recorded" in runner.error
+        assert _run_study(store, runner, True) == 1  # the summary still says 'running': not a success
+    sid = runner.study_id
+    assert store.get_study(sid).state is StudyState.RUNNING and store.runs_here(sid)
+    assert store.mark_interrupted(sid)
+    resume(store, sid).join(120)
+    assert store.summary(sid)["state"] == "complete"

@@ -59,8 +59,6 @@ def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         _stop(proc)
 
 
-
-
 def open_results(page: Page, study: int) -> None:
     """Open the Results page on one study through its deep link (``/results?study=N``)."""
     page.goto(f"/results?study={study}")
