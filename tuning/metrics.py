@@ -9,8 +9,6 @@ quarter of a small XGBoost trial). Each formula is checked against scikit-learn 
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 from scipy.stats import rankdata
 
@@ -97,18 +95,3 @@ def regression_metrics(y: np.ndarray, pred: np.ndarray, *, names: tuple[str, ...
         else:
             out[name] = float("nan")
     return out
-
-
-def fold_metrics(est: Any, X: Any, y: np.ndarray, *, task: str, n_classes: int, names: tuple[str, ...]) -> dict:
-    """Predict once (and once for probabilities), then every secondary metric from those predictions."""
-    if task == "regression":
-        return regression_metrics(y, est.predict(X), names=names)
-    scores = None
-    if hasattr(est, "predict_proba"):
-        scores = np.asarray(est.predict_proba(X), dtype=float)
-        pred = scores.argmax(axis=1)
-    else:
-        pred = np.asarray(est.predict(X))
-        if hasattr(est, "decision_function"):
-            scores = np.asarray(est.decision_function(X), dtype=float)
-    return classification_metrics(y, pred.astype(np.int64), scores, n_classes=n_classes, names=names)
