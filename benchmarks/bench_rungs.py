@@ -77,7 +77,7 @@ def main() -> None:
         keep = set(np.argsort(loss)[: max(1, len(loss) // 3)])
         return keep, int(sum(min(r, len(c)) for c, r in zip(curves, at)))
 
-    print(f"{a.configs} configurations on {a.rows} x 20; the final top 5 by roc_auc: {sorted(top5)}")
+    print(f"{a.configs} configurations on {a.rows} x 20; the final top 5 by roc_auc: {sorted(int(i) for i in top5)}")
     for label, rule in (
         ("equal rounds", lambda p, k: [9, 27, 81][k]),
         ("equal learning_rate x rounds", lambda p, k: max(5, math.ceil([1, 3, 9][k] / p["learning_rate"]))),
