@@ -11,6 +11,7 @@ instead of failing in confusing ways.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -88,12 +89,12 @@ def _stop(proc: subprocess.Popen) -> None:
         proc.wait(timeout=10)
 
 
-@pytest.fixture(scope="module")
-def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """Start ``streamlit run app.py`` on a free port; yield its base URL; kill its process group at the end."""
-    tmp = tmp_path_factory.mktemp("e2e")
+@contextlib.contextmanager
+def serve(db: Path, tmp: Path) -> Iterator[str]:
+    """Run ``streamlit run app.py`` over the store ``db`` on a free port (log in ``tmp``); yield its base URL;
+    kill its process group at the end and show the server log when it held a traceback."""
     port = _free_port()
-    env = dict(os.environ, TUNING_DB=str(tmp / "e2e.db"), PYTHONUNBUFFERED="1")
+    env = dict(os.environ, TUNING_DB=str(db), PYTHONUNBUFFERED="1")
     log_path = tmp / "streamlit.log"
     cmd = [
         sys.executable, "-m", "streamlit", "run", "app.py",
@@ -121,8 +122,16 @@ def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     finally:
         _stop(proc)
         text = log_path.read_text(errors="replace") if log_path.exists() else ""
-        if "Traceback" in text:
+        if "Traceback" in text or "MediaFileStorageError" in text:
             sys.stderr.write(f"\n--- streamlit server log ---\n{text[-6000:]}\n")
+
+
+@pytest.fixture(scope="module")
+def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A fresh server over an empty store, for one test module."""
+    tmp = tmp_path_factory.mktemp("e2e")
+    with serve(tmp / "e2e.db", tmp) as base:
+        yield base
 
 
 # -- the browser ------------------------------------------------------------------------------------------

@@ -16,9 +16,6 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 
 import numpy as np
@@ -26,7 +23,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from ..app_studies import make_studies
-from .conftest import HEALTH_TIMEOUT_S, ROOT, VIEWPORT, _free_port, _healthy, _stop
+from .conftest import VIEWPORT, serve
 from .test_browser import FIRST_LOAD_MS, RUN_MS, assert_clean, go, main, metric_value, settle_lesson, title, wait_idle
 
 pytestmark = pytest.mark.browser
@@ -42,32 +39,8 @@ def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     db = tmp / "e2e.db"
     made = make_studies(db)
     STATE.update(a=made.a, b=made.b, c=made.c)
-    port = _free_port()
-    env = dict(os.environ, TUNING_DB=str(db), PYTHONUNBUFFERED="1")
-    log_path = tmp / "streamlit.log"
-    cmd = [
-        sys.executable, "-m", "streamlit", "run", "app.py",
-        "--server.headless", "true",
-        "--server.port", str(port),
-        "--server.address", "127.0.0.1",
-        "--browser.gatherUsageStats", "false",
-        "--server.fileWatcherType", "none",
-    ]  # fmt: skip
-    with open(log_path, "wb") as log:
-        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + HEALTH_TIMEOUT_S
-        while not _healthy(f"{base}/_stcore/health"):
-            if proc.poll() is not None or time.monotonic() > deadline:
-                pytest.fail("streamlit did not start:\n" + log_path.read_text(errors="replace")[-4000:])
-            time.sleep(0.25)
+    with serve(db, tmp) as base:
         yield base
-    finally:
-        _stop(proc)
-        text = log_path.read_text(errors="replace") if log_path.exists() else ""
-        if "Traceback" in text or "MediaFileStorageError" in text:
-            sys.stderr.write(f"\n--- streamlit server log ---\n{text[-6000:]}\n")
 
 
 def assert_app_navigation(page: Page) -> None:

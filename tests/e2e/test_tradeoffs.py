@@ -7,17 +7,13 @@ Screenshots: ``artifacts/screenshots/2x_*.png``.
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 
 import pytest
 from playwright.sync_api import Page, expect
 
-from .conftest import HEALTH_TIMEOUT_S, ROOT, _free_port, _healthy, _stop
+from .conftest import serve
 from .test_browser import FIRST_LOAD_MS, RUN_MS, assert_clean, go, main, plotly_chart, wait_idle
 
 pytestmark = pytest.mark.browser
@@ -37,26 +33,8 @@ def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     fill_study(store, 150, seed=1, name="xgb search A", curves=True)
     fill_study(store, 150, seed=2, name="xgb search B")
     fill_study(store, BIG, seed=3, name="large")
-    port = _free_port()
-    env = dict(os.environ, TUNING_DB=str(db), PYTHONUNBUFFERED="1")
-    log_path = tmp / "streamlit.log"
-    cmd = [
-        sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
-        "--server.port", str(port), "--server.address", "127.0.0.1",
-        "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
-    ]  # fmt: skip
-    with open(log_path, "wb") as log:
-        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + HEALTH_TIMEOUT_S
-        while not _healthy(f"{base}/_stcore/health"):
-            if proc.poll() is not None or time.monotonic() > deadline:
-                pytest.fail("streamlit did not start:\n" + log_path.read_text(errors="replace")[-4000:])
-            time.sleep(0.25)
+    with serve(db, tmp) as base:
         yield base
-    finally:
-        _stop(proc)
 
 
 def open_results(page: Page, study: int) -> None:
