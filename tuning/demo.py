@@ -12,8 +12,8 @@ from pathlib import Path
 
 import numpy as np
 
-from tuning.protocol import StudyState, TrialState
-from tuning.store import Store, dumps, now_iso
+from tuning.protocol import Rung, StudyState, TrialState
+from tuning.store import Store, TrialRecord, now_iso
 
 ROOT = Path(__file__).resolve().parents[1]
 SPACE = {
@@ -98,39 +98,33 @@ def fill_study(
             r = np.arange(1, 51)
             val = (base[i] - 0.2 * np.exp(-r * lr[i])).round(5).tolist()
             curve = {"metric": "auc", "val_mean": val, "train_mean": [v + 0.01 for v in val], "best_iteration": [49]}
+        pruned = state is TrialState.PRUNED
         rows.append(
-            (
-                sid,
-                i,
-                state.value,
-                dumps(params),
-                float(np.mean(f)) if ok else None,
-                float(np.mean(f)) + 0.003 * depth[i] if ok else None,
-                dumps({"roc_auc": f}) if ok else "{}",
-                dumps({"roc_auc": [v + 0.003 * depth[i] for v in f]}) if ok else "{}",
-                dumps([float(fit[i])] * N_FOLDS) if ok else "[]",
-                dumps([0.001] * N_FOLDS) if ok else "[]",
-                dumps(curve) if curve else None,
-                None if ok else "ValueError: synthetic failure",
-                t0,
-                t0,
-                float(fit[i] * N_FOLDS),
-                "demo:1",
-                100 if state is TrialState.PRUNED else None,
-                0 if state is TrialState.PRUNED else None,
-                float(round(leaves[i])) if ok else None,
-                "leaves" if ok else None,
-                "below the median at rung 0" if state is TrialState.PRUNED else None,
-                dumps([[0, 100, float(np.mean(f))]]) if state is TrialState.PRUNED else None,
+            TrialRecord(
+                study_id=sid,
+                number=i,
+                state=state,
+                params=params,
+                score=float(np.mean(f)) if ok else None,
+                train_score=float(np.mean(f)) + 0.003 * depth[i] if ok else None,
+                fold_scores={"roc_auc": f} if ok else {},
+                fold_train_scores={"roc_auc": [v + 0.003 * depth[i] for v in f]} if ok else {},
+                fit_time=(float(fit[i]),) * N_FOLDS if ok else (),
+                score_time=(0.001,) * N_FOLDS if ok else (),
+                curves=curve,
+                error=None if ok else "ValueError: synthetic failure",
+                started=t0,
+                finished=t0,
+                duration_s=float(fit[i] * N_FOLDS),
+                worker="demo:1",
+                budget=100 if pruned else None,
+                rung=0 if pruned else None,
+                model_size=float(round(leaves[i])) if ok else None,
+                model_size_unit="leaves" if ok else None,
+                note="below the median at rung 0" if pruned else None,
+                rungs=(Rung(0, 100, float(np.mean(f))),) if pruned else (),
             )
         )
-    conn = store._conn()
-    with conn:
-        conn.executemany(
-            "INSERT INTO trials(study_id, number, state, params, score, train_score, fold_scores, fold_train_scores, "
-            "fit_time, score_time, curves, error, started, finished, duration_s, worker, budget, rung, model_size, "
-            "model_size_unit, note, rungs) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-            rows,
-        )
+    store.add_trials(rows)
     store.finish_study(sid, StudyState.COMPLETE, elapsed_s=float(fit.sum() * N_FOLDS))
     return sid

@@ -11,7 +11,7 @@ import socket
 import threading
 from dataclasses import dataclass, field, replace
 from enum import Enum
-from typing import Any
+from typing import Any, NamedTuple
 
 
 class StudyState(str, Enum):
@@ -57,6 +57,14 @@ def worker_name() -> str:
     return base if t is threading.main_thread() else f"{base}:{t.name}"
 
 
+class Rung(NamedTuple):
+    """One rung a candidate finished: its index on the ladder, the budget it reached there, its score."""
+
+    rung: int
+    budget: int
+    score: float
+
+
 @dataclass(frozen=True)
 class Candidate:
     """A parameter set to evaluate, and how much of the resource it gets.
@@ -100,7 +108,7 @@ class TrialOutcome:
     duration_s: float = 0.0
     worker: str | None = None
     note: str | None = None  # why a pruned trial stopped, in words
-    rungs: tuple[tuple[int, int, float], ...] = ()  # (rung, budget, score) of each rung it finished
+    rungs: tuple[Rung, ...] = ()  # each rung it finished
 
     def with_(self, **changes: Any) -> TrialOutcome:
         return replace(self, **changes)

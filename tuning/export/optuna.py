@@ -30,7 +30,7 @@ import pandas as pd
 
 from tuning.errors import ConfigError, StoreError
 from tuning.export._optional import require
-from tuning.protocol import StudyState, TrialState
+from tuning.protocol import Rung, StudyState, TrialState
 from tuning.space import CategoricalParam, FloatParam, IntParam, Param, SearchSpace
 from tuning.store import Store, TrialRecord, dumps, now_iso
 
@@ -457,7 +457,7 @@ def import_study(store: Store, url: str, *, study_name: str | None = None) -> in
     rows = []
     for t in sorted(otrials, key=lambda t: t.number):
         rows.append(_trial_row(sid, t, ours is not None, minimize, metric))
-    _insert_trials(store, rows)
+    store.add_trials(rows)
     elapsed = (
         float(ours.get("elapsed_s") or 0.0)
         if ours
@@ -478,7 +478,7 @@ def _iso(dt: datetime | None) -> str | None:
     return dt.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-def _trial_row(sid: int, t: Any, ours: bool, minimize: bool, metric: str) -> tuple:
+def _trial_row(sid: int, t: Any, ours: bool, minimize: bool, metric: str) -> TrialRecord:
     a = t.user_attrs if ours else {}
     state = _STATES_IN[t.state.name]
     if ours:
@@ -500,44 +500,30 @@ def _trial_row(sid: int, t: Any, ours: bool, minimize: bool, metric: str) -> tup
     if duration is None and t.duration is not None:
         duration = t.duration.total_seconds()
     error = a.get("error") or (None if state is not TrialState.FAILED else t.system_attrs.get("fail_reason"))
-    return (
-        sid,
-        number,
-        state.value,
-        dumps(params),
-        score if state is not TrialState.FAILED else None,
-        a.get("train_score"),
-        dumps(fold_scores),
-        dumps(a.get("fold_train_scores") or {}),
-        dumps(a.get("fit_time") or []),
-        dumps(a.get("score_time") or []),
-        dumps(curves) if curves else None,
-        error,
-        started or now_iso(),
-        finished or started or now_iso(),
-        duration,
-        a.get("worker"),
-        a.get("budget"),
-        a.get("rung"),
-        a.get("model_size"),
-        a.get("model_size_unit"),
-        a.get("note"),
-        dumps(a["rungs"]) if a.get("rungs") else None,
+    return TrialRecord(
+        study_id=sid,
+        number=number,
+        state=state,
+        params=params,
+        score=score if state is not TrialState.FAILED else None,
+        train_score=a.get("train_score"),
+        fold_scores=fold_scores,
+        fold_train_scores=a.get("fold_train_scores") or {},
+        fit_time=tuple(a.get("fit_time") or ()),
+        score_time=tuple(a.get("score_time") or ()),
+        curves=curves,
+        error=error,
+        started=started or now_iso(),
+        finished=finished or started or now_iso(),
+        duration_s=duration or 0.0,
+        worker=a.get("worker"),
+        budget=a.get("budget"),
+        rung=a.get("rung"),
+        model_size=a.get("model_size"),
+        model_size_unit=a.get("model_size_unit"),
+        note=a.get("note"),
+        rungs=tuple(Rung(*r) for r in a.get("rungs") or ()),
     )
-
-
-def _insert_trials(store: Store, rows: list[tuple]) -> None:
-    """One transaction for all the trials (the store's per-trial API would take minutes at 100,000).
-
-    Writes the store's schema-v2 trial columns directly; to be replaced by a bulk insert in ``Store``."""
-    conn = store._conn()
-    with conn:
-        conn.executemany(
-            "INSERT INTO trials(study_id, number, state, params, score, train_score, fold_scores, fold_train_scores, "
-            "fit_time, score_time, curves, error, started, finished, duration_s, worker, budget, rung, model_size, "
-            "model_size_unit, note, rungs) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-            rows,
-        )
 
 
 __all__ = [
