@@ -8,6 +8,8 @@ import streamlit as st
 from tuning import charts
 from tuning.analysis import display_metric_name, display_score
 from tuning.models import get_model
+from tuning.protocol import TrialState
+from tuning.study import open_study
 from ui.large_study import chart_sample
 from ui.search_form import PRUNERS, STRATEGY_LABELS
 from ui.state import get_store, selection
@@ -27,7 +29,7 @@ if len(studies) < 2:
 labels = {s.id: f"#{s.id} {s.name}" for s in studies}
 # Chart labels stay short (axis ticks and legends); the table below has the full names.
 short = {sid: (name if len(name) <= 32 else name[:31] + "…") for sid, name in labels.items()}
-metric_of = {s.id: s.config.get("metric") or "" for s in studies}
+metric_of = {s.id: s.config.metric for s in studies}
 group_of = {s.id: (s.dataset_id, metric_of[s.id]) for s in studies}
 
 
@@ -71,7 +73,7 @@ if len(datasets) > 1:
         icon=":material/info:",
     )
 frames = {esc_html(short[sid]): study_frame(sid) for sid in same_metric}
-n_pruned = sum(int((f["state"] == "pruned").sum()) for f in frames.values() if not f.empty)
+n_pruned = sum(int((f["state"] == TrialState.PRUNED).sum()) for f in frames.values() if not f.empty)
 show_pruned = n_pruned > 0 and st.toggle(
     f"Show pruned trials ({n_pruned} cut early)", value=True, key="cmp_show_pruned"
 )
@@ -88,25 +90,25 @@ render_compare_tradeoff(
 
 rows = []
 for sid in picked:
-    s = store.summary(sid)
-    m = s["metric"] or ""
+    s = open_study(store, sid).summary()
+    m = s.metric
     cfg = study_config(sid)
     counts = store.trial_counts(sid)
     rungs = study_frame(sid)["rung"].dropna() if counts else pd.Series(dtype=float)
     rows.append(
         {
             "study": labels[sid],
-            "state": s["state"],
-            "model": get_model(s["model"]).label if s["model"] else "",
-            "strategy": STRATEGY_LABELS.get(s["strategy"], s["strategy"]),
+            "state": s.state.value,
+            "model": get_model(s.model).label if s.model else "",
+            "strategy": STRATEGY_LABELS.get(s.strategy, s.strategy),
             "early cut": PRUNERS.get(cfg.pruner, cfg.pruner) if cfg.pruner != "none" else "",
             "metric": display_metric_name(m),
-            "best": display_score(m, s["best_score"]),
-            "trials": s["n_trials"],
-            "pruned": counts.get("pruned", 0),
+            "best": display_score(m, s.best_score),
+            "trials": s.n_trials,
+            "pruned": counts.get(TrialState.PRUNED.value, 0),
             "rungs": int(rungs.max()) + 1 if len(rungs) else None,
-            "duration (s)": s["duration_s"],
-            **{f"param {k}": v for k, v in (s["best_params"] or {}).items()},
+            "duration (s)": s.duration_s,
+            **{f"param {k}": v for k, v in (s.best_params or {}).items()},
         }
     )
 st.markdown("**Best parameters**")

@@ -5,6 +5,8 @@ from __future__ import annotations
 import streamlit as st
 
 from tuning.analysis import display_metric_name, display_score
+from tuning.protocol import TrialState
+from tuning.study import open_study
 from ui.interop_view import render_import, render_interop_export
 from ui.large_study import chart_sample, paged_trials_table
 from ui.layout import metric_row
@@ -49,28 +51,28 @@ except Exception as exc:
     show_error(exc)
     st.stop()
 
-summary = store.summary(study_id)
-metric = cfg.metric or ""
-st.subheader(f"Study {study_id}: {esc(summary['name'])}")
-n_pruned = int((frame["state"] == "pruned").sum()) if not frame.empty else 0
-best = display_score(metric, summary["best_score"])
-test = display_score(metric, summary["test_score"])
+summary = open_study(store, study_id).summary()
+metric = cfg.metric
+st.subheader(f"Study {study_id}: {esc(summary.name)}")
+n_pruned = int((frame["state"] == TrialState.PRUNED).sum()) if not frame.empty else 0
+best = display_score(metric, summary.best_score)
+test = display_score(metric, summary.test_score)
 metric_row(
     [
-        ("State", summary["state"], 170),
+        ("State", summary.state.value, 170),
         (f"Best {display_metric_name(metric)}", "-" if best is None else f"{best:.4g}"),
         ("Held-out test", "-" if test is None else f"{test:.4g}"),
-        ("Complete", summary["n_complete"]),
+        ("Complete", summary.n_complete),
         (
             "Pruned / failed" if n_pruned else "Failed",
-            (f"{n_pruned} / " if n_pruned else "") + str(summary["n_failed"]),
+            (f"{n_pruned} / " if n_pruned else "") + str(summary.n_failed),
         ),
-        ("Duration", f"{summary['duration_s']:.0f} s"),
+        ("Duration", f"{summary.duration_s:.0f} s"),
     ],
     width=120,
 )
-if summary["error"]:
-    st.error(esc(summary["error"]))
+if summary.error:
+    st.error(esc(summary.error))
 
 render_diagnosis(frame, cfg, store, study_id)
 render_charts(chart_sample(frame), cfg, store, study_id)
@@ -79,7 +81,7 @@ render_tradeoff_section(frame, cfg, study_id, db=store.path)
 st.markdown("### Trials")
 number = paged_trials_table(frame, cfg)
 if number is None and not frame.empty:
-    best_n = int(frame.loc[frame["mean_test_score"].idxmax(), "number"]) if summary["best_score"] is not None else 0
+    best_n = int(frame.loc[frame["mean_test_score"].idxmax(), "number"]) if summary.best_score is not None else 0
     number = int(
         st.number_input(
             f"Open trial number (or click a row above; the best is #{best_n})",
@@ -103,4 +105,4 @@ try:
     render_interop_export(store, study_id)
 except Exception as exc:
     show_error(exc)
-delete_study_box(study_id, summary["name"])
+delete_study_box(study_id, summary.name)

@@ -6,7 +6,7 @@ import streamlit as st
 
 from tuning.config import StudyConfig
 from tuning.models import get_model
-from tuning.runner import StudyRunner, create_study
+from tuning.runner import start
 from ui.live import render_live
 from ui.search_form import (
     budget_inputs,
@@ -25,7 +25,6 @@ from ui.state import (
     current_study_id,
     dataset_profile,
     db_path,
-    get_registry,
     get_store,
     load_dataset,
     selection,
@@ -41,7 +40,7 @@ if (sel["dataset"] is None or sel["target"] is None) and current_study_id() is n
     # A link to a study (?study=N) alone: take its dataset, target and task, so the study shows at once.
     try:
         linked = store.get_study(current_study_id())
-        set_selection(dataset=linked.dataset_id, target=linked.config.get("target"), task=linked.config.get("task"))
+        set_selection(dataset=linked.dataset_id, target=linked.config.target, task=linked.config.task)
         sel = selection()
     except Exception:  # an unknown study id: the page says what to choose instead
         pass
@@ -123,7 +122,7 @@ with st.expander("New search", expanded=study_id is None, icon=":material/tune:"
         **options,
         name=study_name(model, strategy, load_dataset(db_path(), sel["dataset"])[0]),
     )
-    last = [s for s in store.list_studies() if s.config.get("model") == model and s.dataset_id == sel["dataset"]]
+    last = [s for s in store.list_studies() if s.config.model == model and s.dataset_id == sel["dataset"]]
     mean_s = None
     if last:
         durations = [t.duration_s for t in store.get_trials(last[-1].id) if t.duration_s]
@@ -138,8 +137,7 @@ with st.expander("New search", expanded=study_id is None, icon=":material/tune:"
         icon=":material/play_arrow:",
     ):
         try:
-            study_id, _ = create_study(store, config)
-            get_registry().add(StudyRunner(store, study_id).start())
+            study_id = start(store, config).study_id  # the one start path: the per-process cap holds here too
             set_selection(study=study_id)
             st.rerun()
         except Exception as exc:

@@ -92,7 +92,7 @@ def _mean(runs: list[dict[str, float]], key: str) -> float:
 def bytes_per_trial(content: bytes) -> tuple[int, int, int]:
     """Pickled size of what a submit ships: with the context vs the processes and Dask backends."""
     from tuning.executors import DaskBackend, ProcessBackend
-    from tuning.runner import load_study_data, make_context
+    from tuning.study import load_study_data, make_context
 
     with tempfile.TemporaryDirectory() as d:
         store = Store(Path(d) / "b.db")

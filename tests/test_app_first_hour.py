@@ -116,7 +116,7 @@ def test_early_cut_select_writes_the_pruner_into_the_study(fresh):
     sid = int(
         app.query_params["study"][0] if isinstance(app.query_params["study"], list) else app.query_params["study"]
     )
-    assert get_store().get_study(sid).config["pruner"] == "asha"
+    assert get_store().get_study(sid).raw_config["pruner"] == "asha"
     assert get_store().get_study(sid).name.startswith("Decision tree · Bayesian (TPE) · ")
 
 

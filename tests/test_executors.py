@@ -24,6 +24,7 @@ from tuning.executors import (
     make_backend,
 )
 from tuning.protocol import Candidate, TrialState
+from tuning.study import summary_of as _summary
 
 
 def _wait_for(path: Path, *, limit: float = 60.0) -> None:
@@ -260,7 +261,7 @@ def test_cli_stores_the_executor_so_resume_uses_it_again(tmp_path, capsys):
     code, _, _ = _run_cli(_tiny_run(tmp_path, "--executor", "processes", "--workers", "2", "--json"), capsys)
     assert code == 0
     study = Store(tmp_path / "t.db").list_studies()[-1]
-    assert (study.config["executor"], study.config["scheduler"]) == ("processes", None)
+    assert (study.raw_config["executor"], study.raw_config["scheduler"]) == ("processes", None)
 
 
 # -- the timeline's lanes are the recorded workers ------------------------------------------------------
@@ -465,7 +466,7 @@ def _run_to_end(store, study_id, timeout=300):
     runner = StudyRunner(store, study_id).start()
     runner.join(timeout)
     assert not runner.running, "the study did not finish"
-    return store.summary(study_id)
+    return _summary(store, study_id)
 
 
 def _scores(store, study_id):
@@ -513,12 +514,12 @@ def test_stop_during_a_long_xgboost_trial_on_a_process_worker(store):
     time.sleep(1.0)  # inside the boosting rounds
     runner.stop(wait=True, timeout=60)  # lenient: the flag is polled every round
     assert not runner.running
-    summary = store.summary(study_id)
+    summary = _summary(store, study_id)
     assert summary["state"] == "stopped" and summary["n_trials"] == 0  # the cut trial is not kept
     again = resume(store, study_id)
     _wait_running_trial(store, study_id)
     again.stop(wait=True, timeout=60)
-    assert not again.running and store.summary(study_id)["state"] == "stopped"
+    assert not again.running and _summary(store, study_id)["state"] == "stopped"
 
 
 @pytest.mark.slow
@@ -552,7 +553,7 @@ def test_a_worker_closed_mid_study_loses_no_finished_trial(store):
         client.retire_workers([victim], close_workers=True)
         runner.join(300)
     assert not runner.running
-    summary = store.summary(study_id)
+    summary = _summary(store, study_id)
     assert summary["state"] in ("complete", "failed"), summary
     after = {t.number: t for t in store.get_trials(study_id)}
     assert all(after[n].score == s for n, s in finished_before.items())  # none lost

@@ -313,8 +313,8 @@ def study_db(tmp_path_factory):
 
 
 def test_a_studys_model_is_kept_as_an_artifact_with_its_preprocessing(study_db, drift):
-    from tuning.export import refit_best
     from tuning.store import Store
+    from tuning.study import open_study
 
     path, sid, _ = study_db
     store = Store(path)
@@ -327,7 +327,7 @@ def test_a_studys_model_is_kept_as_an_artifact_with_its_preprocessing(study_db, 
     assert meta["params"]["eta"] == pytest.approx(0.1) and base.learning_rate == pytest.approx(0.1)
     assert base.target == "label" and base.rounds == 60 and meta["trial"] == store.best_trial(sid).number
     # the stored booster behind the rebuilt preprocessing predicts what the refit pipeline predicts
-    pipe, _ = refit_best(store, sid)
+    pipe = open_study(store, sid).refit_best()
     X = drift[1].drop(columns="label")
     t = check_table(base, drift[1], "label")
     stored = base.booster().predict(xgb.DMatrix(base.preprocessor.transform(t.X)))

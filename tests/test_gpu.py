@@ -19,8 +19,8 @@ def test_probe_reports_a_cuda_device():
 
 def test_a_study_on_the_gpu_trains_on_the_gpu_and_matches_the_cpu(store, add_sample):
     from tuning.config import StudyConfig
-    from tuning.export import refit_best
     from tuning.runner import run
+    from tuning.study import open_study
 
     ds = add_sample("breast_cancer.csv")
     space = {"n_estimators": {"value": 50}, "max_depth": {"values": [3, 5]}}
@@ -32,7 +32,7 @@ def test_a_study_on_the_gpu_trains_on_the_gpu_and_matches_the_cpu(store, add_sam
     c = {json.dumps(t.params, sort_keys=True): t.score for t in store.get_trials(cpu["study_id"])}
     for k in g:
         assert g[k] == pytest.approx(c[k], abs=0.02)  # same algorithm (hist), different summation order
-    pipe, _ = refit_best(store, gpu["study_id"])
+    pipe = open_study(store, gpu["study_id"]).refit_best()
     booster = pipe.named_steps["model"].get_booster()
     assert json.loads(booster.save_config())["learner"]["generic_param"]["device"].startswith("cuda")
 

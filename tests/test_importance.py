@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 
 from tuning.analysis import results_frame
-from tuning.config import StudyConfig
 from tuning.demo import fill_study
 from tuning.importance import MIN_TRIALS, Method, compute_importance, n_complete
 
@@ -16,7 +15,7 @@ def study(tmp_path_factory):
 
     store = Store(tmp_path_factory.mktemp("imp") / "s.db")
     sid = fill_study(store, 160, seed=3)
-    cfg = StudyConfig.from_dict(store.get_study(sid).config)
+    cfg = store.get_study(sid).config
     frame = results_frame(store.get_trials(sid), metric="roc_auc", param_names=cfg.search_space().names)
     return frame, cfg.search_space()
 

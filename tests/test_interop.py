@@ -11,6 +11,7 @@ from tuning.cli import main
 from tuning.demo import fill_study
 from tuning.errors import ConfigError, StoreError
 from tuning.protocol import TrialState
+from tuning.study import summary_of as _summary
 
 optuna = pytest.importorskip("optuna")  # a runtime dependency (requirements.txt): always there
 
@@ -61,8 +62,8 @@ def test_optuna_export_then_import_gives_the_same_trials(store, study, tmp_path,
     assert [same.intermediate_values[i] for i in sorted(same.intermediate_values)] == with_curves.curves["val_mean"]
     new = ox.import_study(store, url)
     _same(store.get_trials(study, with_curves=True), store.get_trials(new, with_curves=True))
-    assert store.get_study(new).config["space"] == store.get_study(study).config["space"]
-    assert store.summary(new)["best_score"] == best.score
+    assert store.get_study(new).raw_config["space"] == store.get_study(study).raw_config["space"]
+    assert _summary(store, new)["best_score"] == best.score
 
 
 def test_a_foreign_minimizing_optuna_study_imports_as_a_loss(store, tmp_path):
@@ -86,7 +87,7 @@ def test_a_foreign_minimizing_optuna_study_imports_as_a_loss(store, tmp_path):
     s.optimize(objective, n_trials=8)
     sid = main_import(store, url)
     study = store.get_study(sid)
-    assert study.config["metric"] == "neg_objective" and study.config["model"] == "xgboost"
+    assert study.raw_config["metric"] == "neg_objective" and study.raw_config["model"] == "xgboost"
     trials = store.get_trials(sid, with_curves=True)
     assert [t.number for t in trials] == list(range(8))
     assert trials[4].state is TrialState.PRUNED and trials[4].curves["val_mean"] == [
@@ -94,7 +95,7 @@ def test_a_foreign_minimizing_optuna_study_imports_as_a_loss(store, tmp_path):
     ]
     done = [t for t in trials if t.state is TrialState.COMPLETE]
     assert max(t.score for t in done) == -s.best_value  # stored higher-is-better
-    assert store.summary(sid)["n_complete"] == 7
+    assert _summary(store, sid)["n_complete"] == 7
 
 
 def main_import(store, url) -> int:
@@ -133,10 +134,9 @@ def test_cli_export_optuna_and_import_optuna(store, study, tmp_path, capsys):
 def test_wandb_sweep_yaml(store, study, capsys):
     import yaml
 
-    from tuning.config import StudyConfig
     from tuning.export.wandb import sweep_config, sweep_yaml
 
-    cfg = StudyConfig.from_dict(store.get_study(study).config)
+    cfg = store.get_study(study).config
     text = sweep_yaml(cfg.search_space(), metric="roc_auc", strategy="random", name="s")
     parsed = yaml.safe_load(text)
     assert parsed == sweep_config(cfg.search_space(), metric="roc_auc", strategy="random", name="s")

@@ -15,6 +15,7 @@ from streamlit.testing.v1 import AppTest
 from tuning.config import StudyConfig
 from tuning.runner import start
 from tuning.store import Store
+from tuning.study import summary_of as _summary
 
 from .conftest import ROOT, SAMPLES
 
@@ -32,7 +33,7 @@ def _reader(path, shared, stop, errors, polls, i):
         try:
             for s in store.list_studies():
                 store.get_trials(s.id)
-                store.summary(s.id)
+                _summary(store, s.id)
             polls[i] += 1
         except Exception as exc:  # noqa: BLE001 - everything a reader meets is the finding
             errors.append(f"reader {i}: {type(exc).__name__}: {exc}")
@@ -85,11 +86,11 @@ def test_three_studies_ten_readers_two_app_sessions(tmp_path, monkeypatch):
         at.run()
         assert not at.exception
         shown = {m.label: m.value for m in at.metric}
-        assert shown.get("Complete") == str(store.summary(r.study_id)["n_complete"]), shown
+        assert shown.get("Complete") == str(_summary(store, r.study_id)["n_complete"]), shown
     assert not errors, errors[:5]
     assert min(polls) > 0
     for r, cfg in zip(runners, CONFIGS):
-        summary = store.summary(r.study_id)
+        summary = _summary(store, r.study_id)
         assert summary["state"] == "complete", summary
         assert "locked" not in str(summary.get("error") or "")
         trials = store.get_trials(r.study_id)

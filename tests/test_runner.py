@@ -13,6 +13,7 @@ from tuning.config import StudyConfig
 from tuning.errors import ConfigError, DataError, StoreError, TuningError
 from tuning.runner import StudyRegistry, StudyRunner, create_study, resume, run, start
 from tuning.store import Store, StudyState, TrialState
+from tuning.study import summary_of as _summary
 
 from .conftest import ROOT, SAMPLES
 
@@ -214,7 +215,7 @@ def test_resume_continues_a_stopped_study_to_its_budget(store, add_sample):
     assert store.get_study(runner.study_id).state is StudyState.STOPPED and len(done) < 15
     again = resume(store, runner.study_id)
     again.join(120)
-    s = store.summary(runner.study_id)
+    s = _summary(store, runner.study_id)
     assert s["state"] == "complete" and s["n_trials"] == 15
     after = {t.number: t.score for t in store.get_trials(runner.study_id)}
     assert all(after[n] == sc for n, sc in done.items())
@@ -348,7 +349,7 @@ def test_two_studies_at_once_share_a_store(store, add_sample):
     a, b = start(store, cfg), start(store, cfg.replace(seed=3))
     a.join(120)
     b.join(120)
-    assert store.summary(a.study_id)["n_complete"] == 8 and store.summary(b.study_id)["n_complete"] == 8
+    assert _summary(store, a.study_id)["n_complete"] == 8 and _summary(store, b.study_id)["n_complete"] == 8
 
 
 def test_store_recover_leaves_live_studies_alone(store, add_sample):
@@ -395,7 +396,7 @@ def test_two_resumes_of_one_study_exactly_one_wins(store, add_sample):
         t.join()
     assert len(won) == 1 and len(refused) == 3
     won[0].join(120)
-    s = store.summary(sid)
+    s = _summary(store, sid)
     assert s["state"] == "complete" and s["n_trials"] == 6
     assert [t.number for t in store.get_trials(sid)] == list(range(6))
 
@@ -435,7 +436,7 @@ def test_any_executor_plugs_in_even_a_process_pool(store, add_sample):
             executor=pool,
         )
         runner.join(180)
-    s = store.summary(runner.study_id)
+    s = _summary(store, runner.study_id)
     assert s["state"] == "complete" and s["n_complete"] == 4
     assert {t.worker for t in store.get_trials(runner.study_id)} != {None}
 
@@ -506,7 +507,7 @@ def test_stopped_mid_rung_keeps_finished_rungs_and_resume_continues(store, add_s
     again = store.get_trial(sid, paused.number)
     assert again.state in (TrialState.COMPLETE, TrialState.PRUNED)
     assert again.rungs[0][:2] == (0, 100) and len(again.rungs) >= 2  # the finished rung was kept
-    assert store.summary(sid)["state"] == "complete"
+    assert _summary(store, sid)["state"] == "complete"
 
 
 def test_a_failure_while_recording_the_end_is_retried(store, add_sample, monkeypatch):
@@ -554,4 +555,4 @@ def test_a_study_whose_end_cannot_be_recorded_is_never_stranded(store, add_sampl
     assert store.get_study(sid).state is StudyState.RUNNING and store.runs_here(sid)
     assert store.mark_interrupted(sid)
     resume(store, sid).join(120)
-    assert store.summary(sid)["state"] == "complete"
+    assert _summary(store, sid)["state"] == "complete"

@@ -6,6 +6,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from tuning.demo import fill_study
+from tuning.study import summary_of as _summary
 
 from .conftest import ROOT
 
@@ -104,7 +105,7 @@ def test_export_buttons_and_optuna_upload_round_trip(app_with, tmp_path):
     _ok(at)
     assert any("Imported as study 2" in s.value for s in at.success)
     assert "(from Optuna)" in at.subheader[0].value
-    assert store.summary(2)["best_score"] == store.summary(1)["best_score"]
+    assert _summary(store, 2)["best_score"] == _summary(store, 1)["best_score"]
 
 
 def test_compare_shows_one_trade_off_across_studies(app_with):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 
-from tuning.config import StudyConfig
+from tuning.config import ResolvedConfig
 from tuning.store import Store
 
 
@@ -18,7 +18,7 @@ def baseline_label(task: str | None) -> str:
     return "always predicting the most frequent class" if task == "classification" else "always predicting the mean"
 
 
-def study_baseline(store: Store, config: StudyConfig) -> float | None:
+def study_baseline(store: Store, config: ResolvedConfig) -> float | None:
     """Mean validation score (scorer convention, higher is better) of the no-skill model on the study's folds;
     None when it cannot be scored (a metric the constant model cannot produce)."""
     from tuning.lessons._common import dummy_score

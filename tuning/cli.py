@@ -14,9 +14,13 @@ import re
 import sys
 import time
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from tuning.errors import ConfigError, SpaceError, TuningError
+from tuning.protocol import StudyState
+
+if TYPE_CHECKING:
+    from tuning.study import StudySummary
 
 EXIT_OK, EXIT_INTERNAL, EXIT_BAD_INPUT = 0, 1, 2
 EXPORT_FORMATS = ("csv", "json", "script", "model")
@@ -72,7 +76,12 @@ def _build_parser() -> argparse.ArgumentParser:
     r.add_argument("--target-score", type=float, help="stop once the best score reaches this")
     r.add_argument("--patience", type=int, help="stop after N trials without improvement")
     r.add_argument("--cv", type=int, default=5, help="cross-validation folds (default 5)")
-    r.add_argument("--test-size", type=float, default=0.0, help="held-out test fraction (default 0)")
+    r.add_argument(
+        "--test-size",
+        type=float,
+        default=None,
+        help="held-out test fraction (default: 0.2 from 1,000 rows up, else 0; 0 uses every row for CV)",
+    )
     r.add_argument(
         "--metric", help="scikit-learn scorer name (default: roc_auc / accuracy / neg_root_mean_squared_error)"
     )
@@ -218,12 +227,14 @@ def _run_study(store: Any, runner: Any, as_json: bool) -> int:
     finally:
         if previous is not None:
             signal.signal(signal.SIGINT, previous)
-    summary = store.summary(runner.study_id)
+    from tuning.study import open_study
+
+    summary = open_study(store, runner.study_id).summary()
     _print_summary(summary, as_json)
-    if summary["state"] in ("complete", "stopped"):
+    if summary.state in (StudyState.COMPLETE, StudyState.STOPPED):
         return EXIT_OK
-    sys.stderr.write(f"error: {summary['error'] or 'the study ended ' + summary['state']}\n")
-    internal = summary["state"] != "failed" or str(summary["error"] or "").startswith("internal error")
+    sys.stderr.write(f"error: {summary.error or 'the study ended ' + summary.state.value}\n")
+    internal = summary.state is not StudyState.FAILED or str(summary.error or "").startswith("internal error")
     return EXIT_INTERNAL if internal else EXIT_BAD_INPUT
 
 
@@ -233,7 +244,8 @@ def _main_thread() -> bool:
     return threading.current_thread() is threading.main_thread()
 
 
-def _print_summary(summary: dict[str, Any], as_json: bool) -> None:
+def _print_summary(study_summary: StudySummary, as_json: bool) -> None:
+    summary = study_summary.to_json()
     keys = (
         "study_id",
         "state",
@@ -339,13 +351,14 @@ def cmd_resume(args: argparse.Namespace) -> int:
     from tuning.executors import preflight
     from tuning.runner import resume
     from tuning.store import Store
+    from tuning.study import open_study
 
     store = Store(args.db)
-    study = store.get_study(args.study_id)
-    executor = study.config.get("executor") or "threads"
-    cluster = preflight(executor, scheduler=study.config.get("scheduler"), device=study.config.get("device") or "cpu")
+    cfg = open_study(store, args.study_id).config
+    executor = cfg.executor.value
+    cluster = preflight(executor, scheduler=cfg.scheduler, device=cfg.device.value)
     _say_where(executor, cluster)
-    progress = _Progress(study.config.get("n_trials"), study.config.get("metric", ""))
+    progress = _Progress(cfg.n_trials, cfg.metric)
     runner = resume(store, args.study_id, on_progress=progress)
     try:
         return _run_study(store, runner, args.json)
@@ -355,9 +368,10 @@ def cmd_resume(args: argparse.Namespace) -> int:
 
 def cmd_list(args: argparse.Namespace) -> int:
     from tuning.store import Store
+    from tuning.study import summaries as study_summaries
 
     store = Store(args.db)
-    summaries = [store.summary(s.id) for s in store.list_studies()]
+    summaries = [s.to_json() for s in study_summaries(store)]
     if args.json:
         print(json.dumps(summaries))
         return EXIT_OK
@@ -371,12 +385,14 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 def cmd_show(args: argparse.Namespace) -> int:
     from tuning.store import Store
+    from tuning.study import open_study
 
     store = Store(args.db)
-    summary = store.summary(args.study_id)
-    trials = [t.to_summary() for t in store.get_trials(args.study_id)]
+    study = open_study(store, args.study_id)
+    summary = study.summary()
+    trials = [t.to_summary() for t in study.trials()]
     if args.json:
-        print(json.dumps({**summary, "trials": trials}))
+        print(json.dumps({**summary.to_json(), "trials": trials}))
         return EXIT_OK
     _print_summary(summary, False)
     for t in trials:
@@ -434,13 +450,15 @@ def _confirm(question: str, args: argparse.Namespace) -> None:
 
 
 def cmd_delete(args: argparse.Namespace) -> int:
+    from tuning.study import open_study
+
     store = _db(args)
-    summary = store.summary(args.study_id)
-    if summary["state"] == "running":
+    summary = open_study(store, args.study_id).summary()
+    if summary.state is StudyState.RUNNING:
         raise ConfigError(
             f"Study {args.study_id} is running.", fix="Stop it first (Ctrl-C in its terminal, or Stop in the app)."
         )
-    _confirm(f"Delete study {args.study_id} ({summary['name']}) and its {summary['n_trials']} trials?", args)
+    _confirm(f"Delete study {args.study_id} ({summary.name}) and its {summary.n_trials} trials?", args)
     store.delete_study(args.study_id)
     _say(f"deleted study {args.study_id}", err=True)
     return EXIT_OK
@@ -450,7 +468,7 @@ def cmd_delete_dataset(args: argparse.Namespace) -> int:
     store = _db(args)
     name, _ = store.dataset_content(args.dataset_id)
     studies = [s for s in store.list_studies() if s.dataset_id == args.dataset_id]
-    running = [s.id for s in studies if store.summary(s.id)["state"] == "running"]
+    running = [s.id for s in studies if s.state is StudyState.RUNNING]
     if running:
         raise ConfigError(f"Study {running[0]} on this dataset is running.", fix="Stop it first.")
     _confirm(f"Delete dataset {args.dataset_id} ({name}) and the {len(studies)} studies made on it?", args)
@@ -470,6 +488,7 @@ def _storage_url(target: str) -> str:
 def _export_interop(args: argparse.Namespace) -> int:
     """export --format optuna|mlflow|wandb (each optional package imported only by its own module)."""
     from tuning.store import Store
+    from tuning.study import open_study
 
     store = Store(args.db)
     store.get_study(args.study_id)  # a plain error for an unknown id, before any optional import
@@ -488,13 +507,10 @@ def _export_interop(args: argparse.Namespace) -> int:
             f"wrote run {run_id} to {out} (open it with: mlflow ui --backend-store-uri {tracking_uri(out)})\n"
         )
     else:
-        from tuning.config import StudyConfig
         from tuning.export.wandb import sweep_yaml
 
-        cfg = StudyConfig.from_dict(store.get_study(args.study_id).config)
-        text = sweep_yaml(
-            cfg.search_space(), metric=cfg.metric or "score", strategy=cfg.strategy, name=cfg.name or None
-        )
+        cfg = open_study(store, args.study_id).config
+        text = sweep_yaml(cfg.space, metric=cfg.metric or "score", strategy=cfg.strategy.value, name=cfg.name or None)
         if args.output:
             Path(args.output).write_text(text, encoding="utf-8")
             sys.stderr.write(f"wrote {args.output}\n")
@@ -506,10 +522,11 @@ def _export_interop(args: argparse.Namespace) -> int:
 def cmd_import_optuna(args: argparse.Namespace) -> int:
     from tuning.export.optuna import import_study
     from tuning.store import Store
+    from tuning.study import open_study
 
     store = Store(args.db)
     study_id = import_study(store, _storage_url(args.storage), study_name=args.study)
-    _print_summary(store.summary(study_id), args.json)
+    _print_summary(open_study(store, study_id).summary(), args.json)
     return EXIT_OK
 
 

@@ -241,13 +241,12 @@ def load_base_file(content: bytes, name: str) -> BaseModel:
 
 def load_base_study(store: Any, study_id: int) -> BaseModel:
     """The refit best model of a study. XGBoost's is kept in the store (an artifact) after the first refit."""
-    from tuning.config import StudyConfig
     from tuning.data import ColumnKind, build_preprocessor, parse_table, profile_table
     from tuning.models import get_model
-    from tuning.study import load_study_data
+    from tuning.study import open_study
 
-    study = store.get_study(study_id)
-    cfg = StudyConfig.from_dict(study.config)
+    study = open_study(store, study_id)
+    cfg = study.config
     name, content = store.dataset_content(cfg.dataset_id)
     df = parse_table(content, name=name)
     profile = profile_table(df, target=cfg.target, task=cfg.task)
@@ -263,14 +262,12 @@ def load_base_study(store: Any, study_id: int) -> BaseModel:
         target=cfg.target,
         study_id=study_id,
     )
-    data = load_study_data(store, cfg)
+    data = study.data
     prepared = data.prepared
     common.update(numeric=prepared.numeric, categorical=prepared.categorical, classes=prepared.classes)
     common["n_classes"] = len(prepared.classes) if prepared.classes else None
     if cfg.model != "xgboost":
-        from tuning.export import refit_best
-
-        pipe, _ = refit_best(store, study_id)
+        pipe = study.refit_best()
         return BaseModel(**common, estimator=pipe)
     family = get_model(cfg.model)
     # The preprocessing (median imputation, one-hot) is refitted on the study's training rows: deterministic,
@@ -289,9 +286,7 @@ def load_base_study(store: Any, study_id: int) -> BaseModel:
         info, raw = store.load_artifact(kept[-1]["id"])
         artifact_id, meta = int(info["id"]), info["meta"]
     else:
-        from tuning.export import refit_best
-
-        pipe, _ = refit_best(store, study_id)
+        pipe = study.refit_best()
         model = pipe.named_steps["model"]
         raw = bytes(model.get_booster().save_raw(raw_format="json"))
         meta = {

@@ -11,6 +11,9 @@ from __future__ import annotations
 
 import numpy as np
 from scipy.stats import rankdata
+from sklearn.metrics import get_scorer_names
+
+from tuning.errors import ConfigError
 
 _EPS = np.finfo(np.float64).eps
 
@@ -95,3 +98,69 @@ def regression_metrics(y: np.ndarray, pred: np.ndarray, *, names: tuple[str, ...
         else:
             out[name] = float("nan")
     return out
+
+
+# -- metric policy: which scorer a study uses and which it reports beside it ------------------------
+
+CLASSIFICATION_BINARY = ("accuracy", "f1", "roc_auc", "neg_log_loss", "precision", "recall")
+CLASSIFICATION_MULTI = ("accuracy", "f1_macro", "roc_auc_ovr", "neg_log_loss", "precision_macro", "recall_macro")
+REGRESSION = ("neg_root_mean_squared_error", "neg_mean_absolute_error", "r2")
+_PROBA_METRICS = {
+    "neg_log_loss",
+    "neg_brier_score",
+    "roc_auc_ovr",
+    "roc_auc_ovo",
+    "roc_auc_ovr_weighted",
+    "roc_auc_ovo_weighted",
+}
+
+
+def secondary_metrics(task: str, n_classes: int | None) -> tuple[str, ...]:
+    if task == "regression":
+        return REGRESSION
+    return CLASSIFICATION_BINARY if (n_classes or 2) <= 2 else CLASSIFICATION_MULTI
+
+
+def default_metric(task: str, n_classes: int | None) -> str:
+    if task == "regression":
+        return "neg_root_mean_squared_error"
+    return "roc_auc" if (n_classes or 2) <= 2 else "accuracy"
+
+
+def check_metric(metric: str, *, task: str, n_classes: int | None, model: str) -> None:
+    """Raise a plain error when the scorer does not exist or cannot score this model/task."""
+    if metric not in get_scorer_names():
+        near = [m for m in get_scorer_names() if metric.split("_")[-1] in m][:5]
+        raise ConfigError(
+            f"Unknown metric {metric!r}.",
+            fix=f"Use a scikit-learn scorer name, e.g. {', '.join(near or secondary_metrics(task, n_classes))}.",
+        )
+    regression_only = metric.startswith(("neg_mean", "neg_root", "neg_median", "r2", "explained", "max_error", "d2"))
+    if task == "classification" and regression_only:
+        raise ConfigError(
+            f"{metric!r} is a regression metric but the task is classification.", fix="Use e.g. roc_auc or accuracy."
+        )
+    if task == "regression" and not regression_only:
+        raise ConfigError(
+            f"{metric!r} is a classification metric but the task is regression.",
+            fix="Use e.g. r2 or neg_root_mean_squared_error.",
+        )
+    if (
+        task == "classification"
+        and (n_classes or 2) > 2
+        and metric in ("roc_auc", "f1", "precision", "recall", "average_precision")
+    ):
+        raise ConfigError(
+            f"{metric!r} is for two classes, but the target has {n_classes}.",
+            fix=f"Use {metric}_ovr" if metric == "roc_auc" else f"Use {metric}_macro or accuracy.",
+        )
+    from tuning.models import get_model
+
+    family = get_model(model)
+    if metric in _PROBA_METRICS and task == "classification":
+        est = family.factory(task)()
+        if not hasattr(est, "predict_proba"):
+            raise ConfigError(
+                f"{metric!r} needs predicted probabilities, which {family.label} does not give.",
+                fix="Use accuracy or roc_auc.",
+            )

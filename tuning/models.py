@@ -50,6 +50,12 @@ class ModelFamily:
     sparse_input: bool = True
     extra_allowed: tuple[str, ...] = field(default=())
     extra_space: dict[str, dict[str, Any]] = field(default_factory=dict)  # offered in the editor, off by default
+    #: which trainer fits it (``tuning.trainers``): "sklearn" (the default) or a family's own
+    trainer: str = "sklearn"
+    #: settings the family's estimator always gets unless the space sets them (device, verbosity...)
+    estimator_defaults: Callable[[dict[str, Any], str], dict[str, Any]] | None = None
+    #: the fitted model in the family's own safe format, as (file suffix, bytes, how to load it); None: none
+    native_model: Callable[[Any], tuple[str, bytes, str]] | None = None
 
     @property
     def tasks(self) -> tuple[str, ...]:
@@ -190,6 +196,21 @@ def _mlp(cls: type) -> Callable[..., BaseEstimator]:
     return make
 
 
+def _xgb_defaults(kwargs: dict[str, Any], device: str) -> dict[str, Any]:
+    # DART's dropout acts only when rate_drop is passed; XGBoost's default is 0.
+    return {"device": device, "verbosity": 0, **({"rate_drop": 0.0} if kwargs.get("booster") == "dart" else {})}
+
+
+def _xgb_native(estimator: Any) -> tuple[str, bytes, str]:
+    raw = bytes(estimator.get_booster().save_raw(raw_format="json"))
+    return (
+        "xgboost.json",
+        raw,
+        "XGBoost's own JSON model format (safe to load: xgboost.Booster(model_file=path)). It holds the trees "
+        "only: apply the same preprocessing (see the exported script) before predicting.",
+    )
+
+
 MODELS: dict[str, ModelFamily] = {
     m.name: m
     for m in [
@@ -217,6 +238,9 @@ MODELS: dict[str, ModelFamily] = {
             curves=True,
             threads=True,
             extra_allowed=("rate_drop", "skip_drop", "normalize_type", "sample_type", "one_drop"),
+            trainer="xgboost",
+            estimator_defaults=_xgb_defaults,
+            native_model=_xgb_native,
             extra_space={
                 "gamma": {"type": "float", "low": 1e-3, "high": 10.0, "log": True},
                 "booster": {"values": ["gbtree", "dart"]},
@@ -404,12 +428,8 @@ def make_estimator(
         kwargs["random_state"] = seed
     if family.threads and "n_jobs" in known and "n_jobs" not in kwargs:
         kwargs["n_jobs"] = n_jobs
-    if family.name == "xgboost":
-        kwargs.setdefault("device", device)
-        kwargs.setdefault("verbosity", 0)
-        if kwargs.get("booster") == "dart":
-            # DART's dropout acts only when rate_drop is passed; XGBoost's default is 0.
-            kwargs.setdefault("rate_drop", 0.0)
+    if family.estimator_defaults is not None:
+        kwargs = {**family.estimator_defaults(kwargs, device), **kwargs}
     return factory(**kwargs)
 
 

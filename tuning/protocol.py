@@ -45,6 +45,7 @@ class StopReason(str, Enum):
     TIMEOUT = "timeout"
     TARGET = "target"  # the target score was reached
     PATIENCE = "patience"  # no improvement for `patience` trials
+    PLATEAU = "plateau"  # the search had no more to give (tuning/stoprule.py; the study's note says why)
     USER = "stopped"  # stop was asked (button, Ctrl-C, API)
     FAILED = "failed"  # every trial failed, or the study could not run
     SUPERSEDED = "superseded"  # another runner took the study over

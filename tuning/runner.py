@@ -19,21 +19,24 @@ import uuid
 import warnings
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
-from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from sklearn.exceptions import ConvergenceWarning, UndefinedMetricWarning
 
-from tuning.config import StudyConfig
+from tuning.config import ResolvedConfig, StudyConfig
+from tuning.context import EvalContext
 from tuning.errors import ConfigError, TuningError
-from tuning.evaluate import final_params, run_trial
+from tuning.evaluate import run_trial
 from tuning.executors import Backend, ExecutorBackend, make_backend
-from tuning.protocol import Candidate, StopReason, StudyState, TrialOutcome, TrialState
-from tuning.store import HEARTBEAT_S, Store, Superseded, now_iso
-from tuning.strategies import make_strategy
+from tuning.ladder import Job, Move, NoLadder, make_ladder
+from tuning.protocol import StopReason, StudyState, TrialOutcome, TrialState
+from tuning.store import HEARTBEAT_S, Store, Superseded, TrialRecord, now_iso
+from tuning.strategies import Strategy, make_strategy, params_key
 from tuning.strategies.pruners import make_pruner
-from tuning.study import LoadedData, Study, load_study_data, make_context, model_threads, split_rows
-from tuning.trainers import trainer_for
+from tuning.study import Study, model_threads, summary_of
+from tuning.tally import Tally
+from tuning.trainers import Trainer, trainer_for
 
 log = logging.getLogger(__name__)
 ProgressFn = Callable[[dict[str, Any]], None]
@@ -41,36 +44,17 @@ ProgressFn = Callable[[dict[str, Any]], None]
 #: Most studies one process runs at once (each has its workers); more waits for a plain refusal.
 MAX_CONCURRENT_STUDIES = 4
 
-__all__ = [
-    "LoadedData",
-    "StudyRegistry",
-    "StudyRunner",
-    "create_study",
-    "load_study_data",
-    "make_context",
-    "model_threads",
-    "registry",
-    "resume",
-    "run",
-    "split_rows",
-    "start",
-]
+__all__ = ["StudyRegistry", "StudyRunner", "create_study", "registry", "resume", "run", "start"]
 
 
-def create_study(store: Store, config: StudyConfig) -> tuple[int, StudyConfig]:
+def create_study(store: Store, config: StudyConfig) -> tuple[int, ResolvedConfig]:
     """Validate and resolve the config against its stored dataset, then record the study (ready to start)."""
     study = Study.create(store, config)
     return study.id, study.config
 
 
-@dataclass
-class _Job:
-    """A candidate in flight: where it is on its rung ladder and the rungs it finished."""
-
-    candidate: Candidate
-    started: str
-    ladder: list[int] | None = None
-    rungs: tuple[tuple[int, int, float], ...] = field(default_factory=tuple)
+def _budgets(trainer: Trainer, ctx: EvalContext, params: dict[str, Any], *, eta: int) -> list[int]:
+    return trainer.rung_budgets(ctx, params, eta=eta, min_budget=None)
 
 
 class StudyRunner:
@@ -84,10 +68,12 @@ class StudyRunner:
         executor: Executor | None = None,
         backend: Backend | None = None,
         on_progress: ProgressFn | None = None,
+        study: Study | None = None,
     ) -> None:
         self.store = store
-        self.study_id = study_id
-        self.config = StudyConfig.from_dict(store.get_study(study_id).config)
+        self.study_id = int(study_id)
+        self._study = study if study is not None else Study(store, study_id)
+        self.config = self._study.config
         self._executor = executor
         self._backend = backend
         self._on_progress = on_progress
@@ -100,6 +86,8 @@ class StudyRunner:
         self.error: str | None = None
         self.state: StudyState | None = None
         self.stop_reason: StopReason | None = None
+        self._note: str | None = None
+        self._release: Callable[[int], None] = lambda number: None
 
     # -- control ------------------------------------------------------------------------------
 
@@ -188,6 +176,7 @@ class StudyRunner:
                     error=error,
                     test_score=test_score,
                     stop_reason=reason,
+                    stop_note=self._note,
                     token=self._token,
                 )
                 return
@@ -201,157 +190,142 @@ class StudyRunner:
         self.state = StudyState.FAILED
 
     def _loop(self) -> tuple[StudyState, StopReason, str | None]:
-        study = Study(self.store, self.study_id)
-        cfg = study.config
+        study, backend, ctx = self._prepare()
+        cfg, store, sid, token = study.config, self.store, self.study_id, self._token
         trainer = trainer_for(cfg.model)
-        space = cfg.search_space()
-        workers = cfg.workers
-        if self._backend is None:
-            self._backend = (
-                ExecutorBackend(self._executor, workers=workers)
-                if self._executor is not None
-                else make_backend(cfg.executor, workers=workers, scheduler=cfg.scheduler, study_id=self.study_id)
-            )
-        backend = self._backend
-        n_jobs = model_threads(workers) if backend.shares_memory else 1
-        ctx = study.context(n_jobs=n_jobs, hints=trainer.hints(space, strategy=cfg.strategy, pruner=cfg.pruner))
-        strategy = make_strategy(cfg.strategy, space, seed=cfg.seed)
-        pruner = make_pruner(cfg.pruner)
-
         history = study.trials()
-        done = [t for t in history if t.state.finished]
-        paused = [t for t in history if t.state is TrialState.PAUSED]
-        strategy.replay([(t.params, t.score if t.state is not TrialState.FAILED else None) for t in done])
-        for t in paused:
-            strategy.mark_asked(t.params)
-        if pruner is not None:
-            for t in history:
-                if t.rungs:
-                    pruner.replay(t.number, [(r, s) for r, _, s in t.rungs])
-        n_done = len(done)
-        n_failed = sum(t.state is TrialState.FAILED for t in done)
-        first_error = next((t.error for t in done if t.state is TrialState.FAILED), None)
-        completed = [t.score for t in done if t.state is TrialState.COMPLETE and t.score is not None]
-        best = max(completed, default=None)
-        since_best = 0
-        for t in done:
-            since_best = 0 if (t.state is TrialState.COMPLETE and t.score == best) else since_best + 1
-        budget = cfg.n_trials if cfg.n_trials is not None else (strategy.total or 10**9)
-
-        pending: dict[Future[TrialOutcome], _Job] = {}
-        queue: list[_Job] = []  # paused candidates to continue first (resume)
-        for t in paused:
-            self.store.reopen_trial(self.study_id, t.number, token=self._token)
-            ladder = trainer.rung_budgets(ctx, t.params, eta=pruner.eta, min_budget=None) if pruner else None
-            nxt = (t.rungs[-1][0] + 1) if t.rungs else 0
-            if ladder is None or nxt >= len(ladder):
-                ladder, nxt = None, None  # type: ignore[assignment]
-            cand = Candidate(t.number, t.params, budget=ladder[nxt] if ladder else None, rung=nxt)
-            queue.append(_Job(cand, t.started or now_iso(), ladder, t.rungs))
-        unit = trainer.resource
-        exhausted = False
-        reason: StopReason | None = None
+        strategy = self._strategy(history)
+        tally = Tally.of(cfg, history, total=strategy.total)
+        budgets = partial(_budgets, trainer, ctx, eta=3)
+        ladder = make_ladder(
+            make_pruner(cfg.pruner.value), budgets, unit=trainer.resource, history=history, n_trials=cfg.n_trials
+        )
+        queue = [ladder.resume(t, started=t.started or now_iso()) for t in history if t.state is TrialState.PAUSED]
+        for job in queue:
+            store.reopen_trial(sid, job.candidate.number, token=token)
+        tried = {params_key(t.params) for t in history}
+        seeds = [dict(p) for p in cfg.extra.get("seed") or () if params_key(p) not in tried]
+        pending: dict[Future[TrialOutcome], Job] = {}
+        reason, exhausted = None, False
         backend.start(run_trial, ctx)
         try:
             while True:
-                if reason is None:
-                    reason = self._stop_reason(n_done, budget, best, since_best)
-                in_flight = len(pending) + len(queue)
-                while queue and len(pending) < workers and reason is None:
-                    job = queue.pop(0)
-                    pending[backend.submit(job.candidate)] = job
-                while reason is None and not exhausted and len(pending) < workers and n_done + in_flight < budget:
-                    params = strategy.ask()
-                    if params is None:
+                reason = reason or tally.stop_reason(elapsed=self.elapsed(), stop_requested=self._stop.is_set())
+                while reason is None and len(pending) < cfg.workers and (queue or not exhausted):
+                    if not queue and tally.n_done + len(pending) >= tally.budget:
+                        break
+                    job = queue.pop(0) if queue else self._ask(strategy, seeds, ladder)
+                    if job is None:
                         exhausted = True
                         break
-                    number = self.store.new_trial(self.study_id, params, token=self._token)
-                    ladder = trainer.rung_budgets(ctx, params, eta=pruner.eta, min_budget=None) if pruner else None
-                    if ladder is not None and len(ladder) > 1:
-                        r0 = pruner.start_rung(number, len(ladder))  # type: ignore[union-attr]
-                        cand = Candidate(number, params, budget=ladder[r0], rung=r0)
-                    else:
-                        ladder, cand = None, Candidate(number, params)
-                    pending[backend.submit(cand)] = _Job(cand, now_iso(), ladder)
-                    in_flight += 1
+                    pending[backend.submit(job.candidate)] = job
                 if not pending:
-                    if exhausted and reason is None:
-                        reason = StopReason.EXHAUSTED
-                    break
-                finished, _ = wait(list(pending), timeout=0.25, return_when=FIRST_COMPLETED)
-                for fut in finished:
+                    return tally.final(
+                        reason or (StopReason.EXHAUSTED if exhausted else None), stop_requested=self._stop.is_set()
+                    )
+                done, _ = wait(list(pending), timeout=0.25, return_when=FIRST_COMPLETED)
+                for fut in done:
                     job = pending.pop(fut)
-                    out = self._outcome(fut, job)
-                    cand = job.candidate
-                    if out.state is TrialState.STOPPED:
-                        self.store.record_outcome(self.study_id, cand.number, out, token=self._token)
-                        continue
-                    if out.state is TrialState.COMPLETE and job.ladder is not None and out.score is not None:
-                        rung = int(cand.rung or 0)
-                        reached = out.budget or 0
-                        rungs = (*job.rungs, (rung, int(reached), float(out.score)))
-                        last = rung >= len(job.ladder) - 1 or reached < (cand.budget or 0)
-                        decision = pruner.report(  # type: ignore[union-attr]
-                            cand.number, rung, out.score, budget=int(reached), unit=unit
-                        )
-                        if not last and decision.promote and reason is None:
-                            self.store.record_outcome(
-                                self.study_id,
-                                cand.number,
-                                out.with_(state=TrialState.RUNNING, rungs=rungs, note=decision.note),
-                                token=self._token,
-                                started=job.started,
-                            )
-                            up = Candidate(cand.number, cand.params, budget=job.ladder[rung + 1], rung=rung + 1)
-                            pending[backend.submit(up)] = _Job(up, job.started, job.ladder, rungs)
-                            continue
-                        if not last and decision.promote:  # promoted, but the study is ending: keep it paused
-                            self.store.record_outcome(
-                                self.study_id,
-                                cand.number,
-                                out.with_(state=TrialState.RUNNING, rungs=rungs, note=decision.note),
-                                token=self._token,
-                                started=job.started,
-                            )
-                            continue
-                        out = out.with_(
-                            state=TrialState.COMPLETE if last else TrialState.PRUNED,
-                            rungs=rungs,
-                            note=None if last else decision.note,
-                        )
-                    trainer.release(ctx, cand.number)
-                    self.store.record_outcome(self.study_id, cand.number, out, token=self._token, started=job.started)
-                    strategy.tell(cand.params, out.score if out.state is not TrialState.FAILED else None)
-                    n_done += 1
-                    if out.state is TrialState.FAILED:
-                        n_failed += 1
-                        first_error = first_error or out.error
-                        since_best += 1
-                    elif out.state is TrialState.COMPLETE and (best is None or out.score >= best):  # type: ignore[operator]
-                        best, since_best = out.score, 0
-                    else:
-                        since_best += 1
-                    self._emit(
-                        {
-                            "event": "trial",
-                            "number": cand.number,
-                            "state": out.state.value,
-                            "score": out.score,
-                            "best": best,
-                            "n_done": n_done,
-                            "budget": budget,
-                            "elapsed": self.elapsed(),
-                        }
+                    undecided = sum(not j.rungs for j in pending.values())
+                    undecided += max(0, tally.budget - store.next_trial_number(sid))
+                    self._settle(
+                        job,
+                        self._outcome(fut, job),
+                        ladder,
+                        strategy,
+                        tally,
+                        pending,
+                        backend,
+                        ending=reason is not None,
+                        undecided=undecided,
                     )
         finally:
             backend.close()
-        if self._stop.is_set():
-            return StudyState.STOPPED, StopReason.USER, None
-        if n_done and n_failed == n_done:
-            return StudyState.FAILED, StopReason.FAILED, f"Every trial failed; the first error was: {first_error}"
-        return StudyState.COMPLETE, reason or StopReason.TRIALS, None
+            self._note = tally.note
 
-    def _outcome(self, fut: Future[TrialOutcome], job: _Job) -> TrialOutcome:
+    def _prepare(self) -> tuple[Study, Backend, EvalContext]:
+        """The study handle, the backend its config names (or the one given) and the evaluation context."""
+        study = self._study or Study(self.store, self.study_id)
+        cfg = study.config
+        if self._backend is None:
+            self._backend = (
+                ExecutorBackend(self._executor, workers=cfg.workers)
+                if self._executor is not None
+                else make_backend(
+                    cfg.executor.value, workers=cfg.workers, scheduler=cfg.scheduler, study_id=self.study_id
+                )
+            )
+        backend = self._backend
+        n_jobs = model_threads(cfg.workers) if backend.shares_memory else 1
+        trainer = trainer_for(cfg.model)
+        ctx = study.context(
+            n_jobs=n_jobs, hints=trainer.hints(cfg.space, strategy=cfg.strategy.value, pruner=cfg.pruner.value)
+        )
+        self._release = partial(trainer.release, ctx)
+        return study, backend, ctx
+
+    def _strategy(self, history: list[TrialRecord]) -> Strategy:
+        """The study's sampler, told every finished trial (warm-start trials of a parent first)."""
+        cfg = self.config
+        strategy = make_strategy(cfg.strategy.value, cfg.space, seed=cfg.seed)
+        warm = [(w["params"], w.get("score")) for w in cfg.extra.get("warm_start") or ()]
+        done = [(t.params, t.score if t.state is not TrialState.FAILED else None) for t in history if t.state.finished]
+        strategy.replay([*warm, *done])
+        for t in history:
+            if t.state is TrialState.PAUSED:
+                strategy.mark_asked(t.params)
+        return strategy
+
+    def _ask(self, strategy: Strategy, seeds: list[dict[str, Any]], ladder: NoLadder) -> Job | None:
+        """The next new candidate: a seed configuration first, then the strategy's; None when it has none."""
+        params = seeds.pop(0) if seeds else strategy.ask()
+        if params is None:
+            return None
+        number = self.store.new_trial(self.study_id, params, token=self._token)
+        return ladder.first(number, params, started=now_iso())
+
+    def _settle(
+        self,
+        job: Job,
+        out: TrialOutcome,
+        ladder: NoLadder,
+        strategy: Strategy,
+        tally: Tally,
+        pending: dict[Future[TrialOutcome], Job],
+        backend: Backend,
+        *,
+        ending: bool,
+        undecided: int,
+    ) -> None:
+        """Store what a finished job gave; promote it, keep it paused, or count it and tell the strategy."""
+        number, token = job.candidate.number, self._token
+        if out.state is TrialState.STOPPED:
+            self.store.record_outcome(self.study_id, number, out, token=token)
+            return
+        step = ladder.step(job, out, ending=ending, undecided=undecided)
+        self.store.record_outcome(self.study_id, number, step.outcome, token=token, started=job.started)
+        if step.move is Move.PROMOTE and step.next is not None:
+            pending[backend.submit(step.next.candidate)] = step.next
+        if step.move is not Move.FINAL:
+            return
+        self._release(number)
+        final = step.outcome
+        strategy.tell(job.candidate.params, final.score if final.state is not TrialState.FAILED else None)
+        tally.add(final)
+        self._emit(
+            {
+                "event": "trial",
+                "number": number,
+                "state": final.state.value,
+                "score": final.score,
+                "best": tally.best,
+                "n_done": tally.n_done,
+                "budget": tally.budget,
+                "elapsed": self.elapsed(),
+            }
+        )
+
+    def _outcome(self, fut: Future[TrialOutcome], job: Job) -> TrialOutcome:
         """The future's outcome; a worker that died becomes a FAILED trial with a plain reason."""
         try:
             return fut.result()
@@ -364,37 +338,9 @@ class StudyRunner:
                 rung=job.candidate.rung,
             )
 
-    def _stop_reason(self, n_done: int, budget: int, best: float | None, since_best: int) -> StopReason | None:
-        cfg = self.config
-        if self._stop.is_set():
-            return StopReason.USER
-        if n_done >= budget:
-            return StopReason.TRIALS
-        if cfg.timeout is not None and self.elapsed() >= cfg.timeout:
-            return StopReason.TIMEOUT
-        if cfg.target_score is not None and best is not None and best >= cfg.target_score:
-            return StopReason.TARGET
-        if cfg.patience is not None and since_best >= cfg.patience:
-            return StopReason.PATIENCE
-        return None
-
     def _test_score(self) -> float | None:
-        """Refit the best candidate on all training rows and score the held-out test rows."""
-        cfg = self.config
-        if not cfg.test_size:
-            return None
-        best = self.store.best_trial(self.study_id)
-        if best is None:
-            return None
-        from sklearn.metrics import get_scorer
-
-        data = load_study_data(self.store, cfg)
-        p = data.prepared
-        ctx = make_context(cfg, data, n_jobs=model_threads(1))
-        pipe = ctx.pipeline(final_params(best.params, best.curves, early_stopping_rounds=cfg.early_stopping_rounds))
-        pipe.fit(p.X.iloc[data.train_idx], p.y[data.train_idx])
-        assert data.test_idx is not None
-        return float(get_scorer(cfg.metric or "")(pipe, p.X.iloc[data.test_idx], p.y[data.test_idx]))
+        """The refit best candidate's score on the held-out test rows (None without them)."""
+        return self._study.test_score() if self._study is not None else None
 
     def _emit(self, event: dict[str, Any]) -> None:
         if self._on_progress is not None:
@@ -414,8 +360,8 @@ def start(
 ) -> StudyRunner:
     """Create the study and run it in the background; returns the runner (``.study_id``, ``.stop()``)."""
     _check_capacity()
-    study_id, _ = create_study(store, config)
-    runner = StudyRunner(store, study_id, executor=executor, backend=backend, on_progress=on_progress)
+    study = Study.create(store, config)  # the table is parsed here, once, and the runner reuses it
+    runner = StudyRunner(store, study.id, executor=executor, backend=backend, on_progress=on_progress, study=study)
     return _REGISTRY.add(runner.start())
 
 
@@ -437,7 +383,7 @@ def run(store: Store, config: StudyConfig, **kwargs: Any) -> dict[str, Any]:
     """Run a study to the end in the foreground; returns its summary."""
     runner = start(store, config, **kwargs)
     runner.join()
-    return store.summary(runner.study_id)
+    return summary_of(store, runner.study_id)
 
 
 class StudyRegistry:

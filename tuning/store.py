@@ -7,6 +7,7 @@ thread's memory. Every method is thread-safe (one connection per thread) and saf
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import math
@@ -15,15 +16,20 @@ import socket
 import sqlite3
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from tuning.errors import StoreError
+from tuning.errors import StoreError, TuningError
 from tuning.protocol import Rung, StopReason, StudyState, TrialOutcome, TrialState
+
+if TYPE_CHECKING:
+    from tuning.config import ResolvedConfig
 
 DEFAULT_DB = "tuning.db"
 HEARTBEAT_S = 5.0
@@ -132,10 +138,12 @@ _UPSERT = (
 
 @dataclass(frozen=True)
 class StudyRecord:
+    """A stored study. Its config is parsed from JSON once, on first use (``config``)."""
+
     id: int
     name: str
     dataset_id: str
-    config: dict[str, Any]
+    raw_config: dict[str, Any]
     state: StudyState
     created: str
     finished: str | None
@@ -143,6 +151,19 @@ class StudyRecord:
     error: str | None
     test_score: float | None
     stop_reason: StopReason | None = None
+    stop_note: str | None = None
+
+    @cached_property
+    def config(self) -> ResolvedConfig:
+        from tuning.config import ResolvedConfig
+
+        try:
+            return ResolvedConfig.from_stored(self.raw_config)
+        except TuningError as exc:
+            raise StoreError(
+                f"The settings of study {self.id} cannot be read: {exc.message}",
+                fix="Delete the study, or open the store with the release that wrote it.",
+            ) from None
 
 
 _SCHEMA = """
@@ -165,7 +186,7 @@ CREATE INDEX IF NOT EXISTS trials_state ON trials(study_id, state);
 
 #: The schema's version (``PRAGMA user_version``). Each entry of ``_MIGRATIONS`` takes a store from
 #: version i to i + 1; a store made by an earlier release is brought up to date when it is opened.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 _MIGRATIONS: list[str] = [
     # 0 -> 1: the first release's tables (created above; a brand-new file starts here too)
     "",
@@ -187,7 +208,13 @@ _MIGRATIONS: list[str] = [
         meta TEXT NOT NULL DEFAULT '{}', content BLOB NOT NULL);
     CREATE INDEX IF NOT EXISTS artifacts_study ON artifacts(study_id, kind);
     """,
+    # 2 -> 3: why a study ended, in words (the plateau rule's evidence)
+    """
+    ALTER TABLE studies ADD COLUMN stop_note TEXT;
+    """,
 ]
+#: The tables of a store; a file with other tables (another program's SQLite file) is refused, untouched.
+_OUR_TABLES = {"datasets", "studies", "trials", "artifacts", "sqlite_sequence"}
 
 
 def now_iso() -> str:
@@ -261,6 +288,14 @@ class Store:
         conn.execute("BEGIN IMMEDIATE")
         try:
             version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+            tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type IN ('table', 'view')")}
+            if version < 0 or (tables - _OUR_TABLES):
+                raise StoreError(
+                    f"{Path(self.path).name} is not a workbench store (it holds other tables, or an unknown "
+                    "schema version); it was left as it is.",
+                    fix="Choose another --db path (a new file is created).",
+                    app_fix="Set TUNING_DB to another file and restart the app.",
+                )
             if version > SCHEMA_VERSION:
                 raise StoreError(
                     f"{Path(self.path).name} was written by a newer release (schema {version}, this one reads up to "
@@ -321,7 +356,9 @@ class Store:
 
     # -- studies ------------------------------------------------------------------------------
 
-    def create_study(self, *, name: str, dataset_id: str, config: dict[str, Any], token: str | None = None) -> int:
+    def create_study(
+        self, *, name: str, dataset_id: str, config: ResolvedConfig | dict[str, Any], token: str | None = None
+    ) -> int:
         """Record a new study, RUNNING and owned by ``token`` (its runner), or STOPPED (ready to start) without one."""
         state = StudyState.RUNNING if token else StudyState.STOPPED
         with self._conn() as conn:
@@ -331,7 +368,7 @@ class Store:
                 (
                     name,
                     dataset_id,
-                    dumps(config),
+                    dumps(config if isinstance(config, dict) else config.to_dict()),
                     state.value,
                     now_iso(),
                     os.getpid(),
@@ -358,7 +395,7 @@ class Store:
             id=row["id"],
             name=row["name"],
             dataset_id=row["dataset_id"],
-            config=json.loads(row["config"]),
+            raw_config=json.loads(row["config"]),
             state=StudyState(row["state"]),
             created=row["created"],
             finished=row["finished"],
@@ -366,6 +403,7 @@ class Store:
             error=row["error"],
             test_score=row["test_score"],
             stop_reason=StopReason(row["stop_reason"]) if row["stop_reason"] else None,
+            stop_note=row["stop_note"] if "stop_note" in row.keys() else None,
         )
 
     def get_study(self, study_id: int) -> StudyRecord:
@@ -381,6 +419,7 @@ class Store:
         with self._conn() as conn:
             cur = conn.execute(
                 "UPDATE studies SET state=?, pid=?, host=?, heartbeat=?, finished=NULL, error=NULL, stop_reason=NULL, "
+                "stop_note=NULL, "
                 "run_token=? WHERE id=? AND (state<>? OR run_token=?)",
                 (
                     StudyState.RUNNING.value,
@@ -420,6 +459,7 @@ class Store:
         error: str | None = None,
         test_score: float | None = None,
         stop_reason: StopReason | None = None,
+        stop_note: str | None = None,
         token: str | None = None,
     ) -> None:
         """Record how a study ended. Trials caught mid-rung are kept PAUSED (resume continues them); other
@@ -429,7 +469,7 @@ class Store:
             self._settle_running(conn, int(study_id))
             conn.execute(
                 "UPDATE studies SET state=?, finished=?, elapsed_s=?, error=?, test_score=COALESCE(?, test_score), "
-                "heartbeat=NULL, stop_reason=? WHERE id=?",
+                "heartbeat=NULL, stop_reason=?, stop_note=? WHERE id=?",
                 (
                     state.value,
                     now_iso(),
@@ -437,6 +477,7 @@ class Store:
                     error,
                     _finite(test_score),
                     stop_reason.value if stop_reason else None,
+                    stop_note,
                     int(study_id),
                 ),
             )
@@ -452,7 +493,7 @@ class Store:
     def delete_study(self, study_id: int) -> None:
         """Delete a study with its trials and artifacts (a running one must be stopped first)."""
         self._study_row(study_id)
-        with self._conn() as conn:
+        with self._erasing() as conn:
             conn.execute("DELETE FROM artifacts WHERE study_id=?", (int(study_id),))
             conn.execute("DELETE FROM trials WHERE study_id=?", (int(study_id),))
             conn.execute("DELETE FROM studies WHERE id=?", (int(study_id),))
@@ -464,13 +505,26 @@ class Store:
             int(r["id"])
             for r in self._conn().execute("SELECT id FROM studies WHERE dataset_id=?", (dataset_id,)).fetchall()
         ]
-        with self._conn() as conn:
+        with self._erasing() as conn:
             for sid in ids:
                 conn.execute("DELETE FROM artifacts WHERE study_id=?", (sid,))
                 conn.execute("DELETE FROM trials WHERE study_id=?", (sid,))
             conn.execute("DELETE FROM studies WHERE dataset_id=?", (dataset_id,))
             conn.execute("DELETE FROM datasets WHERE id=?", (dataset_id,))
         return ids
+
+    @contextlib.contextmanager
+    def _erasing(self) -> Iterator[sqlite3.Connection]:
+        """A write whose deleted rows leave no bytes behind: zeroed pages (secure_delete), then a WAL checkpoint
+        so the old pages are gone from the log as well."""
+        conn = self._conn()
+        conn.execute("PRAGMA secure_delete=ON")
+        try:
+            with conn:
+                yield conn
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        finally:
+            conn.execute("PRAGMA secure_delete=OFF")
 
     # -- artifacts (refit models with what they need to predict) ----------------------------------
 
@@ -506,7 +560,7 @@ class Store:
         return {**info, "meta": json.loads(row["meta"])}, bytes(row["content"])
 
     def delete_artifact(self, artifact_id: int) -> None:
-        with self._conn() as conn:
+        with self._erasing() as conn:
             conn.execute("DELETE FROM artifacts WHERE id=?", (int(artifact_id),))
 
     def rename_study(self, study_id: int, name: str) -> None:
@@ -665,32 +719,3 @@ class Store:
             .fetchone()
         )
         return None if row is None else self._trial(row)
-
-    def summary(self, study_id: int) -> dict[str, Any]:
-        """The JSON summary of DESIGN.md's CLI contract."""
-        study = self.get_study(study_id)
-        counts = self.trial_counts(study_id)
-        best = self.best_trial(study_id)
-        finished = sum(n for s, n in counts.items() if TrialState(s).finished)
-        return {
-            "study_id": study.id,
-            "name": study.name,
-            "state": study.state.value,
-            "n_trials": finished,
-            "n_complete": counts.get(TrialState.COMPLETE.value, 0),
-            "n_failed": counts.get(TrialState.FAILED.value, 0),
-            "n_pruned": counts.get(TrialState.PRUNED.value, 0),
-            "n_running": counts.get(TrialState.RUNNING.value, 0),
-            "metric": study.config.get("metric"),
-            "best_score": None if best is None else best.score,
-            "best_params": None if best is None else best.params,
-            "duration_s": round(study.elapsed_s, 3),
-            "model": study.config.get("model"),
-            "strategy": study.config.get("strategy"),
-            "dataset_id": study.dataset_id,
-            "created": study.created,
-            "test_score": study.test_score,
-            "error": study.error,
-            "stop_reason": study.stop_reason.value if study.stop_reason else None,
-            "pruner": study.config.get("pruner", "none"),
-        }

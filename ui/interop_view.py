@@ -13,8 +13,8 @@ from pathlib import Path
 
 import streamlit as st
 
-from tuning.config import StudyConfig
 from tuning.store import Store
+from tuning.study import open_study
 from ui.state import set_selection, show_error
 
 STUDIES_TABLE_KEY = "res_studies"  # the Results page's table of studies (its selection wins over the URL)
@@ -64,14 +64,12 @@ def render_interop_export(store: Store, study_id: int) -> None:
                 st.session_state[f"{key}_mlflow"] = _export_mlflow(store, study_id)
         except Exception as exc:
             show_error(exc)
-    cfg = StudyConfig.from_dict(store.get_study(study_id).config)
+    cfg = open_study(store, study_id).config
 
     def sweep() -> str:
         from tuning.export.wandb import sweep_yaml
 
-        return sweep_yaml(
-            cfg.search_space(), metric=cfg.metric or "score", strategy=cfg.strategy, name=cfg.name or None
-        )
+        return sweep_yaml(cfg.space, metric=cfg.metric or "score", strategy=cfg.strategy.value, name=cfg.name or None)
 
     c[2].download_button(
         "W&B sweep (YAML)", sweep, f"study_{study_id}_sweep.yaml", "application/x-yaml", key="exp_wandb"

@@ -16,7 +16,7 @@ import pandas as pd
 import streamlit as st
 
 from tuning.analysis import display_metric_name, display_score
-from tuning.config import StudyConfig
+from tuning.config import ResolvedConfig
 from ui.results_view import trials_table
 
 PAGED_ABOVE = 2000
@@ -81,7 +81,7 @@ def page_of(
     return view.iloc[order[(page - 1) * page_size : page * page_size]]
 
 
-def paged_trials_table(frame: pd.DataFrame, cfg: StudyConfig) -> int | None:
+def paged_trials_table(frame: pd.DataFrame, cfg: ResolvedConfig) -> int | None:
     """The trial table (paged above ``PAGED_ABOVE`` trials); returns the number of the selected trial."""
     if len(frame) <= PAGED_ABOVE:
         return trials_table(frame, cfg)

@@ -19,6 +19,7 @@ from tuning.charts.learn_curves import (
 )
 from tuning.lessons.learning_curve import LOW_VERDICT
 from tuning.models import get_model
+from tuning.study import open_study
 from ui.jobs import compute
 from ui.layout import metric_row
 from ui.learn_data import pick_data
@@ -325,7 +326,7 @@ def validation_overfit_view() -> None:
         "run a 100-trial random search with a held-out test of 0.3 on a small dataset, then open it here.",
     )
     store = get_store()
-    studies = [s for s in store.list_studies() if (s.config.get("test_size") or 0) > 0]
+    studies = [s for s in store.list_studies() if s.config.test_size > 0]
     if not studies:
         st.info(
             "No study has a held-out test split yet: on the Search page set *Held-out test* above 0 and run "
@@ -334,7 +335,7 @@ def validation_overfit_view() -> None:
         return
     labels = {s.id: f"#{s.id} {s.name} ({s.state.value})" for s in studies}
     sid = st.selectbox("Study", list(labels), index=len(labels) - 1, format_func=labels.get, key="vo_study")
-    n = store.summary(sid)["n_complete"]
+    n = open_study(store, sid).summary().n_complete
     res = compute(
         f"vo|{store.path}|{sid}|{n}",
         lessons.validation_overfitting,

@@ -8,10 +8,11 @@ from tuning.analysis import display_metric_name, display_score
 from tuning.charts import plot_history
 from tuning.models import get_model
 from tuning.store import StudyState, TrialState
+from tuning.study import open_study
 from ui.layout import metric_row
 from ui.search_form import PRUNERS, STRATEGY_LABELS, metric_label
 from ui.state import get_registry, get_store, show_error
-from ui.study_data import study_config, study_frame
+from ui.study_data import study_frame
 from ui.text import esc
 
 
@@ -35,12 +36,11 @@ def render_live(study_id: int) -> None:
 
     @st.fragment(run_every=1.0 if running else None)
     def panel() -> None:
-        study = store.get_study(study_id)
-        summary = store.summary(study_id)
-        cfg = study_config(study_id)
-        metric = cfg.metric or ""
+        handle = open_study(store, study_id)
+        study, summary, cfg = handle.record, handle.summary(), handle.config
+        metric = cfg.metric
         total = cfg.n_trials
-        done = summary["n_trials"]
+        done = summary.n_trials
         is_running = study.state is StudyState.RUNNING
         head, act = st.columns([4, 1], vertical_alignment="center")
         head.markdown(f"#### Study {study_id}: {esc(study.name)} · {study.state.value}")
@@ -79,16 +79,16 @@ def render_live(study_id: int) -> None:
             min(1.0, done / total) if total else 0.0,
             text=f"{done} / {total or '?'} trials" + (f" ({n_pruned} cut early)" if n_pruned else ""),
         )
-        best = display_score(metric, summary["best_score"])
+        best = display_score(metric, summary.best_score)
         cut = bool(early or n_pruned)
         finished = store.get_trials(study_id, states=(TrialState.COMPLETE, TrialState.PRUNED, TrialState.FAILED))
         durations = [t.duration_s for t in finished if t.duration_s]
         metric_row(
             [
                 (f"Best {display_metric_name(metric)}", "-" if best is None else f"{best:.4g}"),
-                ("Complete", summary["n_complete"]),
-                ("Pruned / failed" if cut else "Failed", (f"{n_pruned} / " if cut else "") + str(summary["n_failed"])),
-                ("Running now", summary["n_running"]),
+                ("Complete", summary.n_complete),
+                ("Pruned / failed" if cut else "Failed", (f"{n_pruned} / " if cut else "") + str(summary.n_failed)),
+                ("Running now", summary.n_running),
                 ("Time left", _eta((total or 0) - done, durations, cfg.workers) if is_running and total else "-"),
             ],
             width=120,
@@ -98,7 +98,7 @@ def render_live(study_id: int) -> None:
         # the chart right under the numbers: at 1280x800 it was below the fold, under the parameter lines
         frame = study_frame(study_id)
         st.plotly_chart(plot_history(frame, metric=metric, height=340), key=f"live_history_{study_id}")
-        if summary["n_running"]:
+        if summary.n_running:
             now = store.get_trials(study_id, states=(TrialState.RUNNING,))
             st.caption(
                 "Running now: "
@@ -110,9 +110,9 @@ def render_live(study_id: int) -> None:
                     for t in now
                 )
             )
-        if summary["best_params"]:
+        if summary.best_params:
             label = "Best parameters so far" if is_running else "Best parameters"
-            st.caption(f"{label}: {esc(_params(summary['best_params']))}")
+            st.caption(f"{label}: {esc(_params(summary.best_params))}")
         if not is_running and running:
             st.rerun()  # the study just ended: redraw the page without the timer
 

@@ -9,11 +9,12 @@ import streamlit as st
 from tuning import charts
 from tuning.analysis import diagnose, display_metric_name, display_score
 from tuning.baseline import baseline_label
-from tuning.config import StudyConfig
+from tuning.config import ResolvedConfig
 from tuning.errors import TuningError
 from tuning.export import best_params_json, export_model, standalone_script, trials_csv
 from tuning.models import get_model
 from tuning.store import Store, TrialState
+from tuning.study import list_studies
 from ui.search_form import STRATEGY_LABELS
 from ui.state import get_store
 from ui.text import esc, local_time
@@ -22,20 +23,20 @@ from ui.text import esc, local_time
 def studies_table(store: Store) -> pd.DataFrame:
     rows = []
     names = {d["id"]: d["name"] for d in store.list_datasets()}
-    for s in store.list_studies():
-        summ = store.summary(s.id)
-        metric = summ["metric"] or ""
+    for study in list_studies(store):
+        s, summ = study.record, study.summary()
+        metric = summ.metric
         rows.append(
             {
                 "id": s.id,
                 "name": s.name,
                 "state": s.state.value,
                 "dataset": names.get(s.dataset_id, s.dataset_id),
-                "model": _model_label(summ["model"]),
-                "strategy": STRATEGY_LABELS.get(summ["strategy"], summ["strategy"]),
+                "model": _model_label(summ.model),
+                "strategy": STRATEGY_LABELS.get(summ.strategy, summ.strategy),
                 "metric": display_metric_name(metric),
-                "best": display_score(metric, summ["best_score"]),
-                "trials": summ["n_trials"],
+                "best": display_score(metric, summ.best_score),
+                "trials": summ.n_trials,
                 "started": local_time(s.created),
             }
         )
@@ -49,7 +50,7 @@ def _model_label(name: str | None) -> str:
         return str(name)
 
 
-def render_diagnosis(frame: pd.DataFrame, cfg: StudyConfig, store: Store, study_id: int) -> None:
+def render_diagnosis(frame: pd.DataFrame, cfg: ResolvedConfig, store: Store, study_id: int) -> None:
     family = get_model(cfg.model)
     regularizers = [k for k, d in family.params.items() if d.regularizes]
     args = dict(metric=cfg.metric or "", regularizers=regularizers, n_folds=cfg.cv)
@@ -71,13 +72,13 @@ def render_diagnosis(frame: pd.DataFrame, cfg: StudyConfig, store: Store, study_
 
 
 @st.cache_data(max_entries=32, show_spinner="Scoring the no-skill baseline...")
-def _baseline(db: str, study_id: int, _cfg: StudyConfig) -> float | None:
+def _baseline(db: str, study_id: int, _cfg: ResolvedConfig) -> float | None:
     from tuning.baseline import study_baseline
 
     return study_baseline(get_store(), _cfg)
 
 
-def render_charts(frame: pd.DataFrame, cfg: StudyConfig, store: Store, study_id: int) -> None:
+def render_charts(frame: pd.DataFrame, cfg: ResolvedConfig, store: Store, study_id: int) -> None:
     metric = cfg.metric or ""
     space = cfg.search_space()
     searched = [p.name for p in space.searched]
@@ -132,7 +133,7 @@ def render_charts(frame: pd.DataFrame, cfg: StudyConfig, store: Store, study_id:
         st.plotly_chart(charts.plot_timeline(frame), key="res_timeline")
 
 
-def trials_table(frame: pd.DataFrame, cfg: StudyConfig) -> int | None:
+def trials_table(frame: pd.DataFrame, cfg: ResolvedConfig) -> int | None:
     """The trial table with a state filter; returns the number of the selected trial."""
     metric = cfg.metric or ""
     present = set(frame["state"]) if not frame.empty else set()
@@ -176,7 +177,7 @@ def trials_table(frame: pd.DataFrame, cfg: StudyConfig) -> int | None:
     return int(shown.iloc[rows[0]]["number"]) if rows else None
 
 
-def render_trial(store: Store, study_id: int, number: int, cfg: StudyConfig) -> None:
+def render_trial(store: Store, study_id: int, number: int, cfg: ResolvedConfig) -> None:
     t = store.get_trial(study_id, number)
     st.markdown(f"#### Trial #{t.number} · {t.state.value}")
     if t.state is TrialState.PRUNED:
@@ -213,7 +214,7 @@ def render_trial(store: Store, study_id: int, number: int, cfg: StudyConfig) -> 
             _feature_importance(store, study_id, cfg, t.params)
 
 
-def _feature_importance(store: Store, study_id: int, cfg: StudyConfig, params: dict) -> None:
+def _feature_importance(store: Store, study_id: int, cfg: ResolvedConfig, params: dict) -> None:
     from sklearn.inspection import permutation_importance
 
     from tuning.study import load_study_data, make_context
@@ -244,7 +245,7 @@ def _feature_importance(store: Store, study_id: int, cfg: StudyConfig, params: d
     st.plotly_chart(fig, key="res_feature_importance")
 
 
-def metric_or_none(cfg: StudyConfig) -> str | None:
+def metric_or_none(cfg: ResolvedConfig) -> str | None:
     return cfg.metric or None
 
 

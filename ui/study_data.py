@@ -6,8 +6,10 @@ import pandas as pd
 import streamlit as st
 
 from tuning.analysis import results_frame
-from tuning.config import StudyConfig
+from tuning.config import ResolvedConfig
+from tuning.protocol import TrialState
 from tuning.store import Store
+from tuning.study import open_study
 from ui.state import get_store
 
 
@@ -15,15 +17,18 @@ def study_version(store: Store, study_id: int) -> tuple[int, str, float]:
     """Changes whenever a trial starts/finishes or the study changes state: the cache key."""
     counts = store.trial_counts(study_id)
     s = store.get_study(study_id)
-    return sum(counts.values()) * 1000 + counts.get("complete", 0), s.state.value, s.elapsed_s if s.finished else 0.0
+    return (
+        sum(counts.values()) * 1000 + counts.get(TrialState.COMPLETE.value, 0),
+        s.state.value,
+        s.elapsed_s if s.finished else 0.0,
+    )
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
 def _frame(db: str, study_id: int, version: tuple) -> pd.DataFrame:
-    store = get_store()
-    cfg = StudyConfig.from_dict(store.get_study(study_id).config)
-    trials = store.get_trials(study_id)
-    frame = results_frame(trials, metric=cfg.metric or "", param_names=cfg.search_space().names)
+    study = open_study(get_store(), study_id)
+    trials = study.trials()
+    frame = results_frame(trials, metric=study.config.metric, param_names=study.config.space.names)
     return with_fidelity(frame, trials)
 
 
@@ -46,5 +51,5 @@ def study_frame(study_id: int) -> pd.DataFrame:
     return _frame(store.path, study_id, study_version(store, study_id))
 
 
-def study_config(study_id: int) -> StudyConfig:
-    return StudyConfig.from_dict(get_store().get_study(study_id).config)
+def study_config(study_id: int) -> ResolvedConfig:
+    return open_study(get_store(), study_id).config

@@ -22,7 +22,7 @@ import streamlit as st
 from tuning import charts
 from tuning.analysis import display_metric_name, display_score
 from tuning.charts.tradeoff import TradeoffInfo, _get_tradeoff_info, draw_tradeoff
-from tuning.config import StudyConfig
+from tuning.config import ResolvedConfig
 from tuning.errors import TuningError
 from tuning.importance import FANOVA_BACKGROUND_ABOVE, ImportanceResult, Method, compute_importance, n_complete
 from tuning.tradeoff import Cost
@@ -105,7 +105,7 @@ def _render_tradeoff(
         )
 
 
-def render_tradeoff(frame: pd.DataFrame, cfg: StudyConfig, study_id: int) -> None:
+def render_tradeoff(frame: pd.DataFrame, cfg: ResolvedConfig, study_id: int) -> None:
     """Score against fit time and model size for one study."""
     _render_tradeoff(frame, ("study", study_id, len(frame), n_complete(frame)), cfg.metric or "", cfg.cv, "tr")
 
@@ -135,7 +135,7 @@ def background(method: Method, n: int) -> bool:
     return n > BACKGROUND_ABOVE or (method is Method.FANOVA and n > FANOVA_BACKGROUND_ABOVE)
 
 
-def importance_job(db: str, study_id: int, frame: pd.DataFrame, cfg: StudyConfig, method: Method) -> Future:
+def importance_job(db: str, study_id: int, frame: pd.DataFrame, cfg: ResolvedConfig, method: Method) -> Future:
     """The cached computation for this many complete trials; started in the background when it is slow."""
     n = n_complete(frame)
     key = (db, study_id, n, method.value)
@@ -168,7 +168,7 @@ def _show_importance(result: ImportanceResult, prefix: str) -> None:
     st.plotly_chart(fig, key=f"{prefix}_imp_{result.method.value}")
 
 
-def render_importance(frame: pd.DataFrame, cfg: StudyConfig, study_id: int, *, db: str, prefix: str = "tr") -> None:
+def render_importance(frame: pd.DataFrame, cfg: ResolvedConfig, study_id: int, *, db: str, prefix: str = "tr") -> None:
     """Importance by the chosen method, labelled with its question; slow ones computed in the background."""
     method = Method(
         st.radio(
@@ -203,7 +203,7 @@ def render_importance(frame: pd.DataFrame, cfg: StudyConfig, study_id: int, *, d
     wait()
 
 
-def render_tradeoff_section(frame: pd.DataFrame, cfg: StudyConfig, study_id: int, *, db: str) -> None:
+def render_tradeoff_section(frame: pd.DataFrame, cfg: ResolvedConfig, study_id: int, *, db: str) -> None:
     """The Results page's section: trade-off charts and importance three ways, in two tabs."""
     st.markdown("### Trade-offs and importance")
     tabs = st.tabs(["Score vs cost", "Importance, three ways"])

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tuning.export.model import ModelExport, export_model, refit_best
+from tuning.export.model import ModelExport, export_model
 from tuning.export.script import python_literal, standalone_script
 from tuning.export.tables import best_params_json, safe_frame, spreadsheet_safe, trials_csv, trials_json
 
@@ -11,7 +11,6 @@ __all__ = [
     "best_params_json",
     "export_model",
     "python_literal",
-    "refit_best",
     "safe_frame",
     "spreadsheet_safe",
     "standalone_script",

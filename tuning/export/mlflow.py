@@ -98,29 +98,35 @@ def export_mlflow(store: Store, study_id: int, out_dir: str | Path, *, log_model
     uri = tracking_uri(out)
     client = mlflow.MlflowClient(tracking_uri=uri)
     study = store.get_study(study_id)
-    cfg = study.config
-    metric = cfg.get("metric") or "score"
-    exp_name = f"workbench study {study_id}: {study.name or cfg.get('model')}"
+    from tuning.study import open_study
+
+    handle = open_study(store, study_id)
+    cfg = handle.config
+    metric = cfg.metric or "score"
+    exp_name = f"workbench study {study_id}: {study.name or cfg.model}"
     existing = client.get_experiment_by_name(exp_name)
     exp_id = (
         existing.experiment_id
         if existing is not None
         else client.create_experiment(exp_name, artifact_location=(out / ARTIFACTS).resolve().as_uri())
     )
-    summary = store.summary(study_id)
+    summary = handle.summary()
     parent = client.create_run(
         exp_id,
         start_time=_ms(study.created),
         run_name=study.name or f"study {study_id}",
-        tags={"workbench.study_id": str(study_id), "model": str(cfg.get("model")), "state": study.state.value},
+        tags={"workbench.study_id": str(study_id), "model": cfg.model, "state": study.state.value},
     )
     pid = parent.info.run_id
     skip = {"space", "extra", "dataset_id"}
-    params = [Param(k, str(v)) for k, v in cfg.items() if k not in skip and v is not None]
-    params.append(Param("search_space", json.dumps(cfg.get("space"))[:6000]))
+    stored = cfg.to_dict()
+    params = [Param(k, str(v)) for k, v in stored.items() if k not in skip and v is not None]
+    params.append(Param("search_space", json.dumps(stored["space"])[:6000]))
     best_ts = _ms(study.finished) or 0
     metrics = (
-        [Metric(f"best_{metric}", float(summary["best_score"]), best_ts, 0)] if _finite(summary["best_score"]) else []
+        [Metric(f"best_{metric}", float(summary.best_score), best_ts, 0)]  # type: ignore[arg-type]
+        if _finite(summary.best_score)
+        else []
     )
     client.log_batch(pid, metrics=metrics, params=params)
 
@@ -146,7 +152,7 @@ def export_mlflow(store: Store, study_id: int, out_dir: str | Path, *, log_model
             client.log_batch(rid, metrics=ms[i : i + _BATCH])
         client.set_terminated(rid, status=_RUN_STATUS[t.state], end_time=end)
 
-    if log_model and summary["best_score"] is not None:
+    if log_model and summary.best_score is not None:
         _log_best_model(mlflow, client, store, study_id, pid, uri)
     client.set_terminated(pid, status="FINISHED", end_time=_ms(study.finished))
     return pid
@@ -154,10 +160,10 @@ def export_mlflow(store: Store, study_id: int, out_dir: str | Path, *, log_model
 
 def _log_best_model(mlflow: Any, client: Any, store: Store, study_id: int, run_id: str, uri: str) -> None:
     from tuning.errors import TuningError
-    from tuning.export import refit_best
+    from tuning.study import open_study
 
     try:
-        pipe, _ = refit_best(store, study_id)
+        pipe = open_study(store, study_id).refit_best()
     except TuningError as exc:  # e.g. a study imported without its data
         client.set_tag(run_id, "best_model", f"not logged: {exc}"[:5000])
         return

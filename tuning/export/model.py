@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
-from typing import Any
 
-from tuning.config import StudyConfig
-from tuning.errors import StoreError
-from tuning.evaluate import final_params
+from tuning.models import get_model
 from tuning.store import Store
+from tuning.study import open_study
 
 
 @dataclass(frozen=True)
@@ -20,28 +18,12 @@ class ModelExport:
     note: str
 
 
-def refit_best(store: Store, study_id: int) -> tuple[Any, Any]:
-    """Fit the best candidate on all the study's training rows; returns (pipeline, prepared data)."""
-    from tuning.runner import load_study_data, make_context, model_threads
-
-    study = store.get_study(study_id)
-    cfg = StudyConfig.from_dict(study.config)
-    best = store.best_trial(study_id)
-    if best is None:
-        raise StoreError(f"Study {study_id} has no complete trial yet.")
-    data = load_study_data(store, cfg)
-    ctx = make_context(cfg, data, n_jobs=model_threads(1))
-    pipe = ctx.pipeline(final_params(best.params, best.curves, early_stopping_rounds=cfg.early_stopping_rounds))
-    pipe.fit(ctx.X, ctx.y)
-    return pipe, data.prepared
-
-
 def export_model(store: Store, study_id: int) -> list[ModelExport]:
     """The refit best model: the whole pipeline (joblib) and, for XGBoost, the booster as JSON."""
     import joblib
 
-    pipe, prepared = refit_best(store, study_id)
-    cfg = store.get_study(study_id).config
+    study = open_study(store, study_id)
+    pipe, prepared = study.refit_best(), study.data.prepared
     out = []
     buf = io.BytesIO()
     joblib.dump({"model": pipe, "classes": prepared.classes, "features": list(prepared.X.columns)}, buf)
@@ -55,16 +37,8 @@ def export_model(store: Store, study_id: int) -> list[ModelExport]:
             "maps label indices back to names.",
         )
     )
-    if cfg["model"] == "xgboost":
-        booster = pipe.named_steps["model"].get_booster()
-        raw = booster.save_raw(raw_format="json")
-        out.append(
-            ModelExport(
-                f"study_{study_id}_xgboost.json",
-                bytes(raw),
-                "application/json",
-                "XGBoost's own JSON model format (safe to load: xgboost.Booster(model_file=path)). It holds the trees "
-                "only: apply the same preprocessing (see the exported script) before predicting.",
-            )
-        )
+    native = get_model(study.config.model).native_model
+    if native is not None:
+        suffix, raw, note = native(pipe.named_steps["model"])
+        out.append(ModelExport(f"study_{study_id}_{suffix}", raw, "application/json", note))
     return out

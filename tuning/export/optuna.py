@@ -212,11 +212,11 @@ def export_study(store: Store, study_id: int, url: str, *, study_name: str | Non
     Running trials are left out (Optuna's storage would show them running forever).
     """
     optuna = _optuna()
-    study = store.get_study(study_id)
-    from tuning.config import StudyConfig
+    from tuning.study import open_study
 
-    cfg = StudyConfig.from_dict(study.config)
-    space = cfg.search_space()
+    study = open_study(store, study_id).record
+    cfg = study.config
+    space = cfg.space
     trials = [t for t in store.get_trials(study_id, with_curves=True) if t.state in _STATES_OUT]
     dists = distributions(space, [t.params for t in trials])
     name = study_name or f"workbench-{study_id}-{study.name or cfg.model}"
@@ -238,7 +238,7 @@ def export_study(store: Store, study_id: int, url: str, *, study_name: str | Non
                 {
                     "study_id": study.id,
                     "name": study.name,
-                    "config": study.config,
+                    "config": study.raw_config,
                     "state": study.state.value,
                     "created": study.created,
                     "elapsed_s": study.elapsed_s,

@@ -12,8 +12,6 @@ from pathlib import Path
 from string import Template
 from typing import Any
 
-from tuning.config import StudyConfig
-from tuning.errors import StoreError
 from tuning.evaluate import final_params
 from tuning.models import get_model
 from tuning.store import Store
@@ -185,21 +183,15 @@ def standalone_script(store: Store, study_id: int) -> str:
         SPARSE_THRESHOLD,
         ColumnKind,
         onehot_max_categories,
-        parse_table,
-        prepare_xy,
-        profile_table,
         text_format,
     )
+    from tuning.study import open_study
 
-    study = store.get_study(study_id)
-    cfg = StudyConfig.from_dict(study.config)
-    best = store.best_trial(study_id)
-    if best is None:
-        raise StoreError(f"Study {study_id} has no complete trial yet.")
-    name, content = store.dataset_content(study.dataset_id)
-    df = parse_table(content, name=name)
-    profile = profile_table(df, target=cfg.target, task=cfg.task)
-    prepared = prepare_xy(df, profile)
+    study = open_study(store, study_id)
+    cfg = study.config
+    best = study.best_or_raise()
+    name, content, df, profile = study.table.name, study.table.content, study.table.frame, study.table.profile
+    prepared = study.data.prepared
     family = get_model(cfg.model)
     task = cfg.task or profile.task or ""
     imp, klass = _estimator_ref(cfg.model, task)

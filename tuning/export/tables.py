@@ -7,10 +7,9 @@ from typing import Any
 
 import pandas as pd
 
-from tuning.analysis import results_frame
-from tuning.config import StudyConfig
 from tuning.errors import StoreError
 from tuning.store import Store
+from tuning.study import open_study
 
 # OWASP "CSV injection": a spreadsheet runs a cell that starts with one of these as a formula.
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -35,28 +34,26 @@ def safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
 
 def trials_csv(store: Store, study_id: int) -> str:
     """The results frame (scikit-learn ``cv_results_`` names) as CSV, safe to open in a spreadsheet."""
-    study = store.get_study(study_id)
-    cfg = StudyConfig.from_dict(study.config)
-    frame = results_frame(store.get_trials(study_id), metric=cfg.metric or "", param_names=cfg.search_space().names)
+    frame = open_study(store, study_id).frame()
     return safe_frame(frame).to_csv(index=False)
 
 
 def trials_json(store: Store, study_id: int) -> str:
-    summary = store.summary(study_id)
-    trials = [t.to_summary() for t in store.get_trials(study_id)]
-    return json.dumps({**summary, "config": store.get_study(study_id).config, "trials": trials}, indent=2)
+    study = open_study(store, study_id)
+    trials = [t.to_summary() for t in study.trials()]
+    return json.dumps({**study.summary().to_json(), "config": study.config.to_dict(), "trials": trials}, indent=2)
 
 
 def best_params_json(store: Store, study_id: int) -> str:
     best = store.best_trial(study_id)
     if best is None:
         raise StoreError(f"Study {study_id} has no complete trial yet.")
-    cfg = store.get_study(study_id).config
+    cfg = open_study(store, study_id).config
     return json.dumps(
         {
-            "model": cfg["model"],
-            "task": cfg["task"],
-            "metric": cfg["metric"],
+            "model": cfg.model,
+            "task": cfg.task,
+            "metric": cfg.metric,
             "score": best.score,
             "trial": best.number,
             "params": best.params,

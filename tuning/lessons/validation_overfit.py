@@ -13,11 +13,10 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import get_scorer
 
-from tuning.config import StudyConfig
 from tuning.errors import ConfigError
 from tuning.lessons._common import Progress, quiet, tick
-from tuning.runner import load_study_data, make_context
 from tuning.store import Store, TrialState
+from tuning.study import open_study
 
 
 @dataclass(frozen=True)
@@ -63,17 +62,17 @@ def validation_overfitting(
     Refits only when the best changes, so the cost is one fit per improvement, not per trial.
     Raises ConfigError when the study kept no test rows (``test_size`` 0).
     """
-    study = store.get_study(study_id)
-    config = StudyConfig.from_dict(study.config)
+    study = open_study(store, study_id)
+    config = study.config
     if not config.test_size or config.test_size <= 0:
         raise ConfigError(
             f"Study {study_id} has no held-out test rows, so there is no test score to compare with.",
             fix="Run a study with a test split (test size above 0, e.g. 0.25).",
         )
     trials = [t for t in store.get_trials(study_id, states=(TrialState.COMPLETE,)) if t.score is not None]
-    data = load_study_data(store, config)
+    data = study.data
     assert data.test_idx is not None
-    ctx = make_context(config, data, n_jobs=n_jobs)
+    ctx = study.context(n_jobs=n_jobs)
     p = data.prepared
     X_test, y_test = p.X.iloc[data.test_idx], p.y[data.test_idx]
     scorer = get_scorer(config.metric or ctx.metric)

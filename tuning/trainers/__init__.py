@@ -12,7 +12,9 @@ _DEFAULT = SklearnTrainer()
 
 def trainer_for(model: str) -> Trainer:
     """The trainer of a model family (stateless: per-study state lives on the EvalContext)."""
-    return _TRAINERS.get(model, _DEFAULT)
+    from tuning.models import get_model
+
+    return _TRAINERS.get(get_model(model).trainer, _DEFAULT)
 
 
 __all__ = ["FoldCache", "Predictions", "Scorer", "Trainer", "TrialStopped", "trainer_for"]
