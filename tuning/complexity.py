@@ -70,18 +70,19 @@ def _complexity(est: Any, family: str, rounds: int | None = None) -> Complexity:
         if rounds is not None and 0 < rounds < booster.num_boosted_rounds():
             booster = booster[:rounds]  # a native slice: the trees of the first ``rounds`` rounds
         return _xgboost(booster)
-    if family in ("random_forest", "extra_trees") or hasattr(est, "estimators_") and _is_trees(est):
+    # dispatch on what the fitted estimator is, not on the family's name
+    if hasattr(est, "estimators_") and _is_trees(est):
         return _forest(est)
-    if family == "decision_tree" or hasattr(est, "tree_"):
+    if hasattr(est, "tree_"):
         t = est.tree_
         used = np.unique(t.feature[t.feature >= 0])
         return Complexity(float(t.n_leaves), LEAVES, 1, int(used.size))
-    if family == "svm" or hasattr(est, "n_support_"):
+    if hasattr(est, "n_support_"):
         return Complexity(float(np.sum(est.n_support_)), SUPPORT_VECTORS)
-    if family == "mlp" or hasattr(est, "coefs_"):
+    if hasattr(est, "coefs_"):
         n = sum(int(np.size(w)) for w in est.coefs_) + sum(int(np.size(b)) for b in est.intercepts_)
         return Complexity(float(n), PARAMETERS)
-    if family == "knn" or hasattr(est, "n_neighbors"):
+    if hasattr(est, "n_neighbors"):
         return Complexity(float(est.n_neighbors), NEIGHBOURS)
     if hasattr(est, "coef_"):
         coef = np.asarray(est.coef_)

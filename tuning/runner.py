@@ -19,6 +19,7 @@ import uuid
 import warnings
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
+from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
@@ -55,6 +56,20 @@ def create_study(store: Store, config: StudyConfig) -> tuple[int, ResolvedConfig
 
 def _budgets(trainer: Trainer, ctx: EvalContext, params: dict[str, Any], *, eta: int) -> list[int]:
     return trainer.rung_budgets(ctx, params, eta=eta, min_budget=None)
+
+
+@dataclass
+class _Run:
+    """The working state of one run of a study's loop."""
+
+    backend: Backend
+    ctx: EvalContext
+    strategy: Strategy
+    ladder: NoLadder
+    tally: Tally
+    queue: list[Job]
+    seeds: list[dict[str, Any]]
+    pending: dict[Future[TrialOutcome], Job] = field(default_factory=dict)
 
 
 class StudyRunner:
@@ -190,58 +205,53 @@ class StudyRunner:
         self.state = StudyState.FAILED
 
     def _loop(self) -> tuple[StudyState, StopReason, str | None]:
-        study, backend, ctx = self._prepare()
-        cfg, store, sid, token = study.config, self.store, self.study_id, self._token
-        trainer = trainer_for(cfg.model)
-        history = study.trials()
-        strategy = self._strategy(history)
-        tally = Tally.of(cfg, history, total=strategy.total)
-        budgets = partial(_budgets, trainer, ctx, eta=3)
-        ladder = make_ladder(
-            make_pruner(cfg.pruner.value), budgets, unit=trainer.resource, history=history, n_trials=cfg.n_trials
-        )
-        queue = [ladder.resume(t, started=t.started or now_iso()) for t in history if t.state is TrialState.PAUSED]
-        for job in queue:
-            store.reopen_trial(sid, job.candidate.number, token=token)
-        tried = {params_key(t.params) for t in history}
-        seeds = [dict(p) for p in cfg.extra.get("seed") or () if params_key(p) not in tried]
-        pending: dict[Future[TrialOutcome], Job] = {}
+        run = self._setup()
+        tally, pending, queue = run.tally, run.pending, run.queue
         reason, exhausted = None, False
-        backend.start(run_trial, ctx)
+        run.backend.start(run_trial, run.ctx)
         try:
             while True:
                 reason = reason or tally.stop_reason(elapsed=self.elapsed(), stop_requested=self._stop.is_set())
-                while reason is None and len(pending) < cfg.workers and (queue or not exhausted):
+                while reason is None and len(pending) < self.config.workers and (queue or not exhausted):
                     if not queue and tally.n_done + len(pending) >= tally.budget:
                         break
-                    job = queue.pop(0) if queue else self._ask(strategy, seeds, ladder)
+                    job = queue.pop(0) if queue else self._ask(run)
                     if job is None:
                         exhausted = True
                         break
-                    pending[backend.submit(job.candidate)] = job
+                    pending[run.backend.submit(job.candidate)] = job
                 if not pending:
-                    return tally.final(
-                        reason or (StopReason.EXHAUSTED if exhausted else None), stop_requested=self._stop.is_set()
-                    )
+                    why = reason or (StopReason.EXHAUSTED if exhausted else None)
+                    return tally.final(why, stop_requested=self._stop.is_set())
                 done, _ = wait(list(pending), timeout=0.25, return_when=FIRST_COMPLETED)
                 for fut in done:
                     job = pending.pop(fut)
-                    undecided = sum(not j.rungs for j in pending.values())
-                    undecided += max(0, tally.budget - store.next_trial_number(sid))
-                    self._settle(
-                        job,
-                        self._outcome(fut, job),
-                        ladder,
-                        strategy,
-                        tally,
-                        pending,
-                        backend,
-                        ending=reason is not None,
-                        undecided=undecided,
-                    )
+                    self._settle(run, job, self._outcome(fut, job), ending=reason is not None)
         finally:
-            backend.close()
+            run.backend.close()
             self._note = tally.note
+
+    def _setup(self) -> _Run:
+        """Everything one run of the loop needs, rebuilt from the store (a resume continues where it was)."""
+        study, backend, ctx = self._prepare()
+        cfg = study.config
+        trainer = trainer_for(cfg.model)
+        history = study.trials()
+        strategy = self._strategy(history)
+        ladder = make_ladder(
+            make_pruner(cfg.pruner.value),
+            partial(_budgets, trainer, ctx, eta=3),
+            unit=trainer.resource,
+            history=history,
+            n_trials=cfg.n_trials,
+        )
+        queue = [ladder.resume(t, started=t.started or now_iso()) for t in history if t.state is TrialState.PAUSED]
+        for job in queue:
+            self.store.reopen_trial(self.study_id, job.candidate.number, token=self._token)
+        tried = {params_key(t.params) for t in history}
+        seeds = [dict(p) for p in cfg.extra.get("seed") or () if params_key(p) not in tried]
+        tally = Tally.of(cfg, history, total=strategy.total)
+        return _Run(backend, ctx, strategy, ladder, tally, queue, seeds)
 
     def _prepare(self) -> tuple[Study, Backend, EvalContext]:
         """The study handle, the backend its config names (or the one given) and the evaluation context."""
@@ -276,41 +286,32 @@ class StudyRunner:
                 strategy.mark_asked(t.params)
         return strategy
 
-    def _ask(self, strategy: Strategy, seeds: list[dict[str, Any]], ladder: NoLadder) -> Job | None:
+    def _ask(self, run: _Run) -> Job | None:
         """The next new candidate: a seed configuration first, then the strategy's; None when it has none."""
-        params = seeds.pop(0) if seeds else strategy.ask()
+        params = run.seeds.pop(0) if run.seeds else run.strategy.ask()
         if params is None:
             return None
         number = self.store.new_trial(self.study_id, params, token=self._token)
-        return ladder.first(number, params, started=now_iso())
+        return run.ladder.first(number, params, started=now_iso())
 
-    def _settle(
-        self,
-        job: Job,
-        out: TrialOutcome,
-        ladder: NoLadder,
-        strategy: Strategy,
-        tally: Tally,
-        pending: dict[Future[TrialOutcome], Job],
-        backend: Backend,
-        *,
-        ending: bool,
-        undecided: int,
-    ) -> None:
+    def _settle(self, run: _Run, job: Job, out: TrialOutcome, *, ending: bool) -> None:
         """Store what a finished job gave; promote it, keep it paused, or count it and tell the strategy."""
-        number, token = job.candidate.number, self._token
+        number, token, tally = job.candidate.number, self._token, run.tally
         if out.state is TrialState.STOPPED:
             self.store.record_outcome(self.study_id, number, out, token=token)
             return
-        step = ladder.step(job, out, ending=ending, undecided=undecided)
+        # candidates not judged yet (in flight at their first rung, or not asked): the early-cut floor counts on them
+        undecided = sum(not j.rungs for j in run.pending.values())
+        undecided += max(0, tally.budget - self.store.next_trial_number(self.study_id))
+        step = run.ladder.step(job, out, ending=ending, undecided=undecided)
         self.store.record_outcome(self.study_id, number, step.outcome, token=token, started=job.started)
         if step.move is Move.PROMOTE and step.next is not None:
-            pending[backend.submit(step.next.candidate)] = step.next
+            run.pending[run.backend.submit(step.next.candidate)] = step.next
         if step.move is not Move.FINAL:
             return
         self._release(number)
         final = step.outcome
-        strategy.tell(job.candidate.params, final.score if final.state is not TrialState.FAILED else None)
+        run.strategy.tell(job.candidate.params, final.score if final.state is not TrialState.FAILED else None)
         tally.add(final)
         self._emit(
             {

@@ -74,7 +74,7 @@ def render_live(study_id: int) -> None:
         )
         if is_running and registry.get(store, study_id) is None and not store.runs_here(study_id):
             st.caption("Running in another process (the CLI): stop it there with Ctrl-C.")
-        n_pruned = summary.get("n_pruned", store.trial_counts(study_id).get(TrialState.PRUNED.value, 0))
+        n_pruned = summary.n_pruned
         st.progress(
             min(1.0, done / total) if total else 0.0,
             text=f"{done} / {total or '?'} trials" + (f" ({n_pruned} cut early)" if n_pruned else ""),

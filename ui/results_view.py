@@ -119,7 +119,7 @@ def render_charts(frame: pd.DataFrame, cfg: ResolvedConfig, store: Store, study_
             "Each point is a trial. The further below the diagonal, the larger the train-validation gap: overfitting."
         )
         if get_model(cfg.model).curves:
-            ok = frame[frame["state"] == "complete"].sort_values("mean_test_score", ascending=False)
+            ok = frame[frame["state"] == TrialState.COMPLETE].sort_values("mean_test_score", ascending=False)
             picks = st.multiselect(
                 "Learning curves of trials",
                 ok["number"].tolist(),

@@ -196,8 +196,8 @@ def standalone_script(store: Store, study_id: int) -> str:
     task = cfg.task or profile.task or ""
     imp, klass = _estimator_ref(cfg.model, task)
     params = final_params(best.params, best.curves, early_stopping_rounds=cfg.early_stopping_rounds)
-    if cfg.model == "mlp" and isinstance(params.get("hidden_layer_sizes"), list):
-        params["hidden_layer_sizes"] = tuple(params["hidden_layer_sizes"])
+    # JSON keeps tuples (MLP's hidden_layer_sizes) as lists; the estimators take tuples
+    params = {k: tuple(v) if isinstance(v, list) else v for k, v in params.items()}
     probe = family.factory(task)()
     if "random_state" in probe.get_params() and "random_state" not in params:
         params["random_state"] = int(cfg.seed)
@@ -216,7 +216,7 @@ def standalone_script(store: Store, study_id: int) -> str:
     classification = task == "classification"
     return _TEMPLATE.substitute(
         study_id=python_literal(int(study_id)),
-        xgb_note=" and xgboost" if cfg.model == "xgboost" else "",
+        xgb_note=" and xgboost" if "xgboost" in imp else "",
         splitter="StratifiedKFold" if classification else "KFold",
         estimator_import=imp,
         study_name=python_literal(str(study.name)),

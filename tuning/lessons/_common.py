@@ -19,6 +19,7 @@ from sklearn.metrics import get_scorer
 
 from tuning.errors import ConfigError
 from tuning.evaluate import EvalContext, TrialResult, check_metric, default_metric, make_folds
+from tuning.protocol import TrialState
 
 Progress = Callable[[int, int], None]
 """Called as ``progress(done, total)`` after each unit of work, from the computing thread."""
@@ -134,7 +135,7 @@ def make_context(
 
 def fold_scores(result: TrialResult, metric: str) -> tuple[np.ndarray, np.ndarray]:
     """Per-fold (train, validation) scores of a complete result; NaN arrays for a failed one."""
-    if result.state != "complete":
+    if result.state is not TrialState.COMPLETE:
         return np.array([np.nan]), np.array([np.nan])
     return (
         np.asarray(result.fold_train_scores.get(metric, [np.nan]), dtype=float),
@@ -162,7 +163,7 @@ def failure_note(label: str, result: TrialResult) -> str:
 
 
 def raise_if_all_failed(results: Sequence[TrialResult], what: str) -> None:
-    if results and all(r.state != "complete" for r in results):
+    if results and all(r.state is not TrialState.COMPLETE for r in results):
         raise ConfigError(f"Every {what} failed; the first error was: {results[0].error}")
 
 

@@ -17,6 +17,7 @@ import pandas as pd
 from tuning.errors import ConfigError
 from tuning.evaluate import evaluate
 from tuning.lessons._common import Progress, make_context, quiet, tick
+from tuning.protocol import TrialState
 
 # XGBoost evaluation metrics that grow with quality; every other one (logloss, rmse, error...) is a loss.
 HIGHER_IS_BETTER = ("auc", "aucpr", "map", "ndcg", "pre")
@@ -122,7 +123,7 @@ def boosting_rounds(
     for i, lr in enumerate(learning_rates):
         with quiet():
             res = evaluate(ctx, {**base, "n_estimators": int(n_estimators), "learning_rate": float(lr)})
-        if res.state != "complete" or not res.curves:
+        if res.state is not TrialState.COMPLETE or not res.curves:
             raise ConfigError(f"XGBoost failed at learning_rate={lr}: {res.error}")
         c = res.curves
         metric = str(c["metric"])

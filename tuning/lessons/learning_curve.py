@@ -28,6 +28,7 @@ from tuning.lessons._common import (
     raise_if_all_failed,
     tick,
 )
+from tuning.protocol import TrialState
 
 DEFAULT_FRACTIONS = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0)
 
@@ -140,7 +141,7 @@ def learning_curve(
     failures = []
     sizes = np.array([np.mean([len(tr) for tr, _ in c.folds]) for c in contexts])
     for i, r in enumerate(results):
-        if r.state != "complete":
+        if r.state is not TrialState.COMPLETE:
             failures.append(failure_note(f"{sizes[i]:.0f} rows", r))
             continue
         tr, va = fold_scores(r, ctx.metric)

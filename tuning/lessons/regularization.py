@@ -24,6 +24,7 @@ import pandas as pd
 from tuning.errors import ConfigError
 from tuning.evaluate import EvalContext, evaluate
 from tuning.lessons._common import Progress, dummy_score, fold_scores, make_context, quiet, tick
+from tuning.protocol import TrialState
 
 PENALTIES = ("none", "l1", "l2", "elasticnet")
 NONZERO_TOL = 1e-8
@@ -197,7 +198,7 @@ def linear_paths(
                 model, params = _linear_candidate(task, p, s, n_fold, l1_ratio=l1_ratio, tol=tol, max_iter=max_iter)
                 c = _with_model(ctx, model)
                 res = evaluate(c, params)
-                if res.state != "complete":
+                if res.state is not TrialState.COMPLETE:
                     raise ConfigError(f"The {p} model failed at strength {s:g}: {res.error}")
                 tr, va = fold_scores(res, ctx.metric)
                 tr_m.append(tr.mean())
@@ -495,7 +496,7 @@ def xgboost_knobs(
                 kp = _knob_params(param, v, base, n_estimators)
                 fixed = {k: val for k, val in kp.items() if k != param}
                 res = evaluate(ctx, kp)
-                if res.state != "complete":
+                if res.state is not TrialState.COMPLETE:
                     raise ConfigError(f"XGBoost failed at {param}={v!r}: {res.error}")
                 tr, va = fold_scores(res, ctx.metric)
                 pipe, booster = _fit_booster(ctx, kp)

@@ -27,6 +27,7 @@ from tuning.lessons._common import (
     standard_error,
     tick,
 )
+from tuning.protocol import TrialState
 
 REGIMES = ("underfit", "sweet spot", "overfit")
 
@@ -173,7 +174,7 @@ def validation_curve(
     fit_time = np.full(len(values), np.nan)
     failures = []
     for i, (v, r) in enumerate(zip(values, results)):
-        if r.state != "complete":
+        if r.state is not TrialState.COMPLETE:
             failures.append(failure_note(f"{param}={v!r}", r))
             continue
         tr, va = fold_scores(r, ctx.metric)
