@@ -8,9 +8,9 @@ import numpy as np
 import plotly.graph_objects as go
 import pytest
 
-from tuning.charts import learn_boundary as B
-from tuning.charts import learn_curves as C
-from tuning.charts import learn_regularization as R
+from tuning.charts import learn as C
+from tuning.charts.learn import boundary as B
+from tuning.charts.learn import regularization as R
 from tuning.lessons.bias_variance import BiasVariance
 from tuning.lessons.boosting import BoostingRounds, BoostingRun, early_stop
 from tuning.lessons.boundary import DecisionBoundary, Fit1D

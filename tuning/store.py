@@ -3,6 +3,8 @@
 The store is the single source of truth: pages and the CLI read everything from it, never from a
 thread's memory. Every method is thread-safe (one connection per thread) and safe across processes
 (WAL, busy timeout). A finished trial is committed before its result is reported to anyone.
+
+Over 600 lines because it is the one module that speaks SQL (schema, migrations, studies, trials, artifacts): every query stays here, behind thread-safe methods.
 """
 
 from __future__ import annotations

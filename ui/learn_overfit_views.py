@@ -8,11 +8,12 @@ import streamlit as st
 from tuning import lessons
 from tuning.analysis import display_metric_name, display_score
 from tuning.baseline import baseline_label
-from tuning.charts.learn_boundary import plot_decision_boundary, plot_fit_1d
-from tuning.charts.learn_curves import (
+from tuning.charts.learn import (
     plot_bias_variance,
     plot_bias_variance_fits,
     plot_boosting_rounds,
+    plot_decision_boundary,
+    plot_fit_1d,
     plot_learning_curve,
     plot_validation_curve,
     plot_validation_overfit,

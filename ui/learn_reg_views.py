@@ -6,7 +6,7 @@ import numpy as np
 import streamlit as st
 
 from tuning import lessons
-from tuning.charts.learn_regularization import plot_attributions, plot_linear_paths, plot_sparsity, plot_xgboost_knobs
+from tuning.charts.learn import plot_attributions, plot_linear_paths, plot_sparsity, plot_xgboost_knobs
 from ui.jobs import compute
 from ui.learn_data import pick_data
 from ui.learn_overfit_views import explain

@@ -15,20 +15,20 @@ from tuning.charts.distribution import _get_score_distribution_info, plot_score_
 from tuning.charts.gap import _get_train_vs_validation_info, plot_train_vs_validation
 from tuning.charts.history import _get_history_info, plot_history
 from tuning.charts.importance import _get_importance_info, plot_importance
-from tuning.charts.learn_boundary import plot_boundaries, plot_decision_boundary, plot_fit_1d
-from tuning.charts.learn_curves import (
+from tuning.charts.learn import (
+    plot_attributions,
     plot_bias_variance,
     plot_bias_variance_fits,
     plot_boosting_rounds,
+    plot_boundaries,
+    plot_decision_boundary,
+    plot_fit_1d,
     plot_learning_curve,
-    plot_validation_curve,
-    plot_validation_overfit,
-)
-from tuning.charts.learn_regularization import (
-    plot_attributions,
     plot_linear_paths,
     plot_sparsity,
     plot_sparsity_cost,
+    plot_validation_curve,
+    plot_validation_overfit,
     plot_xgboost_knobs,
 )
 from tuning.charts.parallel import _get_parallel_coordinates_info, plot_parallel_coordinates

@@ -15,7 +15,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from tuning.charts._common import TRAIN, VALIDATION, apply_layout, empty_figure
-from tuning.charts.learn_curves import MAX_PINNED, TOP_LEGEND, bottom_legend, run_label
+from tuning.charts.learn._common import MAX_PINNED, TOP_LEGEND, bottom_legend, run_label
 from tuning.lessons.boundary import DecisionBoundary, Fit1D
 
 # Classes: purple and green (clear of train blue / validation orange); the map uses light tints of the

@@ -3,6 +3,8 @@
 Pure functions of the lesson dataclasses in ``tuning.lessons.regularization``: ``_get_<x>_info`` gathers
 plain numpy data in display units, ``plot_<x>`` draws it. Scores keep the house colours (train blue,
 validation orange, both with ±std bands) and a star at the best validation value.
+
+Over 600 lines because the five regularization views share one layout of small multiples; the next split is one module per view (linear paths, sparsity, XGBoost knobs, attributions).
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from plotly.subplots import make_subplots
 
 from tuning.analysis import display_metric_name
 from tuning.charts._common import TRAIN, VALIDATION, apply_layout, axis_title, empty_figure, fmt_number, to_display
-from tuning.charts.learn_curves import (
+from tuning.charts.learn._common import (
     BASELINE,
     STAR,
     TOP_LEGEND,
