@@ -77,6 +77,11 @@ def _build_parser() -> argparse.ArgumentParser:
     r.add_argument("--timeout", type=float, help="stop after this many seconds")
     r.add_argument("--target-score", type=float, help="stop once the best score reaches this")
     r.add_argument("--patience", type=int, help="stop after N trials without improvement")
+    r.add_argument(
+        "--stop-on-plateau",
+        action="store_true",
+        help="also stop when the last trials improved the best by less than its fold-to-fold noise",
+    )
     r.add_argument("--cv", type=int, default=5, help="cross-validation folds (default 5)")
     r.add_argument(
         "--test-size",
@@ -314,6 +319,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         timeout=args.timeout,
         target_score=args.target_score,
         patience=args.patience,
+        plateau=args.stop_on_plateau,
         cv=args.cv,
         test_size=args.test_size,
         metric=args.metric,

@@ -122,6 +122,7 @@ class StudySummary:
     stop_reason: StopReason | None
     pruner: str
     parent: dict[str, Any] | None = None
+    stop_note: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -146,6 +147,8 @@ class StudySummary:
             "stop_reason": self.stop_reason.value if self.stop_reason else None,
             "pruner": self.pruner,
         }
+        if self.stop_note:
+            out["stop_note"] = self.stop_note
         if self.parent is not None:
             out["parent"] = self.parent
         return out
@@ -240,6 +243,7 @@ class Study:
             stop_reason=record.stop_reason,
             pruner=cfg.pruner.value,
             parent=cfg.extra.get("parent"),
+            stop_note=record.stop_note,
         )
 
     def best_or_raise(self) -> TrialRecord:
