@@ -50,3 +50,42 @@ def test_delete_dataset_takes_its_studies_and_artifacts(store, add_sample):
     assert store.list_studies() == [] and store.list_datasets() == [] and store.list_artifacts() == []
     with pytest.raises(StoreError):
         store.delete_dataset(ds)
+
+
+def test_another_programs_sqlite_file_is_refused_untouched(tmp_path):
+    import sqlite3
+
+    from tuning.errors import StoreError
+
+    path = tmp_path / "optuna.db"
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE studies(study_id INTEGER PRIMARY KEY, study_name TEXT)")
+    conn.execute("CREATE TABLE trials(trial_id INTEGER PRIMARY KEY)")
+    conn.commit()
+    conn.close()
+    before = path.read_bytes()
+    with pytest.raises(StoreError, match="not a workbench store"):
+        Store(path)
+    assert path.read_bytes() == before
+
+
+def test_a_negative_schema_version_is_refused_plainly(tmp_path):
+    import sqlite3
+
+    from tuning.errors import StoreError
+
+    path = tmp_path / "odd.db"
+    conn = sqlite3.connect(path)
+    conn.execute("PRAGMA user_version=-3")
+    conn.close()
+    with pytest.raises(StoreError, match="not a workbench store"):
+        Store(path)
+
+
+def test_a_deleted_dataset_leaves_no_bytes_in_the_file(tmp_path):
+    store = Store(tmp_path / "s.db")
+    marker = b"x,y\n" + b"".join(b"SECRETROW%05d,1\n" % i for i in range(2000))
+    ds = store.add_dataset("secret.csv", marker)
+    store.delete_dataset(ds)
+    raw = b"".join(p.read_bytes() for p in tmp_path.iterdir() if p.name.startswith("s.db"))
+    assert b"SECRETROW00042" not in raw

@@ -272,6 +272,7 @@ class Store:
                 )
         self._local = threading.local()
         try:
+            self._refuse_foreign()
             self._migrate()
         except sqlite3.DatabaseError as exc:
             raise StoreError(
@@ -280,6 +281,26 @@ class Store:
                 app_fix="Set TUNING_DB to another file and restart the app.",
             ) from None
         self.recover()
+
+    def _refuse_foreign(self) -> None:
+        """Look at an existing file read-only, before anything writes to it (not even the WAL switch): another
+        program's SQLite file, or one with an unknown schema version, is refused as it is."""
+        if self.path == ":memory:" or not Path(self.path).exists() or Path(self.path).stat().st_size == 0:
+            return
+        conn = sqlite3.connect(f"{Path(self.path).resolve().as_uri()}?mode=ro", uri=True, timeout=30.0)
+        try:
+            version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+            tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type IN ('table', 'view')")}
+            ours = "studies" not in tables or "config" in {r[1] for r in conn.execute("PRAGMA table_info(studies)")}
+        finally:
+            conn.close()
+        if version < 0 or (tables - _OUR_TABLES) or not ours:
+            raise StoreError(
+                f"{Path(self.path).name} is not a workbench store (it holds other tables, or an unknown schema "
+                "version); it was left as it is.",
+                fix="Choose another --db path (a new file is created).",
+                app_fix="Set TUNING_DB to another file and restart the app.",
+            )
 
     def _migrate(self) -> None:
         """Create the tables, or bring an older store up to ``SCHEMA_VERSION``, in one write transaction
@@ -290,14 +311,6 @@ class Store:
         conn.execute("BEGIN IMMEDIATE")
         try:
             version = int(conn.execute("PRAGMA user_version").fetchone()[0])
-            tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type IN ('table', 'view')")}
-            if version < 0 or (tables - _OUR_TABLES):
-                raise StoreError(
-                    f"{Path(self.path).name} is not a workbench store (it holds other tables, or an unknown "
-                    "schema version); it was left as it is.",
-                    fix="Choose another --db path (a new file is created).",
-                    app_fix="Set TUNING_DB to another file and restart the app.",
-                )
             if version > SCHEMA_VERSION:
                 raise StoreError(
                     f"{Path(self.path).name} was written by a newer release (schema {version}, this one reads up to "
