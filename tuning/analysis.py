@@ -80,7 +80,8 @@ def results_frame(
     nan = float("nan")
     cols: dict[str, Any] = {
         "number": [t.number for t in trials],
-        "state": [t.state.value for t in trials],
+        # categorical over the protocol's states: a typo'd state cannot slip in, and filters stay cheap
+        "state": pd.Categorical([t.state.value for t in trials], categories=[s.value for s in TrialState]),
     }
     for n in names:
         cols[f"param_{n}"] = [_param_cell(t.params.get(n)) for t in trials]

@@ -75,7 +75,7 @@ def make_context(
     p = data.prepared
     X = p.X.iloc[data.train_idx].reset_index(drop=True)
     y = p.y[data.train_idx]
-    task = str(config.task.value if config.task else "")
+    task = str(config.task or "")
     folds = make_folds(y, task=task, cv=config.cv, seed=config.seed)
     n_classes = len(p.classes) if p.classes else None
     return EvalContext(
@@ -89,7 +89,7 @@ def make_context(
         metric=config.metric,
         secondary=secondary_metrics(task, n_classes),
         n_jobs=n_jobs,
-        device=config.device.value,
+        device=str(config.device),
         seed=config.seed,
         early_stopping_rounds=config.early_stopping_rounds,
         record_curves=config.record_curves,

@@ -56,7 +56,7 @@ def pick_base() -> BaseModel | None:
             if not studies:
                 st.info("No study with a complete trial yet: run one on the Search page, or upload a model file.")
                 return None
-            labels = {s.id: f"#{s.id} {s.name} ({s.config.get('model')})" for s in studies}
+            labels = {s.id: f"#{s.id} {s.name} ({s.config.model})" for s in studies}
             sid = st.selectbox("Study", list(labels), index=len(labels) - 1, format_func=labels.get, key="ft_study")
             best = store.best_trial(sid)
             return _study_base(db_path(), int(sid), f"{best.number if best else ''}")
