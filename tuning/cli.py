@@ -560,7 +560,7 @@ def cmd_models(args: argparse.Namespace) -> int:
         print(json.dumps(rows))
         return EXIT_OK
     for r in rows:
-        print(f"{r['name']:<20} {'/'.join(r['tasks']):<27} {r['description']}")
+        print(f"{r['name']:<20} {'/'.join(r['tasks']):<27} {r['description']}")  # type: ignore[arg-type]
     return EXIT_OK
 
 
@@ -601,7 +601,7 @@ def cmd_finetune(args: argparse.Namespace) -> int:
         base_learning_rate=args.base_learning_rate,
     )
     result = finetune(
-        base, new, target=target, old=old, settings=settings, progress=lambda m: sys.stderr.write(f"{m}\n")
+        base, new, target=target, old=old, settings=settings, progress=lambda m: print(m, file=sys.stderr)
     )
     if args.save:
         if args.save not in result.models:

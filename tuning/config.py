@@ -176,7 +176,10 @@ class ResolvedConfig:
     def from_stored(cls, d: dict[str, Any]) -> ResolvedConfig:
         """Parse a stored config (any release's: missing keys take their defaults, unknown keys are ignored)."""
         defaults = {f.name: f.default for f in dataclasses.fields(cls) if f.default is not dataclasses.MISSING}
-        get = lambda k: d.get(k) if d.get(k) is not None else defaults.get(k)  # noqa: E731
+
+        def get(key: str) -> Any:
+            return d.get(key) if d.get(key) is not None else defaults.get(key)
+
         model = str(d.get("model") or "")
         space = d.get("space")
         grid_points = int(get("grid_points"))

@@ -202,7 +202,7 @@ def _sniff_delimiter(text: str, ext: str) -> str:
         if ext in (".tsv", ".tab"):
             return "\t"
         counts = {d: sample.count(d) for d in ",;\t|"}
-        best = max(counts, key=counts.get)
+        best = max(counts, key=lambda d: counts[d])
         return best if counts[best] else ","
 
 

@@ -153,7 +153,7 @@ def param_axis(frame: pd.DataFrame, p: Param) -> ParamAxis:
         return ParamAxis(p.name, codes, 0.0, float(len(p.values) - 1), False, [str(v) for v in p.values])
     x = pd.to_numeric(col, errors="coerce").to_numpy(dtype=float)
     log = bool(getattr(p, "log", False))
-    low, high = float(p.low), float(p.high)
+    low, high = float(p.low), float(p.high)  # type: ignore[union-attr]  # fixed params have no axis
     if log:
         with np.errstate(divide="ignore", invalid="ignore"):
             x = np.where(x > 0, np.log10(np.where(x > 0, x, 1.0)), np.nan)

@@ -81,7 +81,7 @@ def _dimension(ok: pd.DataFrame, p: Param) -> Dimension:
         tickvals, ticktext = ticks if ticks is not None else linear_ticks(low, high)
         ticks = ([pos, *tickvals], [INACTIVE, *ticktext])
         low = pos
-    tickvals, ticktext = ticks if ticks is not None else (None, None)
+    tickvals, ticktext = ticks if ticks is not None else (None, None)  # type: ignore[assignment]
     return Dimension(param_title(axis), values, _widen(low, high), tickvals, ticktext)
 
 
@@ -105,7 +105,7 @@ def plot_parallel_coordinates(
         # Slanted labels, and "(log)" rather than "(log scale)": long names no longer run into each other.
         dim = {"label": d.label.replace(" (log scale)", " (log)"), "values": d.values, "range": list(d.range)}
         if d.tickvals is not None:
-            dim["tickvals"], dim["ticktext"] = d.tickvals, d.ticktext
+            dim["tickvals"], dim["ticktext"] = d.tickvals, d.ticktext  # type: ignore[assignment]
         else:
             dim["tickformat"] = ".4~g"
         dims.append(dim)

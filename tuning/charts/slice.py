@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -69,7 +69,9 @@ def plot_slices(frame: pd.DataFrame, space: SearchSpace, *, metric: str) -> go.F
     n = len(info.subplots)
     cols = min(n, COLUMNS)
     rows = math.ceil(n / cols)
-    specs = [[{} if r * cols + c < n else None for c in range(cols)] for r in range(rows)]  # no empty axes
+    specs: list[list[dict[str, Any] | None]] = [
+        [{} if r * cols + c < n else None for c in range(cols)] for r in range(rows)
+    ]  # no empty axes
     fig = make_subplots(
         rows=rows, cols=cols, specs=specs, horizontal_spacing=0.08, vertical_spacing=0.18 if rows > 1 else 0.1
     )

@@ -111,7 +111,7 @@ def decision_boundary(
             raise ConfigError("Pass the labels y with X.")
         X = as_frame(data)
         yy, cls = encode_target(y, "classification")
-        classes = cls or ()
+        classes = cls or ()  # type: ignore[assignment]
     if X.shape[1] != 2:
         raise ConfigError(f"The decision-boundary lab needs exactly 2 features, got {X.shape[1]}.")
     if grid_size < 2:

@@ -127,7 +127,7 @@ def learning_curve(
         raise ConfigError("Fractions must lie in (0, 1].", fix="Use e.g. 0.1, 0.2, ..., 1.0.")
     params = dict(params or {})
     ctx = make_context(X, y, model=model, task=task, metric=metric, cv=cv, seed=seed)
-    contexts = subsample_contexts(ctx, fr, seed=seed)
+    contexts = subsample_contexts(ctx, fr, seed=seed)  # type: ignore[arg-type]
     results = []
     with quiet():
         for i, c in enumerate(contexts):

@@ -86,7 +86,7 @@ class HyperoptStrategy(Strategy):
         vals = {p.name: (list(raw[p.name]) if raw.get(p.name) else []) for p in self._searched}
         idxs = {name: ([tid] if v else []) for name, v in vals.items()}
         ok = score is not None and math.isfinite(score)
-        result = {"status": STATUS_OK, "loss": -float(score)} if ok else {"status": STATUS_FAIL}
+        result = {"status": STATUS_OK, "loss": -float(score)} if ok and score is not None else {"status": STATUS_FAIL}
         misc = {"tid": tid, "cmd": self._domain.cmd, "workdir": None, "idxs": idxs, "vals": vals}
         docs = self._trials.new_trial_docs([tid], [None], [result], [misc])
         docs[0]["state"] = JOB_STATE_DONE

@@ -389,7 +389,7 @@ def plot_xgboost_knobs(knobs: XGBoostKnobs, *, cols: int = KNOB_COLS) -> go.Figu
 class SparsityInfo(NamedTuple):
     kind: str  # "image" (heatmaps) or "bars"
     metric: str
-    index: int  # strength shown
+    index: int  # type: ignore[assignment]  # a field, not tuple.index  # strength shown
     strength: float
     class_index: int
     n_outputs: int
