@@ -98,3 +98,31 @@ def test_a_resumed_ladder_continues_paused_trials_at_their_next_rung():
     job = lad.resume(paused, started="s")
     assert (job.candidate.rung, job.candidate.budget, job.rungs) == (1, 30, paused.rungs)
     assert pruner.report(9, 0, 0.79, budget=10, unit="rounds").seen == 2  # the paused rung was replayed
+
+
+def test_a_small_early_cut_study_still_finishes_eight_trials(store, add_sample):
+    """20 trials of TPE + ASHA (issue: 18 of 20 were cut): the floor leaves at least 8 complete."""
+    from tuning.config import StudyConfig
+    from tuning.runner import run
+
+    ds = add_sample("moons.csv")
+    space = {
+        "n_estimators": {"value": 81},
+        "max_depth": {"type": "int", "low": 2, "high": 6},
+        "learning_rate": {"type": "float", "low": 0.05, "high": 0.5, "log": True},
+    }
+    out = run(
+        store,
+        StudyConfig(
+            dataset_id=ds,
+            target="label",
+            model="xgboost",
+            strategy="tpe",
+            n_trials=20,
+            cv=3,
+            pruner="asha",
+            space=space,
+            workers=2,
+        ),
+    )
+    assert out["n_trials"] == 20 and out["n_complete"] >= 8 and out["n_pruned"] >= 1

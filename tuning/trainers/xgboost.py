@@ -17,6 +17,7 @@
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import math
 import re
 import threading
@@ -248,12 +249,13 @@ class XGBoostTrainer(Trainer):
             evals = [(dtr, "train"), (dva, "valid")] + ([(des, "es")] if des is not None else [])
             fr = folds[i] if folds is not None else _FoldRun(xgb.Booster(bparams, [d for d, _ in evals]))
             t = time.perf_counter()
+            rounds = _Rounds(fr.booster, dtr, evals if record else [])
             while fr.rounds < budget and not fr.stopped_early:
                 if stop.is_set():
                     check_stop(stop)
-                fr.booster.update(dtr, fr.rounds)
+                rounds.update(fr.rounds)
                 if record:
-                    for name, metric, value in _metric_name(fr.booster.eval_set(evals, fr.rounds)):
+                    for name, metric, value in _metric_name(rounds.evaluate(fr.rounds)):
                         fr.curves.setdefault(name, []).append(value)
                         fr.metric = metric
                     if es:
@@ -298,6 +300,57 @@ class XGBoostTrainer(Trainer):
                 folds = self._boost(ctx, bparams, folds, rounds, max_bin, record, stop, xgb)
                 _staged(ctx).put(key, _Run(folds))
         return folds, lock
+
+
+class _Rounds:
+    """One boosting round and its evaluation, without XGBoost's per-call Python checks.
+
+    ``Booster.update`` and ``Booster.eval_set`` re-validate every matrix's feature names on every call
+    (``_assign_dmatrix_features``: 15% of a trial's samples in a native profile). The matrices of a fold never
+    change, so they are validated once here, exactly as those methods would, and each round then makes the
+    same two C calls they make (``XGBoosterUpdateOneIter``, ``XGBoosterEvalOneIter``): the same booster, bit
+    for bit. Falls back to the public methods if XGBoost's internals move.
+    """
+
+    def __init__(self, booster: Any, dtrain: Any, evals: list[tuple[Any, str]]) -> None:
+        self.booster, self.dtrain, self.evals = booster, dtrain, evals
+        try:
+            from xgboost import core
+
+            self._core: Any = core
+            for d in [dtrain, *(d for d, _ in evals)]:
+                booster._assign_dmatrix_features(d)
+            self._dmats = core.c_array(ctypes.c_void_p, [d.handle for d, _ in evals])
+            self._names = core.c_array(ctypes.c_char_p, [core.c_str(n) for _, n in evals])
+        except (ImportError, AttributeError):  # another XGBoost: the public, checked path
+            self._core = None
+
+    def update(self, iteration: int) -> None:
+        core = self._core
+        if core is None:
+            self.booster.update(self.dtrain, iteration)
+            return
+        core._check_call(
+            core._LIB.XGBoosterUpdateOneIter(self.booster.handle, ctypes.c_int(iteration), self.dtrain.handle)
+        )
+
+    def evaluate(self, iteration: int) -> str:
+        core = self._core
+        if core is None:
+            return str(self.booster.eval_set(self.evals, iteration))
+        msg = ctypes.c_char_p()
+        core._check_call(
+            core._LIB.XGBoosterEvalOneIter(
+                self.booster.handle,
+                ctypes.c_int(iteration),
+                self._dmats,
+                self._names,
+                core.c_bst_ulong(len(self.evals)),
+                ctypes.byref(msg),
+            )
+        )
+        assert msg.value is not None
+        return msg.value.decode()
 
 
 def _mean_size(folds: list[_FoldRun], budget: int, es: int | None) -> tuple[float | None, str | None]:
