@@ -76,3 +76,18 @@ def test_exports_of_trials_params_and_model(store, add_sample):
     assert (
         "joblib" in files[f"study_{sid}_pipeline.joblib"].note and "trust" in files[f"study_{sid}_pipeline.joblib"].note
     )
+
+
+@pytest.mark.parametrize("name", ["x\ncommand: [rm, -rf, /]", "a: b", "#c", "k\n  extra: 1", "é\u2028z"])
+def test_wandb_sweep_names_cannot_add_yaml_keys(name):
+    import yaml
+
+    from tuning.export.wandb import sweep_yaml
+    from tuning.space import SearchSpace
+
+    space = SearchSpace.from_dict(
+        {name: {"values": [0.5, 1.0]}, "b": {"values": [1, 2], "when": {name: [0.5]}}}
+    )
+    doc = yaml.safe_load(sweep_yaml(space, metric="neg_log_loss", name=name + "\ncommand: x"))
+    assert set(doc) == {"method", "name", "metric", "parameters"}
+    assert set(doc["parameters"]) == {name, "b"} and doc["name"] == name + "\ncommand: x"

@@ -557,3 +557,26 @@ def test_xgboost_errors_are_shown_as_their_own_sentence():
         "[01:33:14] /__w/xgboost/src/gbm/gbtree.cc:227: Check failed: a == b (3 vs. 2) : A new dataset differs.\nStack"
     )
     assert _xgb_reason(Exception(raw)) == "A new dataset differs."
+
+
+HOSTILE = 'x""" if __import__("os").system("echo PWNED") else """y'
+
+
+def test_adaptation_script_takes_hostile_names_as_data(base, result, tmp_path, drift, monkeypatch, capfd):
+    """A study or file named to close the docstring and run code: the script parses, runs, never prints PWNED."""
+    import ast
+    import dataclasses
+    import runpy
+
+    hostile = dataclasses.replace(result, base_source=HOSTILE + "\n'''\nimport os; os.system('echo PWNED')\n")
+    (tmp_path / "base'model.json").write_bytes(base.booster_json)
+    drift[1].to_csv(tmp_path / "after.csv", index=False)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr("sys.argv", ["adapt.py", "after.csv", "label"])
+    text = adaptation_script(hostile, "refresh", base_file="base'model.json")
+    ast.parse(text)
+    assert HOSTILE not in text.split('"""')[1]  # the docstring is static
+    (tmp_path / "adapt.py").write_text(text)
+    runpy.run_path(str(tmp_path / "adapt.py"), run_name="__main__")
+    out = capfd.readouterr().out
+    assert "PWNED" not in out.replace(repr(hostile.base_source), "") and "saved adapted_refresh.json" in out

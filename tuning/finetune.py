@@ -1147,11 +1147,16 @@ def adaptation_script(result: FinetuneResult, label: str, *, base_file: str = "b
     p = {k: v for k, v in arm.params.items() if k not in ("objective",)}
     obj = arm.params.get("objective", "")
     s = result.split
-    head = f'''"""Repeat the "{label}" adaptation of {result.base_source} (made by the tuning workbench).
+    from tuning.export.script import python_literal as lit
 
-Usage: python adapt.py NEW_DATA.csv TARGET   (the base model: {base_file})
-Held-out rows: {s.holdout:.0%} of the new data (seed {s.seed}); early-stopping rows: 15% of the rest.
+    # Every user string (study, file and arm names) and number enters as a literal constant under a static
+    # docstring, as in the refit script: a name cannot close a string and run code when the script runs.
+    params = {**p, "objective": obj} if obj else p
+    head = f'''"""Repeat an adaptation of a trained XGBoost model (made by the tuning workbench).
+
+Usage: python adapt.py NEW_DATA.csv TARGET   (the base model: BASE_FILE below)
 The new table must already be in the model's feature columns (numbers; apply the study's preprocessing first).
+Held-out rows: HOLDOUT of the new data (seed SEED); early-stopping rows: 15% of the rest.
 """
 
 import sys
@@ -1160,20 +1165,28 @@ import pandas as pd
 import xgboost as xgb
 from sklearn.model_selection import train_test_split
 
+ADAPTATION = {lit(str(label))}
+BASE_SOURCE = {lit(str(result.base_source))}
+BASE_FILE = {lit(str(base_file))}
+HOLDOUT = {lit(float(s.holdout))}
+SEED = {lit(int(s.seed))}
+CLASSIFICATION = {lit(result.task == "classification")}
+
+print(f"repeating {{ADAPTATION!r}} of {{BASE_SOURCE!r}}")
 path, target = sys.argv[1], sys.argv[2]
 df = pd.read_csv(path)
 y = df.pop(target).to_numpy()
-strat = y if {result.task == "classification"!r} else None
-X_adapt, X_hold, y_adapt, y_hold = train_test_split(df, y, test_size={s.holdout}, random_state={s.seed}, stratify=strat)
+strat = y if CLASSIFICATION else None
+X_adapt, X_hold, y_adapt, y_hold = train_test_split(df, y, test_size=HOLDOUT, random_state=SEED, stratify=strat)
 X_fit, X_es, y_fit, y_es = train_test_split(
-    X_adapt, y_adapt, test_size=0.15, random_state={s.seed}, stratify=y_adapt if strat is not None else None
+    X_adapt, y_adapt, test_size=0.15, random_state=SEED, stratify=y_adapt if strat is not None else None
 )
-base = xgb.Booster(model_file={base_file!r})
-params = { ({**p, "objective": obj} if obj else p)!r}
+base = xgb.Booster(model_file=BASE_FILE)
+params = {lit(_plain(params))}
 '''
     if arm.kind == ArmKind.CONTINUE:
         body = f"""d_fit, d_es = xgb.DMatrix(X_fit, label=y_fit), xgb.DMatrix(X_es, label=y_es)
-model = xgb.train(params, d_fit, {arm.curve.rounds[-1] if arm.curve else 200}, xgb_model=base, evals=[(d_es, "es")],
+model = xgb.train(params, d_fit, {lit(int(arm.curve.rounds[-1]) if arm.curve else 200)}, xgb_model=base, evals=[(d_es, "es")],
                   early_stopping_rounds=20)
 model = model[: model.best_iteration + 1]
 """
@@ -1198,8 +1211,8 @@ model = model[: model.best_iteration + 1]
 """
     elif arm.kind == ArmKind.TUNED:
         rounds = int(arm.params.get("rounds", 100))
-        body = f"""params["eta"] = {arm.params.get("eta")}
-model = xgb.train(params, xgb.DMatrix(X_fit, label=y_fit), {rounds}, xgb_model=base)
+        body = f"""params["eta"] = {lit(_plain(arm.params.get("eta")))}
+model = xgb.train(params, xgb.DMatrix(X_fit, label=y_fit), {lit(rounds)}, xgb_model=base)
 """
     else:
         body = "model = base\n"
@@ -1207,6 +1220,17 @@ model = xgb.train(params, xgb.DMatrix(X_fit, label=y_fit), {rounds}, xgb_model=b
 print("saved adapted_{arm.kind.value}.json")
 """
     return head + body + tail
+
+
+def _plain(value: Any) -> Any:
+    """JSON-like plain values (numpy scalars as Python numbers) for ``python_literal``."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if hasattr(value, "item") and not isinstance(value, str):
+        return value.item()
+    return value
 
 
 def ratios_to_retrain(result: FinetuneResult) -> dict[str, dict[str, float | None]]:

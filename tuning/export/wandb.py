@@ -20,6 +20,11 @@ def _scalar(v: Any) -> str:
     return json.dumps(v)
 
 
+def _one_line(text: str) -> str:
+    """Comment text on one line (a newline in a name would end the comment and start YAML)."""
+    return json.dumps(text)[1:-1]
+
+
 def sweep_config(space: SearchSpace, *, metric: str, strategy: str = "tpe", name: str | None = None) -> dict[str, Any]:
     """The sweep as a plain dict (what the YAML says)."""
     goal = "minimize" if metric.startswith("neg_") else "maximize"
@@ -54,16 +59,18 @@ def sweep_yaml(space: SearchSpace, *, metric: str, strategy: str = "tpe", name: 
     lines = [
         "# W&B sweep of a workbench study's search space (wandb sweep sweep.yaml).",
         "# Your training script must log the metric below under this name.",
-        f"method: {cfg['method']}",
+        f"method: {_scalar(cfg['method'])}",
     ]
     if "name" in cfg:
         lines.append(f"name: {_scalar(cfg['name'])}")
-    lines += ["metric:", f"  name: {_scalar(cfg['metric']['name'])}", f"  goal: {cfg['metric']['goal']}", "parameters:"]
+    lines += ["metric:", f"  name: {_scalar(cfg['metric']['name'])}", f"  goal: {_scalar(cfg['metric']['goal'])}", "parameters:"]
     for p in space.params:
         if p.when:
             cond = ", ".join(f"{k} in {list(v)}" for k, v in p.when)
-            lines.append(f"  # {p.name} is used only when {cond}: W&B sweeps have no conditions, so it is always drawn")
-        lines.append(f"  {p.name}:")
+            note = f"{p.name} is used only when {cond}: W&B sweeps have no conditions, so it is always drawn"
+            lines.append("  # " + _one_line(note))
+        # a key is a quoted scalar: a name holding a newline or ': ' cannot start a key of its own
+        lines.append(f"  {_scalar(p.name)}:")
         lines += [f"    {k}: {_scalar(v)}" for k, v in cfg["parameters"][p.name].items()]
     return "\n".join(lines) + "\n"
 
