@@ -551,7 +551,7 @@ def test_a_new_best_trial_gets_its_own_model_artifact(store, add_sample):
 
 
 def test_xgboost_errors_are_shown_as_their_own_sentence():
-    from tuning.finetune import _xgb_reason
+    from tuning.finetune.arms import _xgb_reason
 
     raw = (
         "[01:33:14] /__w/xgboost/src/gbm/gbtree.cc:227: Check failed: a == b (3 vs. 2) : A new dataset differs.\nStack"
