@@ -294,3 +294,21 @@ def test_run_with_asha_pruner_reports_budget_and_rung(tmp_path):
         assert t["budget"] is not None and t["rung"] is not None
         if t["state"] == "pruned":
             assert t["budget"] < 60 and t["note"].startswith("cut at rung")
+
+
+def test_resume_of_a_study_on_a_stored_scheduler_asks_first(tmp_path, capsys):
+    from tuning.cli import main
+    from tuning.config import StudyConfig
+    from tuning.store import Store
+    from tuning.study import Study
+
+    db = tmp_path / "s.db"
+    store = Store(db)
+    ds = store.add_dataset("moons.csv", (SAMPLES / "moons.csv").read_bytes())
+    cfg = StudyConfig(
+        dataset_id=ds, target="label", model="knn", n_trials=2, cv=3, executor="dask", scheduler="tcp://127.0.0.1:9"
+    )
+    sid = Study.create(store, cfg).id
+    assert main(["resume", str(sid), "--db", str(db)]) == 2
+    err = capsys.readouterr().err
+    assert "tcp://127.0.0.1:9" in err and "--scheduler" in err and "Traceback" not in err

@@ -628,3 +628,48 @@ def test_cli_ctrl_c_stops_a_study_on_process_workers(tmp_path):
     assert proc.returncode == 0, err[-2000:]
     summary = json.loads(out.strip().splitlines()[-1])
     assert summary["state"] == "stopped" and "resume" in err and "Traceback" not in err
+
+
+def _server(reply: bytes | None):
+    """A loopback TCP server that answers every connection with ``reply`` (or never answers), in a thread."""
+    import socket as _s
+    import threading as _t
+
+    srv = _s.socket()
+    srv.bind(("127.0.0.1", 0))
+    srv.listen(8)
+    held = []
+
+    def serve():
+        for _ in range(8):
+            try:
+                conn, _addr = srv.accept()
+            except OSError:
+                return
+            held.append(conn)
+            if reply is not None:
+                try:
+                    conn.sendall(reply)
+                except OSError:
+                    pass
+
+    _t.Thread(target=serve, daemon=True).start()
+    return srv, f"tcp://127.0.0.1:{srv.getsockname()[1]}"
+
+
+@pytest.mark.parametrize(
+    "reply", [b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok", None], ids=["a web server", "a silent peer"]
+)
+def test_the_connect_check_is_bounded_whatever_answers(reply):
+    """A port that is not a Dask scheduler (an HTTP server, a peer that never replies): a plain error, never a hang."""
+    pytest.importorskip("distributed")
+    from tuning.errors import ConfigError
+    from tuning.executors import check_cluster
+
+    srv, address = _server(reply)
+    try:
+        with pytest.raises(ConfigError) as err:
+            check_cluster(address, timeout=1.0)
+        assert address in str(err.value)
+    finally:
+        srv.close()

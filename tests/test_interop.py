@@ -216,3 +216,20 @@ def test_mlflow_logs_the_refit_best_model(store, study, tmp_path, monkeypatch):
     pipe = mlflow.sklearn.load_model(models["pipeline"].model_uri)
     X = pd.read_csv(ROOT / "sample_data" / "moons.csv").drop(columns=["label"])
     assert len(pipe.predict(X.head(5))) == 5
+
+
+def test_an_import_drops_where_the_foreign_study_ran(store, study, tmp_path):
+    """A crafted file naming a scheduler: the imported study would contact it on resume. The import drops it."""
+    import optuna
+
+    from tuning.export.optuna import STUDY_ATTR, export_study, import_study
+
+    url = f"sqlite:///{tmp_path / 'x.db'}"
+    name = export_study(store, study, url)
+    ostudy = optuna.load_study(study_name=name, storage=url)
+    attr = dict(ostudy.user_attrs[STUDY_ATTR])
+    attr["config"] = {**attr["config"], "executor": "dask", "scheduler": "tcp://203.0.113.9:8786", "workers": 64,
+                      "device": "cuda"}
+    ostudy.set_user_attr(STUDY_ATTR, attr)
+    cfg = store.get_study(import_study(store, url, study_name=name)).config
+    assert (cfg.executor.value, cfg.scheduler, cfg.workers, cfg.device.value) == ("threads", None, 1, "cpu")

@@ -117,6 +117,8 @@ def _build_parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("resume", help="continue a stopped or interrupted study")
     s.add_argument("study_id", type=int)
+    s.add_argument("--scheduler", help="confirm the Dask scheduler the study was started on (it will be contacted)")
+    s.add_argument("--yes", action="store_true", help="contact the study's stored Dask scheduler without asking")
     _common(s)
 
     ls = sub.add_parser("list", help="list the studies")
@@ -363,6 +365,13 @@ def cmd_resume(args: argparse.Namespace) -> int:
 
     store = Store(args.db)
     cfg = open_study(store, args.study_id).config
+    if cfg.scheduler and not args.yes and args.scheduler != cfg.scheduler:
+        # a stored address may come from an imported or edited store: a client trusts its scheduler with code
+        raise ConfigError(
+            f"Study {args.study_id} runs on the Dask scheduler at {cfg.scheduler}; resuming contacts it, and a "
+            "Dask client runs what its scheduler sends.",
+            fix=f"Confirm with --scheduler {cfg.scheduler} (or --yes) if you trust it.",
+        )
     executor = cfg.executor.value
     cluster = preflight(executor, scheduler=cfg.scheduler, device=cfg.device.value)
     _say_where(executor, cluster)

@@ -15,8 +15,10 @@ from __future__ import annotations
 import contextlib
 import logging
 import multiprocessing
+import os
 import re
 import signal
+import socket
 import threading
 import time
 import uuid
@@ -377,19 +379,76 @@ def check_address(address: str) -> str:
     return a if m.group(1) else f"tcp://{a}"
 
 
+#: Remote schedulers the web app may connect to (comma-separated addresses), set by the operator at start.
+ALLOWED_SCHEDULERS_ENV = "TUNING_DASK_SCHEDULERS"
+
+
+def allowed_schedulers() -> tuple[str, ...]:
+    """The operator's allow-list of Dask schedulers (``TUNING_DASK_SCHEDULERS``); empty: local clusters only.
+
+    A Dask client unpickles what its scheduler sends, so connecting to one trusts it with code execution in
+    this process: the web app connects only to addresses an operator listed."""
+    raw = os.environ.get(ALLOWED_SCHEDULERS_ENV, "")
+    out = []
+    for part in raw.split(","):
+        if part.strip():
+            try:
+                out.append(check_address(part))
+            except ConfigError:
+                log.warning("ignoring %r in %s: not a scheduler address", part, ALLOWED_SCHEDULERS_ENV)
+    return tuple(dict.fromkeys(out))
+
+
+def _tcp_probe(address: str, *, timeout: float) -> None:
+    """A plain TCP connect first: a closed port or a silent host fails fast, before any Dask handshake."""
+    m = _ADDRESS.match(address)
+    assert m is not None
+    host, port = m.group(2).strip("[]"), int(m.group(3))
+    try:
+        with socket.create_connection((host, port), timeout=timeout):
+            pass
+    except OSError as exc:
+        raise ConfigError(
+            f"Cannot reach a Dask scheduler at {address} ({exc.strerror or type(exc).__name__}).",
+            fix="Check the address, and that `dask scheduler` runs there and its port is open to this machine.",
+        ) from None
+
+
 def _connect(address: str, *, timeout: float) -> Any:
-    """A client of the scheduler at ``address``, or a plain error within about ``timeout`` seconds."""
+    """A client of the scheduler at ``address``, or a plain error within ``timeout`` seconds, whatever answers
+    there (a closed port, a web server, a peer that never replies): the client is built in a daemon thread and
+    abandoned past the deadline, because ``Client(timeout=...)`` does not bound every handshake."""
     distributed = _import_distributed()
     address = check_address(address)
-    try:
-        return distributed.Client(address, timeout=f"{timeout}s", set_as_default=False)
-    except (OSError, TimeoutError) as exc:
+    if not address.startswith("inproc://"):
+        _tcp_probe(address, timeout=timeout)
+    box: dict[str, Any] = {}
+
+    def build() -> None:
+        try:
+            box["client"] = distributed.Client(address, timeout=f"{timeout}s", set_as_default=False)
+        except BaseException as exc:  # handed to the caller below
+            box["error"] = exc
+
+    t = threading.Thread(target=build, name="dask-connect", daemon=True)
+    t.start()
+    t.join(timeout + 1.0)
+    if t.is_alive() or ("client" not in box and "error" not in box):
+        raise ConfigError(
+            f"No Dask scheduler answered at {address} within {timeout:g} s (is it a Dask scheduler's port?).",
+            fix="Use the address `dask scheduler` prints, e.g. tcp://HOST:8786.",
+        )
+    exc = box.get("error")
+    if isinstance(exc, (OSError, TimeoutError)):
         raise ConfigError(
             f"Cannot reach a Dask scheduler at {address} (no answer within {timeout:g} s).",
             fix="Check the address, and that `dask scheduler` runs there and its port is open to this machine.",
         ) from exc
-    except ValueError as exc:
+    if isinstance(exc, ValueError):
         raise ConfigError(f"Cannot connect to {address}: {exc}", fix="Use tcp://HOST:8786.") from exc
+    if exc is not None:
+        raise ConfigError(f"Cannot connect to {address}: {type(exc).__name__}: {exc}"[:500]) from exc
+    return box["client"]
 
 
 @dataclass(frozen=True)
@@ -659,7 +718,7 @@ class DaskBackend(Backend):
                     n_workers=self.workers,
                     threads_per_worker=1,
                     processes=True,
-                    dashboard_address=":0",  # a free port (the dashboard itself needs bokeh)
+                    dashboard_address="127.0.0.1:0",  # a free port on loopback only (logs, stacks): needs bokeh
                     silence_logs=logging.ERROR,
                     scheduler_kwargs={"allowed_failures": 1},
                     resources={"GPU": 1} if device == "cuda" else None,

@@ -427,7 +427,8 @@ def import_study(store: Store, url: str, *, study_name: str | None = None) -> in
         if t.state in (optuna.trial.TrialState.COMPLETE, optuna.trial.TrialState.PRUNED, optuna.trial.TrialState.FAIL)
     ]
     if ours:
-        config = dict(ours["config"])
+        # where and how a foreign study ran is not ours to repeat: a stored scheduler would be contacted on resume
+        config = {k: v for k, v in dict(ours["config"]).items() if k not in FOREIGN_RUN_KEYS}
         metric = config.get("metric") or "score"
         name = ours.get("name") or study_name
     else:
@@ -466,6 +467,9 @@ def import_study(store: Store, url: str, *, study_name: str | None = None) -> in
     store.finish_study(sid, StudyState.COMPLETE, elapsed_s=elapsed, test_score=(ours or {}).get("test_score"))
     return sid
 
+
+#: Config keys an import drops: they say where trials ran (a scheduler a resume would contact) and on what.
+FOREIGN_RUN_KEYS = ("executor", "scheduler", "workers", "device")
 
 _STATES_IN = {"COMPLETE": TrialState.COMPLETE, "PRUNED": TrialState.PRUNED, "FAIL": TrialState.FAILED}
 
