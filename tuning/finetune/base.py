@@ -8,6 +8,7 @@ from typing import Any
 
 from tuning.errors import DataError
 from tuning.finetune._common import _MODEL_SUFFIXES, MODEL_FORMAT, MODEL_KIND, SKLEARN_CONTINUE, ArmKind
+from tuning.modelfile import check_model_file
 
 
 @dataclass(frozen=True)
@@ -107,6 +108,9 @@ def _task_of(objective: str) -> str:
     )
 
 
+_FIX = "Upload the file booster.save_model('model.json') or ('model.ubj') wrote, complete."
+
+
 def load_base_file(content: bytes, name: str) -> BaseModel:
     """An uploaded XGBoost model (``.json`` or ``.ubj``), read by XGBoost itself: nothing is unpickled."""
     import xgboost as xgb
@@ -119,9 +123,10 @@ def load_base_file(content: bytes, name: str) -> BaseModel:
         )
     if not content:
         raise DataError(f"{label} is empty.", fix="Upload the file XGBoost's save_model wrote.")
+    checked = check_model_file(content, label)  # a bounded reader first: XGBoost's loader trusts its input
     booster = xgb.Booster()
     try:
-        booster.load_model(bytearray(content))
+        booster.load_model(bytearray(checked.json_bytes))
     except xgb.core.XGBoostError:
         if content[:1] == b"\x80" or content[:2] in (b"PK", b"\x1f\x8b"):
             why = "it looks like a pickle or joblib file, which is never loaded here"
@@ -133,11 +138,15 @@ def load_base_file(content: bytes, name: str) -> BaseModel:
             f"{label} is not a model XGBoost can read: {why}.",
             fix="Upload the file booster.save_model('model.json') or ('model.ubj') wrote, complete.",
         ) from None
-    if booster.num_boosted_rounds() == 0:
-        raise DataError(f"{label} holds no trees.", fix="Upload a trained model.")
-    objective, params, n_classes = _booster_params(booster)
-    # The file keeps trees, not training params: the depth shows in the trees; the learning rate does not.
-    params["max_depth"] = max(line.count("\t") for tree in booster.get_dump() for line in tree.splitlines())
+    try:
+        if booster.num_boosted_rounds() == 0:
+            raise DataError(f"{label} holds no trees.", fix="Upload a trained model.")
+        objective, params, n_classes = _booster_params(booster)
+    except xgb.core.XGBoostError as exc:
+        raise DataError(f"{label} is not a model XGBoost can use: {str(exc).splitlines()[0][:200]}", fix=_FIX) from None
+    # The file keeps trees, not training params: the depth shows in the trees (counted by the checker, not
+    # get_dump, which a damaged tree can crash); the learning rate does not.
+    params["max_depth"] = checked.max_depth
     names = booster.feature_names
     if not names:
         raise DataError(
