@@ -254,20 +254,9 @@ def _main_thread() -> bool:
 
 
 def _print_summary(study_summary: StudySummary, as_json: bool) -> None:
-    summary = study_summary.to_json()
-    keys = (
-        "study_id",
-        "state",
-        "n_trials",
-        "n_complete",
-        "n_failed",
-        "metric",
-        "best_score",
-        "best_params",
-        "duration_s",
-    )
+    summary = study_summary.to_json()  # DESIGN.md's keys first, in order
     if as_json:
-        print(json.dumps({k: summary[k] for k in keys} | {k: v for k, v in summary.items() if k not in keys}))
+        print(json.dumps(summary))
         return
     _say(
         f"study {summary['study_id']} ({summary['name']}): {summary['state']}, {summary['n_trials']} trials "

@@ -125,19 +125,19 @@ class StudySummary:
     stop_note: str | None = None
 
     def to_json(self) -> dict[str, Any]:
-        out: dict[str, Any] = {
+        out: dict[str, Any] = {  # the contract's keys first, in its order; extensions after
             "study_id": self.study_id,
-            "name": self.name,
             "state": self.state.value,
             "n_trials": self.n_trials,
             "n_complete": self.n_complete,
             "n_failed": self.n_failed,
-            "n_pruned": self.n_pruned,
-            "n_running": self.n_running,
             "metric": self.metric,
             "best_score": self.best_score,
             "best_params": self.best_params,
             "duration_s": round(self.duration_s, 3),
+            "name": self.name,
+            "n_pruned": self.n_pruned,
+            "n_running": self.n_running,
             "model": self.model,
             "strategy": self.strategy,
             "dataset_id": self.dataset_id,
