@@ -21,6 +21,7 @@ from collections.abc import Iterator
 import numpy as np
 import pytest
 from playwright.sync_api import Page, expect
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from ..app_studies import make_studies
 from .conftest import VIEWPORT, serve
@@ -130,8 +131,15 @@ class TestFirstHour:
         main(page).get_by_role("radio", name="Bundled sample", exact=True).check(force=True)
         wait_idle(page)
         sample = main(page).get_by_test_id("stSelectbox").filter(has_text="Sample")
-        sample.click()
-        page.get_by_role("option", name=re.compile(r"^Diabetes progression")).click()
+        option = page.get_by_role("option", name=re.compile(r"^Diabetes progression"))
+        for _ in range(3):  # a click that lands during the radio's rerun opens nothing: open the list again
+            sample.click()
+            try:
+                option.wait_for(timeout=10_000)
+                break
+            except PlaywrightTimeout:
+                wait_idle(page)
+        option.click()
         wait_idle(page)
         main(page).get_by_role("button", name="Use this sample").click()
         wait_idle(page)

@@ -63,7 +63,12 @@ def sweep_yaml(space: SearchSpace, *, metric: str, strategy: str = "tpe", name: 
     ]
     if "name" in cfg:
         lines.append(f"name: {_scalar(cfg['name'])}")
-    lines += ["metric:", f"  name: {_scalar(cfg['metric']['name'])}", f"  goal: {_scalar(cfg['metric']['goal'])}", "parameters:"]
+    lines += [
+        "metric:",
+        f"  name: {_scalar(cfg['metric']['name'])}",
+        f"  goal: {_scalar(cfg['metric']['goal'])}",
+        "parameters:",
+    ]
     for p in space.params:
         if p.when:
             cond = ", ".join(f"{k} in {list(v)}" for k, v in p.when)
