@@ -202,3 +202,75 @@ def test_datetime_and_text_io_roundtrip():
     _frame().to_csv(data, index=False)
     df = parse_table(data.getvalue(), name="f.csv")
     assert df.shape == (60, 8)
+
+
+def _bomb_xlsx(real: bytes, *, unpacked: int) -> bytes:
+    """A real workbook with one more entry that deflates ``unpacked`` bytes of spaces into a few hundred kB."""
+    import zipfile
+
+    buf = io.BytesIO(real)
+    with zipfile.ZipFile(buf, "a", compression=zipfile.ZIP_DEFLATED) as zf:
+        with zf.open("xl/worksheets/sheet2.xml", "w") as f:
+            chunk = b" " * 2**20
+            for _ in range(unpacked // 2**20):
+                f.write(chunk)
+    return buf.getvalue()
+
+
+def test_an_xlsx_that_unpacks_past_the_bound_is_refused_before_parsing(tmp_path, monkeypatch):
+    import tuning.data as data
+
+    xl = tmp_path / "t.xlsx"
+    pd.DataFrame({"x": [1, 2, 3], "y": [0, 1, 0]}).to_excel(xl, index=False)
+    monkeypatch.setattr(data, "MAX_XLSX_UNPACKED", 8 * 2**20)
+    bomb = _bomb_xlsx(xl.read_bytes(), unpacked=16 * 2**20)
+    assert len(bomb) < 200_000  # small on disk, 16 MB unpacked
+    parsed = []
+    monkeypatch.setattr(pd, "read_excel", lambda *a, **k: parsed.append(1))
+    with pytest.raises(DataError, match="unpacks to 16 MB") as e:
+        parse_table(bomb, name="bomb.xlsx")
+    assert "CSV" in e.value.fix and not parsed
+    # a normal workbook still reads
+    monkeypatch.undo()
+    assert parse_table(xl.read_bytes(), name="t.xlsx").shape == (3, 2)
+
+
+def test_a_zip_of_many_entries_is_refused(monkeypatch):
+    import zipfile
+
+    import tuning.data as data
+
+    monkeypatch.setattr(data, "MAX_XLSX_ENTRIES", 50)
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        for i in range(60):
+            zf.writestr(f"e{i}", b"")
+    with pytest.raises(DataError, match="holds 60 files"):
+        parse_table(buf.getvalue(), name="many.xlsx")
+
+
+def test_a_parquet_that_unpacks_past_the_bound_is_refused(tmp_path, monkeypatch):
+    import tuning.data as data
+
+    pq = tmp_path / "z.parquet"
+    rng = np.random.default_rng(0)
+    pd.DataFrame({"x": rng.random(200_000), "y": rng.random(200_000)}).to_parquet(pq, compression="gzip")
+    monkeypatch.setattr(data, "MAX_PARQUET_UNPACKED", 2**20)
+    with pytest.raises(DataError, match="unpacks to"):
+        parse_table(pq.read_bytes(), name="z.parquet")
+
+
+def test_the_delimiter_is_guessed_from_the_head_of_the_file_only(monkeypatch):
+    import csv
+
+    seen: list[int] = []
+    real = csv.Sniffer.sniff
+
+    def spy(self, sample, delimiters=None):
+        seen.append(len(sample))
+        return real(self, sample, delimiters)
+
+    monkeypatch.setattr(csv.Sniffer, "sniff", spy)
+    one_long_line = b"a;b\n" + b"1;" + b"9" * 500_000 + b"\n2;3\n"
+    df = parse_table(one_long_line, name="wide.csv")
+    assert df.shape == (2, 2) and seen and max(seen) <= 64 * 1024

@@ -15,6 +15,7 @@ import functools
 import hashlib
 import io
 import re
+import zipfile
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -44,6 +45,14 @@ TASKS = ("classification", "regression")
 _TEXT_EXT = {".csv", ".tsv", ".txt", ".tab", ".dat"}
 _PARQUET_EXT = {".parquet", ".pq"}
 _EXCEL_EXT = {".xlsx", ".xlsm", ".xls"}
+#: An .xlsx is a zip of XML: a small file can unpack to gigabytes (a 1.5 MB one took 15 s to parse). The
+#: archive's own directory says how large it unpacks; past these bounds it is refused before it is parsed.
+MAX_XLSX_UNPACKED = 100 * 2**20
+MAX_XLSX_ENTRIES = 10_000
+#: A Parquet file's metadata says how large its columns are once decompressed; past this it is refused.
+MAX_PARQUET_UNPACKED = 1 * 2**30
+#: The delimiter is guessed from the first lines of at most this many characters, not the whole file.
+SNIFF_CHARS = 64 * 1024
 
 
 class ColumnKind(str, Enum):
@@ -152,6 +161,7 @@ def parse_table(data: bytes, *, name: str = "") -> pd.DataFrame:
 
 
 def _read_parquet(data: bytes, label: str) -> pd.DataFrame:
+    _check_parquet_size(data, label)
     try:
         return pd.read_parquet(io.BytesIO(data))
     except Exception as exc:  # pyarrow raises many types
@@ -160,9 +170,52 @@ def _read_parquet(data: bytes, label: str) -> pd.DataFrame:
         ) from None
 
 
+def _check_parquet_size(data: bytes, label: str) -> None:
+    import pyarrow.parquet as pq
+
+    try:
+        meta = pq.ParquetFile(io.BytesIO(data)).metadata
+    except Exception:
+        return  # not readable: the reader below says so
+    if meta.num_columns > MAX_COLUMNS:
+        raise DataError(
+            f"{label} has {meta.num_columns:,} columns; this workbench takes at most {MAX_COLUMNS:,}.",
+            fix="Select the columns you need and save the table again.",
+        )
+    unpacked = sum(meta.row_group(i).total_byte_size for i in range(meta.num_row_groups))
+    if unpacked > MAX_PARQUET_UNPACKED:
+        raise DataError(
+            f"{label} unpacks to {unpacked / 2**20:,.0f} MB; this workbench reads at most "
+            f"{MAX_PARQUET_UNPACKED // 2**20:,} MB.",
+            fix="Sample the rows or select the columns you need, and save the table again.",
+        )
+
+
+def _check_xlsx_size(data: bytes, label: str) -> None:
+    """Refuse an archive that unpacks past the bounds, from its directory alone (nothing is decompressed)."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            infos = zf.infolist()
+    except (zipfile.BadZipFile, ValueError, OSError):
+        return  # not a zip: the reader below says so
+    if len(infos) > MAX_XLSX_ENTRIES:
+        raise DataError(
+            f"{label} holds {len(infos):,} files; an .xlsx workbook has a few dozen.",
+            fix="Save the sheet as CSV and upload that.",
+        )
+    unpacked = sum(i.file_size for i in infos)
+    if unpacked > MAX_XLSX_UNPACKED:
+        raise DataError(
+            f"{label} unpacks to {unpacked / 2**20:,.0f} MB of XML; this workbench reads workbooks up to "
+            f"{MAX_XLSX_UNPACKED // 2**20} MB unpacked.",
+            fix="Save the sheet as CSV (it is also much faster to read) and upload that.",
+        )
+
+
 def _read_excel(data: bytes, label: str) -> pd.DataFrame:
     if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
         raise DataError(f"{label} is an old binary Excel (.xls) file.", fix="Save it as .xlsx or CSV and upload again.")
+    _check_xlsx_size(data, label)
     try:
         return pd.read_excel(io.BytesIO(data), na_values=MISSING_MARKERS, engine="openpyxl")
     except Exception as exc:
@@ -197,7 +250,10 @@ def text_format(data: bytes, *, name: str = "") -> tuple[str, str]:
 
 
 def _sniff_delimiter(text: str, ext: str) -> str:
-    sample = "\n".join(text.splitlines()[:50])
+    lines = text[:SNIFF_CHARS].splitlines()
+    if len(text) > SNIFF_CHARS and len(lines) > 1:
+        lines.pop()  # cut mid-line
+    sample = "\n".join(lines[:50])
     try:
         return csv.Sniffer().sniff(sample, delimiters=",;\t|").delimiter
     except csv.Error:
