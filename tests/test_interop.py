@@ -233,3 +233,26 @@ def test_an_import_drops_where_the_foreign_study_ran(store, study, tmp_path):
     ostudy.set_user_attr(STUDY_ATTR, attr)
     cfg = store.get_study(import_study(store, url, study_name=name)).config
     assert (cfg.executor.value, cfg.scheduler, cfg.workers, cfg.device.value) == ("threads", None, 1, "cpu")
+
+
+def test_the_mlflow_export_turns_mlflow_telemetry_off(tmp_path):
+    """MLflow sends usage events unless told not to; outside CI (no CI variables) its client exists on import."""
+    import os
+    import subprocess
+
+    code = (
+        "import mlflow\n"
+        "from mlflow.telemetry.client import get_telemetry_client\n"
+        "before = get_telemetry_client() is not None\n"
+        "from tuning.export.mlflow import _mlflow\n"
+        "_mlflow()\n"
+        "print(before, get_telemetry_client() is None)\n"
+    )
+    ci_vars = {"PYTEST_CURRENT_TEST", "CI", "GITHUB_ACTIONS", "MLFLOW_DISABLE_TELEMETRY", "DO_NOT_TRACK"}
+    env = {k: v for k, v in os.environ.items() if k not in ci_vars}
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120, cwd=root)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.split() == ["True", "True"]

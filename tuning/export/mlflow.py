@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -28,6 +29,23 @@ DB_NAME = "mlflow.db"
 ARTIFACTS = "artifacts"
 _RUN_STATUS = {TrialState.COMPLETE: "FINISHED", TrialState.PRUNED: "KILLED", TrialState.FAILED: "FAILED"}
 _BATCH = 1000  # MLflow's log_batch limit on metrics
+
+
+def _mlflow() -> Any:
+    """``mlflow`` with its usage telemetry off: an export writes local files and nothing leaves the machine.
+
+    MLflow (3.2+) sends usage events to its telemetry host unless ``MLFLOW_DISABLE_TELEMETRY`` is set when it is
+    imported; where it was imported earlier (another page, a test), its client is dropped as well.
+    """
+    os.environ["MLFLOW_DISABLE_TELEMETRY"] = "true"
+    mlflow = require("mlflow", purpose=PURPOSE)
+    try:
+        from mlflow.telemetry.client import set_telemetry_client
+
+        set_telemetry_client()  # re-reads the setting: no client
+    except ImportError:  # MLflow before 3.2 has no telemetry
+        pass
+    return mlflow
 
 
 def tracking_uri(out_dir: str | Path) -> str:
@@ -90,7 +108,7 @@ def export_mlflow(store: Store, study_id: int, out_dir: str | Path, *, log_model
     ``log_model=False`` skips the refit (studies imported without data cannot refit either: they get a tag
     saying so).
     """
-    mlflow = require("mlflow", purpose=PURPOSE)
+    mlflow = _mlflow()
     from mlflow.entities import Metric, Param, RunTag
 
     out = Path(out_dir)
