@@ -80,9 +80,12 @@ def test_finetune_page_with_an_uploaded_model_and_a_bad_one(app, tmp_path):
     app.file_uploader(key="ft_base_upload").set_value(("model.json", pickle.dumps({"x": 1}), "application/json")).run()
     assert not app.exception
     assert "not a model XGBoost can read" in app.error[0].value
-    app.file_uploader(key="ft_base_upload").set_value(("base.ubj", _base_file(tmp_path), "application/octet-stream"))
+    hostile = "[x](http://evil.example)_b_.ubj"  # a file name is shown as text, never as a link or emphasis
+    app.file_uploader(key="ft_base_upload").set_value((hostile, _base_file(tmp_path), "application/octet-stream"))
     app.run()
     _no_errors(app)
+    caption = next(c.value for c in app.caption if "feature columns" in c.value)
+    assert r"\[x\]" in caption and r"\_b\_" in caption and "[x](" not in caption
     app.number_input(key="ft_base_lr").set_value(0.1)
     app.number_input(key="ft_rounds").set_value(60)
     app.button(key="ft_run").click().run()

@@ -24,6 +24,7 @@ from tuning.finetune import (
     save_adapted,
 )
 from ui.state import SAMPLES, db_path, get_store, load_dataset, sample_catalog, show_error
+from ui.text import esc
 
 BASE_STUDY, BASE_FILE = "A study's best model", "An XGBoost model file (.json / .ubj)"
 SRC_SAMPLE, SRC_STORED, SRC_UPLOAD = "Sample", "Stored dataset", "Upload"
@@ -117,9 +118,9 @@ def pick_table(label: str, key: str, *, default_file: str) -> PickedTable | None
 def describe_base(base: BaseModel) -> None:
     lr = f"learning rate {base.learning_rate:g}" if base.params_known else "learning rate not recorded in the file"
     rounds = f"{base.rounds} rounds, {lr}" if base.is_xgboost else base.family
-    st.caption(
-        f"**{base.source}** · {base.task} · {len(base.features)} feature columns · {rounds}"
-        + (f" · classes {', '.join(base.classes)}" if base.classes else "")
+    st.caption(  # the source is a study or file name and the classes come from a file: text, not markdown
+        f"**{esc(base.source)}** · {esc(base.task)} · {len(base.features)} feature columns · {esc(rounds)}"
+        + (f" · classes {esc(', '.join(base.classes))}" if base.classes else "")
     )
 
 
@@ -166,9 +167,9 @@ def render_result(result: FinetuneResult, *, key: str, study_id: int | None = No
         f"({s.holdout:.0%}, {'stratified, ' if s.stratified else ''}seed {s.seed})"
         + (f"; old data: {s.n_old_holdout} held out of {s.n_old_train + s.n_old_holdout}." if s.n_old_holdout else ".")
     )
-    st.success(result.verdict, icon=":material/balance:")
+    st.success(esc(result.verdict), icon=":material/balance:")
     for note in result.notes:
-        st.caption(f":material/info: {note}")
+        st.caption(f":material/info: {esc(note)}")
     st.plotly_chart(plot_adaptation_curves(result), key=f"{key}_curves")
     st.plotly_chart(plot_arms(result), key=f"{key}_arms")
     st.dataframe(arms_table(result), hide_index=True, key=f"{key}_table")
