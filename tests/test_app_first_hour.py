@@ -176,6 +176,24 @@ def test_delete_a_dataset_with_its_studies(fresh):
     assert [s.id for s in store.list_studies()] == [m.c]
 
 
+def test_a_dataset_deleted_elsewhere_is_gone_from_the_pages_too(fresh):
+    """The app caches parsed tables; a deletion by the CLI or another visitor must not live on in that cache."""
+    from tests.app_studies import make_studies as mk
+    from ui.state import db_path, get_store
+
+    m = mk(db_path())
+    app = fresh
+    app.query_params["dataset"] = m.breast
+    app.switch_page("app_pages/data.py").run()
+    assert not app.exception and not app.error
+    assert any("breast" in str(h.value) for h in app.subheader)
+    get_store().delete_dataset(m.breast)  # as `python -m tuning delete-dataset` would, outside this session
+    app.run()
+    assert not app.exception, [e.value for e in app.exception]
+    assert not any("breast" in str(h.value) for h in app.subheader)
+    assert any("not in" in e.value for e in app.error), [e.value for e in app.error]
+
+
 # -- messages in the app name the app's controls (item 6) -----------------------------------------------------
 
 

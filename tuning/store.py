@@ -363,6 +363,9 @@ class Store:
             raise StoreError(f"Dataset {dataset_id!r} is not in {Path(self.path).name}.", fix="Upload it again.")
         return row["name"], bytes(row["content"])
 
+    def has_dataset(self, dataset_id: str) -> bool:
+        return self._conn().execute("SELECT 1 FROM datasets WHERE id=?", (dataset_id,)).fetchone() is not None
+
     def list_datasets(self) -> list[dict[str, Any]]:
         rows = (
             self._conn().execute("SELECT id, name, created, n_rows, n_cols FROM datasets ORDER BY created").fetchall()

@@ -9,7 +9,7 @@ from __future__ import annotations
 import streamlit as st
 
 from tuning.store import StudyState
-from ui.state import current_study_id, get_store, selection, set_selection, show_error
+from ui.state import current_study_id, forget_datasets, get_store, selection, set_selection, show_error
 from ui.text import esc
 
 
@@ -37,6 +37,7 @@ def delete_dataset_box(dataset_id: str, label: str) -> None:
             except Exception as exc:
                 show_error(exc)
                 return
+            forget_datasets()
             sel = selection()
             if sel["dataset"] == dataset_id or (current_study_id() in gone):
                 set_selection(dataset=None, target=None, task=None, study=None)

@@ -46,15 +46,39 @@ def sample_catalog() -> list[dict[str, Any]]:
     return json.loads((SAMPLES / "catalog.json").read_text(encoding="utf-8"))
 
 
-@st.cache_data(max_entries=8, show_spinner=False)
 def load_dataset(db: str, dataset_id: str) -> tuple[str, pd.DataFrame]:
+    """The stored table, parsed once per process; asked of the store first, so a dataset deleted elsewhere
+    (another visitor, the CLI) is gone here too instead of living on in the cache (``?dataset=<id>``)."""
+    _require_dataset(db, dataset_id)
+    return _parsed_dataset(db, dataset_id)
+
+
+def dataset_profile(db: str, dataset_id: str, target: str | None, task: str | None) -> DatasetProfile:
+    _require_dataset(db, dataset_id)
+    return _profile(db, dataset_id, target, task)
+
+
+def forget_datasets() -> None:
+    """Drop every cached table and profile (after a deletion: its rows must not stay in this process)."""
+    _parsed_dataset.clear()
+    _profile.clear()
+
+
+def _require_dataset(db: str, dataset_id: str) -> None:
+    if not _store(db).has_dataset(dataset_id):
+        forget_datasets()
+        _store(db).dataset_content(dataset_id)  # raises the store's plain "not in the store" message
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def _parsed_dataset(db: str, dataset_id: str) -> tuple[str, pd.DataFrame]:
     name, content = _store(db).dataset_content(dataset_id)
     return name, parse_table(content, name=name)
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
-def dataset_profile(db: str, dataset_id: str, target: str | None, task: str | None) -> DatasetProfile:
-    _, df = load_dataset(db, dataset_id)
+def _profile(db: str, dataset_id: str, target: str | None, task: str | None) -> DatasetProfile:
+    _, df = _parsed_dataset(db, dataset_id)
     return profile_table(df, target=target, task=task)
 
 
