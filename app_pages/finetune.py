@@ -5,9 +5,10 @@ from __future__ import annotations
 import streamlit as st
 
 from tuning.errors import TuningError
-from tuning.finetune import FinetuneSettings, finetune
-from ui.finetune_view import describe_base, parse_rates, pick_base, pick_table, render_result
-from ui.state import show_error
+from tuning.finetune import FinetuneSettings, finetune, planned_steps, save_result
+from ui.finetune_runs import get_runs
+from ui.finetune_view import base_key, describe_base, kept_models, parse_rates, pick_base, pick_table, show_run
+from ui.state import get_store, show_error
 
 st.title("Fine-tune")
 st.caption(
@@ -17,12 +18,15 @@ st.caption(
 )
 
 base = pick_base()
-if base is not None:
-    describe_base(base)
-new = pick_table("New data", "ft_new", default_file="drift_after.csv")
+if base is None:
+    kept_models()
+    st.stop()
+describe_base(base)
+new = pick_table("New data", "ft_new", base=base, role="new")
 use_old = st.toggle("Also score on the old data (to see forgetting)", value=True, key="ft_use_old")
-old = pick_table("Old data", "ft_old", default_file="drift_before.csv") if use_old else None
-if base is None or new is None:
+old = pick_table("Old data", "ft_old", base=base, role="old") if use_old else None
+if new is None:
+    kept_models()
     st.stop()
 
 columns = list(new.df.columns)
@@ -54,7 +58,9 @@ with st.expander("Settings", expanded=False):
     patience = int(c5.number_input("Early-stopping patience (rounds)", 1, 200, 20, key="ft_patience"))
     tpe = int(c6.number_input("TPE trials over continue (0: none)", 0, 100, 0, key="ft_tpe"))
 
-if st.button("Run the arms", type="primary", key="ft_run"):
+runs, key = get_runs(), base_key(base)
+running = (r := runs.get(key)) is not None and r.running
+if st.button("Run the arms", type="primary", key="ft_run", disabled=running):
     try:
         settings = FinetuneSettings(
             holdout=holdout,
@@ -65,13 +71,17 @@ if st.button("Run the arms", type="primary", key="ft_run"):
             tpe_trials=tpe,
             base_learning_rate=base_lr,
         )
-        with st.spinner("Training the arms…"):
-            result = finetune(base, new.df, target=target, old=old.df if old is not None else None, settings=settings)
-        st.session_state["ft_result"] = (base.source, result)
+        store, new_df, old_df = get_store(), new.df, old.df if old is not None else None
+        about = f"new data {new.name}, target {target}"
+
+        def job(progress, stop):  # on the run's thread: the arms, then the comparison kept in the store
+            result = finetune(base, new_df, target=target, old=old_df, settings=settings, progress=progress, stop=stop)
+            save_result(store, result, base_key=key, study_id=base.study_id, about=about)
+            return result
+
+        runs.start(key, job, total=planned_steps(base, settings, has_old=old is not None)).wait(1.0)
     except TuningError as exc:
-        st.session_state.pop("ft_result", None)
         show_error(exc)
 
-shown = st.session_state.get("ft_result")
-if shown is not None and shown[0] == base.source:  # a result of another base model is not shown as this one's
-    render_result(shown[1], key="ft", study_id=base.study_id)
+show_run(runs, key, base)
+kept_models()

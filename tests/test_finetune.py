@@ -580,3 +580,78 @@ def test_adaptation_script_takes_hostile_names_as_data(base, result, tmp_path, d
     runpy.run_path(str(tmp_path / "adapt.py"), run_name="__main__")
     out = capfd.readouterr().out
     assert "PWNED" not in out.replace(repr(hostile.base_source), "") and "saved adapted_refresh.json" in out
+
+
+# -- run like a study: steps, Stop, a row cap, a stored result (issue 16, item 7) ------------------------
+
+
+def test_progress_announces_the_planned_steps_and_stop_ends_the_run(base, drift):
+    from tuning.finetune import Stopped, planned_steps
+
+    before, after = drift
+    settings = FinetuneSettings(learning_rates=(0.03, 0.1), tpe_trials=3, max_rounds=30)
+    heard: list[str] = []
+    finetune(base, after, target="label", old=before, settings=settings, progress=heard.append)
+    assert len(heard) == planned_steps(base, settings, has_old=True) == 2 + 3 + 3 + 1
+    # Stop asked during the third step: the run ends there, with the plain message
+    heard.clear()
+    with pytest.raises(Stopped, match="stopped"):
+        finetune(base, after, target="label", settings=settings, progress=heard.append, stop=lambda: len(heard) >= 3)
+    assert len(heard) == 3
+
+
+def test_stop_during_boosting_ends_the_arm_at_the_next_round(base, drift):
+    from tuning.finetune import Stopped
+
+    rounds: list[int] = []
+
+    def stop() -> bool:
+        rounds.append(1)
+        return len(rounds) > 5  # the callback asks once per round
+
+    settings = FinetuneSettings(learning_rates=(0.1,), max_rounds=500, patience=500, arms=(ArmKind.CONTINUE,))
+    with pytest.raises(Stopped):
+        finetune(base, drift[1], target="label", settings=settings, stop=stop)
+    assert len(rounds) < 20
+
+
+def test_a_table_past_the_row_cap_is_a_plain_error(base, drift, monkeypatch):
+    import tuning.finetune.table as table
+
+    monkeypatch.setattr(table, "MAX_ROWS", 100)
+    with pytest.raises(DataError, match="at most 100") as e:
+        finetune(base, drift[1], target="label")
+    assert "Sample" in e.value.fix
+
+
+def test_a_result_survives_the_store_and_only_the_newest_are_kept(base, result, store):
+    from tuning.finetune import RESULT_KIND, FinetuneResult, latest_result, save_result
+    from tuning.finetune.report import KEPT_RESULTS
+
+    back = FinetuneResult.from_record(json.loads(json.dumps(result.to_record())))
+    assert back.to_summary() == result.to_summary()
+    assert [a.curve for a in back.arms] == [a.curve for a in result.arms]
+    assert latest_result(store, result.base_source) is None
+    from dataclasses import replace
+
+    ids = [save_result(store, replace(result, verdict=f"v{i}"), about=f"run {i}") for i in range(KEPT_RESULTS + 2)]
+    kept = store.list_artifacts(kind=RESULT_KIND)
+    assert [a["id"] for a in kept] == ids[-KEPT_RESULTS:]
+    row, got = latest_result(store, result.base_source)
+    assert row["id"] == ids[-1] and row["meta"]["about"] == f"run {KEPT_RESULTS + 1}"
+    assert got.verdict == f"v{KEPT_RESULTS + 1}" and not got.models
+    assert save_result(store, replace(result, verdict=f"v{KEPT_RESULTS + 1}")) == ids[-1]  # the same result: once
+    with pytest.raises(ValueError, match="not a fine-tune result"):
+        FinetuneResult.from_record({"arms": [{"kind": "nonsense"}]})
+
+
+def test_keeping_the_same_model_twice_stores_it_once_and_the_cli_lists_and_deletes_it(result, store, capsys):
+    label = next(iter(result.models))
+    first, again = save_adapted(store, result, label), save_adapted(store, result, label)
+    assert first == again and len(store.list_artifacts(kind="adapted_model")) == 1
+    assert main(["artifacts", "--db", store.path, "--json"]) == 0
+    rows = _last_json(capsys)
+    assert [r["id"] for r in rows] == [first] and rows[0]["size"] == len(result.models[label])
+    assert main(["delete-artifact", str(first), "--db", store.path, "--yes"]) == 0
+    assert store.list_artifacts() == []
+    assert main(["delete-artifact", str(first), "--db", store.path, "--yes"]) == 2  # gone: a plain error

@@ -178,6 +178,15 @@ def _build_parser() -> argparse.ArgumentParser:
 
     m = sub.add_parser("models", help="list the model families")
     m.add_argument("--json", action="store_true")
+
+    a = sub.add_parser("artifacts", help="list the models kept in the store (refits, adapted models)")
+    a.add_argument("--study", type=int, default=None, help="only this study's")
+    _common(a)
+
+    da = sub.add_parser("delete-artifact", help="delete a kept model from the store")
+    da.add_argument("artifact_id", type=int)
+    da.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    da.add_argument("--db", default="tuning.db", help="SQLite file (default tuning.db)")
     return p
 
 
@@ -536,6 +545,31 @@ def cmd_import_optuna(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_artifacts(args: argparse.Namespace) -> int:
+    kept = _db(args).list_artifacts(study_id=args.study)
+    rows = [{k: a[k] for k in ("id", "study_id", "kind", "name", "created", "size")} for a in kept]
+    if args.json:
+        print(json.dumps(rows))
+        return EXIT_OK
+    for r in rows:
+        study = "-" if r["study_id"] is None else f"study {r['study_id']}"
+        print(f"{r['id']:>5}  {r['kind']:<15} {study:<10} {r['size'] / 1e6:8.2f} MB  {r['created']}  {r['name']}")
+    if not rows:
+        _say("no kept models", err=True)
+    return EXIT_OK
+
+
+def cmd_delete_artifact(args: argparse.Namespace) -> int:
+    store = _db(args)
+    info, content = store.load_artifact(args.artifact_id)
+    _confirm(
+        f"Delete kept model {args.artifact_id} ({info['kind']} {info['name']}, {len(content) / 1e6:.2f} MB)?", args
+    )
+    store.delete_artifact(args.artifact_id)
+    _say(f"deleted artifact {args.artifact_id}", err=True)
+    return EXIT_OK
+
+
 def cmd_models(args: argparse.Namespace) -> int:
     from tuning.models import MODELS
 
@@ -630,6 +664,8 @@ COMMANDS = {
     "export": cmd_export,
     "import-optuna": cmd_import_optuna,
     "models": cmd_models,
+    "artifacts": cmd_artifacts,
+    "delete-artifact": cmd_delete_artifact,
     "finetune": cmd_finetune,
     "delete": cmd_delete,
     "delete-dataset": cmd_delete_dataset,

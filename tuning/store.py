@@ -549,8 +549,17 @@ class Store:
     def save_artifact(
         self, *, kind: str, name: str, content: bytes, meta: dict[str, Any] | None = None, study_id: int | None = None
     ) -> int:
-        """Keep a blob (e.g. kind="model": an XGBoost JSON booster) with JSON metadata; returns its id."""
+        """Keep a blob (e.g. kind="model": an XGBoost JSON booster) with JSON metadata; returns its id.
+
+        The same content kept twice for the same study and kind is kept once (the earlier id comes back): three
+        clicks on "Keep" must not store three copies of a 10 MB model."""
         with self._conn() as conn:
+            same = conn.execute(
+                "SELECT id FROM artifacts WHERE kind=? AND study_id IS ? AND length(content)=? AND content=?",
+                (kind, None if study_id is None else int(study_id), len(content), content),
+            ).fetchone()
+            if same is not None:
+                return int(same["id"])
             cur = conn.execute(
                 "INSERT INTO artifacts(study_id, kind, name, created, meta, content) VALUES (?,?,?,?,?,?)",
                 (None if study_id is None else int(study_id), kind, name, now_iso(), dumps(meta or {}), content),

@@ -17,16 +17,23 @@ from tuning.finetune import (
     ArmKind,
     BaseModel,
     FinetuneResult,
+    Stopped,
     adaptation_script,
+    latest_result,
     load_base_file,
     load_base_study,
     ratios_to_retrain,
     save_adapted,
 )
+from tuning.store import StudyState
+from ui.finetune_runs import FinetuneRuns
 from ui.state import SAMPLES, db_path, get_store, load_dataset, sample_catalog, show_error
-from ui.text import esc
+from ui.text import esc, local_time
+from ui.upload import parse_upload
 
 BASE_STUDY, BASE_FILE = "A study's best model", "An XGBoost model file (.json / .ubj)"
+BASE_EXAMPLE = "The worked example"
+EXAMPLE_SOURCE = "the worked example (XGBoost trained on drift_before.csv)"
 SRC_SAMPLE, SRC_STORED, SRC_UPLOAD = "Sample", "Stored dataset", "Upload"
 
 
@@ -47,15 +54,34 @@ def _file_base(digest: str, name: str, _content: bytes) -> BaseModel:
     return load_base_file(_content, name)
 
 
+@st.cache_resource(show_spinner="Training the worked example's base model…")
+def _example_base() -> BaseModel:
+    from dataclasses import replace
+
+    from tuning.lessons.finetune import drift_base, drift_data
+
+    return replace(drift_base(drift_data()[0]), source=EXAMPLE_SOURCE)
+
+
 def pick_base() -> BaseModel | None:
-    """A study's refit best model (kept in the store) or an uploaded XGBoost file; None until chosen."""
+    """A finished study's refit best model (kept in the store), an uploaded XGBoost file or the worked example
+    (a model of the bundled drift pair, the default while no study has finished); None until chosen."""
     store = get_store()
-    source = st.radio("Base model", [BASE_STUDY, BASE_FILE], key="ft_base_source", horizontal=True)
+    studies = [
+        s for s in store.list_studies() if s.state is not StudyState.RUNNING and store.best_trial(s.id) is not None
+    ]
+    options = [BASE_STUDY, BASE_FILE, BASE_EXAMPLE]
+    first = 0 if studies else 2
+    source = st.radio("Base model", options, index=first, key="ft_base_source", horizontal=True)
     try:
+        if source == BASE_EXAMPLE:
+            return _example_base()
         if source == BASE_STUDY:
-            studies = [s for s in store.list_studies() if store.best_trial(s.id) is not None]
             if not studies:
-                st.info("No study with a complete trial yet: run one on the Search page, or upload a model file.")
+                st.info(
+                    "No finished study with a complete trial yet: run one on the Search page, upload a model "
+                    "file, or try the worked example."
+                )
                 return None
             labels = {s.id: f"#{s.id} {s.name} ({s.config.model})" for s in studies}
             sid = st.selectbox("Study", list(labels), index=len(labels) - 1, format_func=labels.get, key="ft_study")
@@ -74,14 +100,41 @@ def pick_base() -> BaseModel | None:
         return None
 
 
+def _fits(columns: list[str], base: BaseModel) -> bool:
+    return set(base.features) <= set(columns)
+
+
+def _default_table(base: BaseModel, role: str) -> tuple[str, str | None]:
+    """(source, sample file or dataset id) a table picker opens on: a table that can match the base model.
+
+    Old data: the study's own dataset. New data: another stored dataset with the model's columns (the newest),
+    else a sample with them (drift_after for the drift pair), else nothing (an upload, with a prompt)."""
+    store = get_store()
+    own = store.get_study(base.study_id).dataset_id if base.study_id is not None else None
+    if role == "old" and own is not None:
+        return SRC_STORED, own
+    for d in list(reversed(store.list_datasets()))[:5]:  # the newest few: each is parsed to read its columns
+        if d["id"] != own and _fits(list(load_dataset(db_path(), d["id"])[1].columns), base):
+            return SRC_STORED, d["id"]
+    files = [e["file"] for e in sample_catalog()]
+    preferred = "drift_before.csv" if role == "old" else "drift_after.csv"
+    for f in sorted(files, key=lambda f: f != preferred):
+        if _fits(list(_sample_table(f).columns), base):
+            return SRC_SAMPLE, f
+    return SRC_UPLOAD, None
+
+
 @st.cache_data(max_entries=16, show_spinner=False)
 def _sample_table(file: str) -> pd.DataFrame:
     return parse_table((SAMPLES / file).read_bytes(), name=file)
 
 
-def pick_table(label: str, key: str, *, default_file: str) -> PickedTable | None:
-    """A sample, a dataset already in the store, or an upload."""
-    src = st.radio(label, [SRC_SAMPLE, SRC_STORED, SRC_UPLOAD], key=f"{key}_source", horizontal=True)
+def pick_table(label: str, key: str, *, base: BaseModel, role: str) -> PickedTable | None:
+    """A sample, a dataset already in the store, or an upload; it opens on a table that fits the base model."""
+    sources = [SRC_SAMPLE, SRC_STORED, SRC_UPLOAD]
+    src_default, pick = _default_table(base, role)
+    default_file = pick if src_default == SRC_SAMPLE else ""
+    src = st.radio(label, sources, index=sources.index(src_default), key=f"{key}_source", horizontal=True)
     try:
         if src == SRC_SAMPLE:
             catalog = sample_catalog()
@@ -103,13 +156,18 @@ def pick_table(label: str, key: str, *, default_file: str) -> PickedTable | None
                 return None
             ids = [d["id"] for d in datasets]
             names = {d["id"]: f"{d['name']} ({d['n_rows']} rows)" for d in datasets}
-            ds = st.selectbox(f"{label}: stored dataset", ids, format_func=names.get, key=f"{key}_stored")
+            first = ids.index(pick) if src_default == SRC_STORED and pick in ids else len(ids) - 1
+            ds = st.selectbox(f"{label}: stored dataset", ids, index=first, format_func=names.get, key=f"{key}_stored")
             name, df = load_dataset(db_path(), ds)
             return PickedTable(name, df, None)
         up = st.file_uploader(f"{label}: a CSV / TSV / Parquet / XLSX file", key=f"{key}_upload")
         if up is None:
+            if src_default == SRC_UPLOAD:
+                st.caption(
+                    f"No stored table or sample has the model's {len(base.features)} feature columns: upload one."
+                )
             return None
-        return PickedTable(up.name, parse_table(up.getvalue(), name=up.name), None)
+        return PickedTable(up.name, parse_upload(up.getvalue(), up.name), None)  # parsed once per content
     except TuningError as exc:
         show_error(exc)
         return None
@@ -204,3 +262,78 @@ def render_result(result: FinetuneResult, *, key: str, study_id: int | None = No
             show_error(exc)
     if label == result.base_margin_label:
         st.caption("The stack arm's trees predict on top of the base model: pass its margin as base_margin.")
+
+
+def base_key(base: BaseModel) -> str:
+    """Which base model a run and a kept result belong to: a study's kept model, or a file by its content."""
+    if base.study_id is not None:
+        return f"study {base.study_id} artifact {base.artifact_id}"
+    return f"file {hashlib.sha256(base.booster_json or b'').hexdigest()[:16]}"
+
+
+def show_run(runs: FinetuneRuns, key: str, base: BaseModel) -> None:
+    """This base model's fine-tune: live progress with Stop while it runs, then its result (models included);
+    with no run in this process, the newest comparison kept in the store (a reload, a restart)."""
+    run = runs.get(key)
+    if run is not None and run.running:
+
+        @st.fragment(run_every=1.0)
+        def live() -> None:
+            if not run.running:
+                st.rerun(scope="app")
+            st.progress(run.fraction, text=esc(run.status()))
+            if st.button("Stop", key="ft_stop", icon=":material/stop_circle:", disabled=run.stop.is_set()):
+                run.stop.set()
+
+        live()
+        return
+    if run is not None and run.error is not None:
+        if isinstance(run.error, Stopped):
+            st.info(esc(run.error.for_app()), icon=":material/stop_circle:")
+        else:
+            show_error(run.error)
+        return
+    if run is not None and run.result is not None:
+        render_result(run.result, key="ft", study_id=base.study_id)
+        return
+    kept = latest_result(get_store(), key)
+    if kept is not None:
+        row, result = kept
+        about = row["meta"].get("about") or ""
+        st.caption(
+            f"The last comparison for this base model, from {local_time(row['created'])}"
+            + (f" ({esc(about)})" if about else "")
+            + ". Its adapted models were not kept: run the arms again to download or keep one."
+        )
+        render_result(result, key="ft", study_id=base.study_id, saving=False)
+
+
+def kept_models() -> None:
+    """Adapted models kept in the store (by this page's "Keep"), with a download and a delete each."""
+    store = get_store()
+    kept = store.list_artifacts(kind="adapted_model")
+    with st.expander(f"Kept adapted models ({len(kept)})", icon=":material/inventory_2:"):
+        if not kept:
+            st.caption("None yet: run the arms and press **Keep it in the store** under the result.")
+            return
+        for a in kept:
+            meta = a["meta"]
+            c1, c2, c3 = st.columns([5, 2, 2])
+            c1.markdown(
+                f"**#{a['id']}** {esc(meta.get('arm', a['name']))} of {esc(meta.get('adapted_from', '?'))} · "
+                f"{a['size'] / 1e6:.2f} MB · {local_time(a['created'])}"
+            )
+            if c2.button("Download", key=f"ft_kept_get_{a['id']}"):
+                _, content = store.load_artifact(a["id"])
+                st.session_state["ft_kept_dl"] = (a["id"], content)
+            with c3.popover("Delete", icon=":material/delete:"):  # a shared store: never one click
+                sure = st.checkbox("Yes, delete it for good", key=f"ft_kept_sure_{a['id']}")
+                if st.button("Delete", key=f"ft_kept_del_{a['id']}", type="primary", disabled=not sure):
+                    store.delete_artifact(a["id"])
+                    st.session_state.pop("ft_kept_dl", None)
+                    st.rerun()
+        got = st.session_state.get("ft_kept_dl")
+        if got is not None:
+            st.download_button(
+                f"Save kept model #{got[0]}", got[1], f"adapted_{got[0]}.json", "application/json", key="ft_kept_dl_btn"
+            )

@@ -13,15 +13,25 @@ from __future__ import annotations
 from tuning.finetune._common import (
     ARM_HELP,
     MAX_CURVE_POINTS,
+    MAX_ROWS,
     MODEL_FORMAT,
     MODEL_KIND,
+    RESULT_KIND,
     SKLEARN_CONTINUE,
     SUPPORTED_METRICS,
     ArmKind,
+    Stopped,
 )
-from tuning.finetune.arms import finetune, fit_clock
+from tuning.finetune.arms import finetune, fit_clock, planned_steps
 from tuning.finetune.base import BaseModel, load_base_file, load_base_study
-from tuning.finetune.report import adaptation_script, ratios_to_retrain, save_adapted, verdict
+from tuning.finetune.report import (
+    adaptation_script,
+    latest_result,
+    ratios_to_retrain,
+    save_adapted,
+    save_result,
+    verdict,
+)
 from tuning.finetune.results import ArmResult, Curve, FinetuneResult, FinetuneSettings, SplitInfo
 from tuning.finetune.table import Table, check_table, resolve_metric, score_output
 
@@ -34,8 +44,11 @@ __all__ = [
     "FinetuneResult",
     "FinetuneSettings",
     "MAX_CURVE_POINTS",
+    "MAX_ROWS",
     "MODEL_FORMAT",
     "MODEL_KIND",
+    "RESULT_KIND",
+    "Stopped",
     "SKLEARN_CONTINUE",
     "SUPPORTED_METRICS",
     "SplitInfo",
@@ -44,6 +57,9 @@ __all__ = [
     "check_table",
     "finetune",
     "fit_clock",
+    "latest_result",
+    "planned_steps",
+    "save_result",
     "load_base_file",
     "load_base_study",
     "ratios_to_retrain",

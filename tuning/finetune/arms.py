@@ -18,7 +18,7 @@ from tuning.evaluate import (
     early_stopping_split,
     holdout_split,
 )
-from tuning.finetune._common import MAX_CURVE_POINTS, SKLEARN_CONTINUE, ArmKind
+from tuning.finetune._common import MAX_CURVE_POINTS, SKLEARN_CONTINUE, ArmKind, Steps
 from tuning.finetune.base import BaseModel
 from tuning.finetune.report import verdict
 from tuning.finetune.results import ArmResult, Curve, FinetuneResult, FinetuneSettings, SplitInfo
@@ -38,6 +38,18 @@ class _Parts:
     @property
     def adapt(self) -> np.ndarray:
         return np.sort(np.concatenate([self.fit, self.es]))
+
+
+def planned_steps(base: BaseModel, settings: FinetuneSettings, *, has_old: bool) -> int:
+    """How many steps (progress messages) :func:`finetune` will announce: a progress bar's total."""
+    arms = settings.arms or base.arms()
+    if base.is_xgboost:
+        n = len(settings.rates(base.learning_rate)) if ArmKind.CONTINUE in arms else 0
+        n += sum(k in arms for k in (ArmKind.REFRESH, ArmKind.STACK, ArmKind.RETRAIN_NEW))
+        n += settings.tpe_trials if ArmKind.TUNED in arms else 0
+    else:
+        n = int(ArmKind.CONTINUE in arms and base.family in SKLEARN_CONTINUE) + int(ArmKind.RETRAIN_NEW in arms)
+    return n + int(ArmKind.RETRAIN_ALL in arms and has_old)
 
 
 def _xgb_reason(exc: Exception) -> str:
@@ -81,10 +93,14 @@ def finetune(
     old: pd.DataFrame | None = None,
     settings: FinetuneSettings | None = None,
     progress: Callable[[str], None] | None = None,
+    stop: Callable[[], bool] | None = None,
 ) -> FinetuneResult:
-    """Run every requested arm on ``new`` (and score forgetting on ``old``); raises DataError/ConfigError."""
+    """Run every requested arm on ``new`` (and score forgetting on ``old``); raises DataError/ConfigError.
+
+    ``progress`` hears each step (:func:`planned_steps` counts them); ``stop()`` true ends the run with
+    :class:`Stopped` at the next step or boosting round."""
     settings = settings or FinetuneSettings()
-    say = progress or (lambda _msg: None)
+    say = Steps(progress, stop)
     if settings.base_learning_rate is not None:
         if not 0 < settings.base_learning_rate <= 1:
             raise ConfigError(f"The base learning rate must be in (0, 1], got {settings.base_learning_rate}.")
@@ -191,7 +207,7 @@ def _xgb_arms(
     arms: Sequence[ArmKind],
     metric: str,
     settings: FinetuneSettings,
-    say: Callable[[str], None],
+    say: Steps,
 ) -> tuple[list[ArmResult], dict[str, bytes]]:
     import xgboost as xgb
 
@@ -256,7 +272,8 @@ def _xgb_arms(
         t0 = clock()
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            b = xgb.train(params, dtrain, rounds, verbose_eval=False, **kw)
+            b = xgb.train(params, dtrain, rounds, verbose_eval=False, callbacks=[say.xgb_callback()], **kw)
+        say.check()  # a Stop during boosting: the shortened model is not an arm
         return b, clock() - t0
 
     def boosted(
@@ -339,9 +356,8 @@ def _xgb_arms(
         results.append(boosted(ArmKind.RETRAIN_ALL, "retrain (old + new)", base_params, d_all, d_es, 0))
 
     if ArmKind.TUNED in arms and settings.tpe_trials > 0:
-        say(f"TPE search over continue ({settings.tpe_trials} trials)")
         tuned, raw, spent = _tuned_continue(
-            base, base_booster, base_params, d_fit, d_es, settings, train, score, new_t, parts.es
+            base, base_booster, base_params, d_fit, d_es, settings, train, score, new_t, parts.es, say
         )
         b = xgb.Booster()
         b.load_model(bytearray(raw))
@@ -377,6 +393,7 @@ def _tuned_continue(
     score: Callable[..., float],
     new_t: Table,
     es_idx: np.ndarray,
+    say: Steps,
 ) -> tuple[dict[str, Any], bytes, float]:
     """A short TPE search (the engine's strategy) over continue's learning rate and rounds, scored on the
     early-stopping rows, never on the held-out ones."""
@@ -394,7 +411,8 @@ def _tuned_continue(
     y_es = new_t.y[es_idx]
     best: tuple[float, dict[str, Any], Any] | None = None
     total = 0.0
-    for _ in range(settings.tpe_trials):
+    for i in range(settings.tpe_trials):
+        say(f"TPE over continue: trial {i + 1} of {settings.tpe_trials}")
         params = strategy.ask()
         if params is None:
             break
@@ -422,7 +440,7 @@ def _sklearn_arms(
     arms: Sequence[ArmKind],
     metric: str,
     settings: FinetuneSettings,
-    say: Callable[[str], None],
+    say: Steps,
 ) -> tuple[list[ArmResult], dict[str, bytes]]:
     """scikit-learn families: base, continue where warm_start exists, retrain."""
     from sklearn.base import clone

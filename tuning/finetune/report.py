@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from tuning.errors import ConfigError
-from tuning.finetune._common import ArmKind, _finite
+from tuning.finetune._common import RESULT_KIND, ArmKind, _finite
 from tuning.finetune.results import ArmResult, FinetuneResult
 
 
@@ -197,3 +197,39 @@ def save_adapted(store: Any, result: FinetuneResult, label: str, *, study_id: in
     return store.save_artifact(
         kind="adapted_model", name=f"{safe}.json", content=result.models[label], meta=meta, study_id=study_id
     )
+
+
+#: Comparisons kept per base model: the newest are kept, older ones go (a result is a few kB of JSON).
+KEPT_RESULTS = 5
+
+
+def save_result(
+    store: Any, result: FinetuneResult, *, base_key: str | None = None, study_id: int | None = None, about: str = ""
+) -> int:
+    """Keep a finished comparison in the store (kind ``finetune_result``, JSON without the models), so a reload
+    or a restart shows it again; only the newest ``KEPT_RESULTS`` per base model (``base_key``, by default its
+    source) stay."""
+    import json
+
+    key = base_key or result.base_source
+    content = json.dumps(result.to_record(), allow_nan=True).encode()
+    meta = {"base": key, "about": about, "verdict": result.verdict}
+    aid = store.save_artifact(kind=RESULT_KIND, name="finetune.json", content=content, meta=meta, study_id=study_id)
+    same = [a for a in store.list_artifacts(kind=RESULT_KIND) if a["meta"].get("base") == key]
+    for old in same[:-KEPT_RESULTS]:
+        store.delete_artifact(old["id"])
+    return int(aid)
+
+
+def latest_result(store: Any, base_key: str) -> tuple[dict[str, Any], FinetuneResult] | None:
+    """(the artifact's row, the result) of the newest comparison kept for this base model, or None."""
+    import json
+
+    same = [a for a in store.list_artifacts(kind=RESULT_KIND) if a["meta"].get("base") == base_key]
+    for row in reversed(same):
+        _, content = store.load_artifact(row["id"])
+        try:
+            return row, FinetuneResult.from_record(json.loads(content))
+        except ValueError:  # written by another release: skip it
+            continue
+    return None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from tuning.finetune._common import ArmKind, _finite
@@ -97,6 +97,47 @@ class FinetuneResult:
     def arm(self, kind: ArmKind) -> ArmResult | None:
         return next((a for a in self.arms if a.kind == kind), None)
 
+    def to_record(self) -> dict[str, Any]:
+        """Everything the page shows, as JSON values (the adapted models are not in it: they are kept on request)."""
+        return {
+            "version": 1,
+            **{k: getattr(self, k) for k in ("base_source", "family", "task", "metric", "verdict", "time_kind")},
+            "base_margin_label": self.base_margin_label,
+            "split": asdict(self.split),
+            "notes": list(self.notes),
+            "arms": [{**asdict(a), "kind": a.kind.value} for a in self.arms],
+        }
+
+    @classmethod
+    def from_record(cls, rec: dict[str, Any]) -> FinetuneResult:
+        """The result :meth:`to_record` wrote (models empty); a malformed record raises ``ValueError``."""
+        try:
+            arms = tuple(
+                ArmResult(
+                    **{
+                        **a,
+                        "kind": ArmKind(a["kind"]),
+                        "params": dict(a.get("params") or {}),
+                        "curve": None if a.get("curve") is None else _curve(a["curve"]),
+                    }
+                )
+                for a in rec["arms"]
+            )
+            return cls(
+                base_source=str(rec["base_source"]),
+                family=str(rec["family"]),
+                task=str(rec["task"]),
+                metric=str(rec["metric"]),
+                verdict=str(rec["verdict"]),
+                time_kind=str(rec["time_kind"]),
+                split=SplitInfo(**rec["split"]),
+                arms=arms,
+                base_margin_label=rec.get("base_margin_label"),
+                notes=tuple(str(n) for n in rec.get("notes", ())),
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ValueError(f"not a fine-tune result: {type(exc).__name__}") from None
+
     def to_summary(self) -> dict[str, Any]:
         return {
             "base": self.base_source,
@@ -109,3 +150,12 @@ class FinetuneResult:
             "notes": list(self.notes),
             "time_kind": self.time_kind,
         }
+
+
+def _curve(c: dict[str, Any]) -> Curve:
+    return Curve(
+        rounds=tuple(int(r) for r in c["rounds"]),
+        new=tuple(float(v) for v in c["new"]),
+        old=None if c.get("old") is None else tuple(float(v) for v in c["old"]),
+        best_round=None if c.get("best_round") is None else int(c["best_round"]),
+    )

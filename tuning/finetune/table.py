@@ -14,6 +14,7 @@ from tuning.evaluate import (
     REGRESSION,
     default_metric,
 )
+from tuning.finetune._common import MAX_ROWS
 from tuning.finetune.base import BaseModel
 from tuning.metrics import classification_metrics, regression_metrics
 
@@ -77,6 +78,11 @@ def _encode_labels(base: BaseModel, labels: pd.Series, target: str, role: str) -
 
 def check_table(base: BaseModel, df: pd.DataFrame, target: str, *, role: str = "new") -> Table:
     """The table's rows in the base model's terms, or a plain error naming what does not match."""
+    if len(df) > MAX_ROWS:
+        raise DataError(
+            f"The {role} data has {len(df):,} rows; a fine-tune takes at most {MAX_ROWS:,}.",
+            fix="Sample the rows (a comparison of the arms needs a few thousand) and run it again.",
+        )
     if target not in df.columns:
         raise DataError(f"The {role} data has no column {target!r}.", fix="Pick the target the base model predicts.")
     cols = [c for c in df.columns if c != target]
