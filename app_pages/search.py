@@ -87,10 +87,10 @@ with st.expander("New search", expanded=study_id is None, icon=":material/tune:"
             key="search_grid_points",
             help="Each int/float range is cut into this many values (log-spaced when log).",
         )
-    space = space_editor(model)
+    space = space_editor(model, n_rows=profile.n_rows, n_features=len(profile.features))
     budget = budget_inputs(strategy, space, grid_points)
     family = get_model(model)
-    ev = evaluation_inputs(family.gpu)
+    ev = evaluation_inputs(family.gpu, n_rows=profile.n_rows)
     early = None
     if family.early_stopping:
         c1, _ = st.columns([1, 2])

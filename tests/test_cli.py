@@ -312,3 +312,18 @@ def test_resume_of_a_study_on_a_stored_scheduler_asks_first(tmp_path, capsys):
     assert main(["resume", str(sid), "--db", str(db)]) == 2
     err = capsys.readouterr().err
     assert "tcp://127.0.0.1:9" in err and "--scheduler" in err and "Traceback" not in err
+
+
+def test_trial_timeout_ends_slow_trials_as_failed_and_the_study_goes_on(tmp_path):
+    db = tmp_path / "cap.db"
+    args = ["run", "--data", str(SAMPLES / "moons.csv"), "--target", "label", "--model", "knn"]
+    args += ["--strategy", "random", "--trials", "3", "--cv", "3", "--json"]
+    out = cli(*args, "--trial-timeout", "0.000001", db=db)  # every trial is past it at its second fold
+    assert out.returncode == 2 and "trial time cap (1e-06 s)" in out.stderr  # every trial failed: said plainly
+    show = json.loads(cli("show", "1", "--json", db=db).stdout.strip().splitlines()[-1])
+    assert show["n_trials"] == 3 and show["n_failed"] == 3
+    assert all("trial time cap" in (t["error"] or "") for t in show["trials"])
+    out = cli(*args, "--trial-timeout", "0", db=db)  # 0: no cap
+    assert out.returncode == 0, out.stderr
+    show = json.loads(cli("show", "2", "--json", db=db).stdout.strip().splitlines()[-1])
+    assert show["n_complete"] == 3

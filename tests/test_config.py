@@ -64,3 +64,35 @@ def test_the_stored_form_round_trips_and_old_dicts_open():
     o = ResolvedConfig.from_stored(old)  # a first-release dict: no pruner, executor, device keys
     assert o.pruner is PrunerName.NONE and o.executor is ExecutorName.THREADS and o.space.names
     assert o.request().model == "knn"
+
+
+def test_defaults_fit_the_tables_shape_and_an_explicit_space_is_kept():
+    wide = resolve_config(StudyConfig(dataset_id="d", target="y", model="logistic_regression"), _table(300, 5000))
+    narrow = resolve_config(StudyConfig(dataset_id="d", target="y", model="logistic_regression"), profile(500))
+    assert wide.space.to_dict()["max_iter"] == {"value": 200} and wide.space.to_dict()["tol"] == {"value": 1e-3}
+    assert narrow.space.to_dict()["max_iter"] == {"value": 1000} and "tol" not in narrow.space.to_dict()
+    mine = {"C": {"type": "float", "low": 0.1, "high": 1.0}, "max_iter": {"value": 5000}}
+    kept = resolve_config(
+        StudyConfig(dataset_id="d", target="y", model="logistic_regression", space=mine), _table(300, 5000)
+    )
+    assert kept.space.to_dict()["max_iter"] == {"value": 5000}
+
+
+def _table(n_rows: int, n_cols: int):
+    rng = np.random.default_rng(0)
+    df = pd.DataFrame(rng.normal(size=(n_rows, n_cols)), columns=[f"c{i}" for i in range(n_cols)])
+    df["y"] = [i % 2 for i in range(n_rows)]
+    return profile_table(df, target="y")
+
+
+@pytest.mark.parametrize("bad", [0.0, -5.0, float("nan"), float("inf")])
+def test_the_trial_time_cap_is_checked_and_stored(bad):
+    from tuning.protocol import DEFAULT_TRIAL_TIMEOUT
+
+    with pytest.raises(ConfigError, match="trial time cap"):
+        resolve_config(StudyConfig(dataset_id="d", target="y", model="knn", trial_timeout=bad), profile(50))
+    r = resolve_config(StudyConfig(dataset_id="d", target="y", model="knn"), profile(50))
+    assert r.trial_timeout == DEFAULT_TRIAL_TIMEOUT
+    assert ResolvedConfig.from_stored({**r.to_dict(), "trial_timeout": None}).trial_timeout is None
+    old = {k: v for k, v in r.to_dict().items() if k != "trial_timeout"}  # a study of an earlier release
+    assert ResolvedConfig.from_stored(old).trial_timeout == DEFAULT_TRIAL_TIMEOUT

@@ -167,3 +167,36 @@ def test_early_stopping_watches_rows_of_the_training_fold_not_the_validation_fol
     assert final_params({"n_estimators": 500}, {"best_iteration": [9]}, early_stopping_rounds=None) == {
         "n_estimators": 500
     }
+
+
+@pytest.mark.parametrize("model, params", [("decision_tree", {"max_depth": 3}), ("xgboost", {"n_estimators": 50})])
+def test_a_trial_past_its_time_cap_fails_with_the_reason_and_a_stop_is_still_a_stop(model, params, monkeypatch):
+    import dataclasses
+    import threading
+
+    import tuning.evaluate as ev
+
+    d = _prepared("moons.csv", "label")
+    folds = make_folds(d.y, task="classification", cv=3, seed=0)
+    ctx = EvalContext(
+        model=model,
+        task="classification",
+        X=d.X,
+        y=d.y,
+        numeric=d.numeric,
+        categorical=d.categorical,
+        folds=tuple(folds),
+        metric="accuracy",
+        secondary=("accuracy",),
+        trial_timeout=30.0,
+    )
+    assert evaluate(ctx, params).state == "complete"  # well inside the cap
+    clock = iter(range(0, 10**6, 20))  # every look at the clock is 20 s later: past the cap at the second fold
+    monkeypatch.setattr(ev.time, "monotonic", lambda: float(next(clock)))
+    out = evaluate(ctx, params)
+    assert out.state == "failed" and "trial time cap (30 s)" in out.error and "--trial-timeout" in out.error
+    stop = threading.Event()
+    stop.set()
+    assert evaluate(ctx, params, stop=stop).state == "stopped"
+    uncapped = dataclasses.replace(ctx, trial_timeout=None)
+    assert evaluate(uncapped, params).state == "complete"

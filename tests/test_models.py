@@ -45,3 +45,13 @@ def test_an_unknown_family_or_task_is_refused():
         get_model("no_such_model")
     with pytest.raises(ConfigError):
         get_model("logistic_regression").factory("regression")
+
+
+def test_svm_and_mlp_defaults_on_many_rows():
+    svm, mlp = get_model("svm"), get_model("mlp")
+    assert svm.default_space_for(100_000, 20)["C"]["high"] == 100.0
+    assert svm.default_space_for(5_000, 20)["C"] == svm.default_space["C"]
+    big = mlp.default_space_for(100_000, 20)
+    assert big["early_stopping"] == {"value": True} and big["max_iter"] == {"value": 200}
+    assert "early_stopping" not in mlp.default_space_for(5_000, 20)
+    assert get_model("knn").default_space_for(10**6, 10**4) == get_model("knn").default_space

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from tuning.errors import ConfigError, SpaceError, TuningError
-from tuning.protocol import StudyState
+from tuning.protocol import DEFAULT_TRIAL_TIMEOUT, StudyState
 
 if TYPE_CHECKING:
     from tuning.study import StudySummary
@@ -75,6 +75,13 @@ def _build_parser() -> argparse.ArgumentParser:
     r.add_argument("--strategy", default="tpe", choices=["grid", "random", "tpe", "anneal"])
     r.add_argument("--trials", type=int, help="number of trials (default 50; the whole grid for grid)")
     r.add_argument("--timeout", type=float, help="stop after this many seconds")
+    r.add_argument(
+        "--trial-timeout",
+        type=float,
+        default=DEFAULT_TRIAL_TIMEOUT,
+        help=f"seconds one trial may take before it is recorded as failed (default {DEFAULT_TRIAL_TIMEOUT:g}; "
+        "0: no cap)",
+    )
     r.add_argument("--target-score", type=float, help="stop once the best score reaches this")
     r.add_argument("--patience", type=int, help="stop after N trials without improvement")
     r.add_argument(
@@ -317,6 +324,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         strategy=args.strategy,
         n_trials=trials,
         timeout=args.timeout,
+        trial_timeout=args.trial_timeout or None,
         target_score=args.target_score,
         patience=args.patience,
         plateau=args.stop_on_plateau,

@@ -17,6 +17,7 @@ from tuning.data import DatasetProfile
 from tuning.errors import ConfigError
 from tuning.metrics import check_metric, default_metric
 from tuning.models import get_model
+from tuning.protocol import DEFAULT_TRIAL_TIMEOUT
 from tuning.space import SearchSpace
 from tuning.strategies import STRATEGIES
 
@@ -76,6 +77,7 @@ class StudyConfig:
     strategy: str = "tpe"
     n_trials: int | None = 50
     timeout: float | None = None
+    trial_timeout: float | None = DEFAULT_TRIAL_TIMEOUT
     target_score: float | None = None
     patience: int | None = None
     cv: int = 5
@@ -132,6 +134,7 @@ class ResolvedConfig:
     strategy: StrategyName = StrategyName.TPE
     n_trials: int | None = 50
     timeout: float | None = None
+    trial_timeout: float | None = DEFAULT_TRIAL_TIMEOUT
     target_score: float | None = None
     patience: int | None = None
     cv: int = 5
@@ -198,6 +201,7 @@ class ResolvedConfig:
             strategy=_enum(StrategyName, get("strategy"), "strategy"),
             n_trials=d.get("n_trials") if "n_trials" in d else defaults["n_trials"],
             timeout=d.get("timeout"),
+            trial_timeout=d.get("trial_timeout", DEFAULT_TRIAL_TIMEOUT),
             target_score=d.get("target_score"),
             patience=d.get("patience"),
             cv=int(get("cv")),
@@ -229,7 +233,8 @@ def resolve_config(config: StudyConfig, profile: DatasetProfile) -> ResolvedConf
     check_metric(metric, task=task, n_classes=n_classes, model=config.model)
     strategy = _enum(StrategyName, config.strategy, "strategy")
     assert set(STRATEGIES) == {s.value for s in StrategyName}
-    space_dict = config.space if config.space is not None else family.default_space
+    n_features = len(profile.features)
+    space_dict = config.space if config.space is not None else family.default_space_for(profile.n_rows, n_features)
     space = SearchSpace.from_dict(space_dict, grid_points=config.grid_points)
     space.validate_against(family.allowed_params(task), model=family.label)
     if strategy is StrategyName.GRID:
@@ -240,6 +245,11 @@ def resolve_config(config: StudyConfig, profile: DatasetProfile) -> ResolvedConf
         raise ConfigError("A search needs a budget.", fix="Give a number of trials or a timeout.")
     if config.timeout is not None and not config.timeout > 0:
         raise ConfigError(f"The timeout must be positive, got {config.timeout}.")
+    if config.trial_timeout is not None and not (math.isfinite(config.trial_timeout) and config.trial_timeout > 0):
+        raise ConfigError(
+            f"The trial time cap must be a positive number of seconds, got {config.trial_timeout}.",
+            fix="Use --trial-timeout 600 (seconds), or leave it out.",
+        )
     if config.patience is not None and config.patience < 1:
         raise ConfigError(f"Patience must be at least 1 trial, got {config.patience}.")
     if config.target_score is not None and not math.isfinite(config.target_score):
@@ -278,6 +288,7 @@ def resolve_config(config: StudyConfig, profile: DatasetProfile) -> ResolvedConf
         strategy=strategy,
         n_trials=config.n_trials,
         timeout=config.timeout,
+        trial_timeout=config.trial_timeout,
         target_score=config.target_score,
         patience=config.patience,
         cv=config.cv,

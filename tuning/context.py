@@ -69,6 +69,7 @@ class EvalContext:
     seed: int = 0
     early_stopping_rounds: int | None = None
     record_curves: bool = True
+    trial_timeout: float | None = None  # seconds a trial may take (checked between folds and boosting rounds)
     hints: dict[str, Any] = field(default_factory=dict)
     cache: FoldCache = field(default_factory=FoldCache, init=False, compare=False, repr=False)
 

@@ -44,13 +44,40 @@ class _Never:
         return False
 
 
+class _Deadline:
+    """The study's stop flag, also set once the trial has run past its time cap (``ctx.trial_timeout``)."""
+
+    def __init__(self, stop: Any, timeout: float | None) -> None:
+        self._stop = stop if stop is not None else _Never()
+        self._end = None if timeout is None else time.monotonic() + timeout
+        self.expired = False
+
+    def is_set(self) -> bool:
+        if self._stop.is_set():
+            return True
+        if self._end is not None and time.monotonic() > self._end:
+            self.expired = True
+        return self.expired
+
+
 def run_trial(ctx: EvalContext, candidate: Candidate, stop: Any = None) -> TrialOutcome:
-    """Evaluate one candidate with its family's trainer; never raises (a failure is a FAILED outcome)."""
+    """Evaluate one candidate with its family's trainer; never raises (a failure is a FAILED outcome).
+
+    A trial past ``ctx.trial_timeout`` seconds is ended at its next fold or boosting round and FAILED with the
+    reason; the search goes on."""
     t0 = time.perf_counter()
+    flag = _Deadline(stop, ctx.trial_timeout)
     try:
-        out = trainer_for(ctx.model).evaluate(ctx, candidate, stop if stop is not None else _Never())
+        out = trainer_for(ctx.model).evaluate(ctx, candidate, flag)
     except TrialStopped:
-        out = TrialOutcome(state=TrialState.STOPPED, params=candidate.params, error="stopped before it finished")
+        if flag.expired:
+            why = (
+                f"took longer than the trial time cap ({ctx.trial_timeout:g} s) and was ended: raise it "
+                "(--trial-timeout, or Trial time cap on the Search page) or narrow the space to cheaper settings"
+            )
+            out = TrialOutcome(state=TrialState.FAILED, params=candidate.params, error=why)
+        else:
+            out = TrialOutcome(state=TrialState.STOPPED, params=candidate.params, error="stopped before it finished")
     except Exception as exc:  # the candidate's own failure: record it, keep searching
         msg = f"{type(exc).__name__}: {exc}".strip()
         out = TrialOutcome(state=TrialState.FAILED, params=candidate.params, error=msg[:2000])

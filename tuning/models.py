@@ -56,6 +56,14 @@ class ModelFamily:
     estimator_defaults: Callable[[dict[str, Any], str], dict[str, Any]] | None = None
     #: the fitted model in the family's own safe format, as (file suffix, bytes, how to load it); None: none
     native_model: Callable[[Any], tuple[str, bytes, str]] | None = None
+    #: the default space fitted to a table's shape: (default space, rows, feature columns) -> space; None: as is
+    shaped: Callable[[dict[str, dict[str, Any]], int, int], dict[str, dict[str, Any]]] | None = None
+
+    def default_space_for(self, n_rows: int, n_features: int) -> dict[str, dict[str, Any]]:
+        """The default space for a table of this shape: a default that cannot finish on it is a bug (a saga
+        solver 1,000 epochs over 5,000 columns, an MLP's 300 epochs over 100k rows)."""
+        space = {k: dict(v) for k, v in self.default_space.items()}
+        return self.shaped(space, n_rows, n_features) if self.shaped else space
 
     @property
     def tasks(self) -> tuple[str, ...]:
@@ -178,6 +186,37 @@ _KNN_DOCS = {
 }
 
 
+#: Work one linear fit may do, in row x column x epoch multiply-adds (about a second of saga on one core).
+LINEAR_WORK = 3e8
+#: Rows past which the SVM's C stops at 100 (libsvm's iterations grow with C, its cost with rows squared) and
+#: the MLP stops on a validation split instead of running every epoch.
+LARGE_ROWS = 10_000
+
+
+def _logistic_shaped(space: dict[str, dict[str, Any]], n_rows: int, n_features: int) -> dict[str, dict[str, Any]]:
+    """saga's cost is rows x columns per epoch and it converges slowly on wide tables: the epochs are capped so
+    one fit is about ``LINEAR_WORK``, and a wide table (more columns than rows) takes a looser tolerance."""
+    epochs = int(min(1000, max(100, LINEAR_WORK / max(1, n_rows * n_features))))
+    space["max_iter"] = {"value": epochs}
+    if n_features > n_rows:
+        space["tol"] = {"value": 1e-3}
+    return space
+
+
+def _svm_shaped(space: dict[str, dict[str, Any]], n_rows: int, n_features: int) -> dict[str, dict[str, Any]]:
+    if n_rows > LARGE_ROWS:
+        space["C"] = {**space["C"], "high": 100.0}
+        space["cache_size"] = {"value": 1000}  # MB of kernel rows: libsvm recomputes far less on many rows
+    return space
+
+
+def _mlp_shaped(space: dict[str, dict[str, Any]], n_rows: int, n_features: int) -> dict[str, dict[str, Any]]:
+    if n_rows > LARGE_ROWS:
+        space["early_stopping"] = {"value": True}  # 10% of the fold watched: stops after 10 epochs without gain
+        space["max_iter"] = {"value": 200}
+    return space
+
+
 def _xgb_classifier(**kw: Any) -> XGBClassifier:
     return XGBClassifier(**kw)
 
@@ -272,6 +311,7 @@ MODELS: dict[str, ModelFamily] = {
                 "tol": {"type": "float", "low": 1e-6, "high": 1e-2, "log": True},
             },
             coefficients=True,
+            shaped=_logistic_shaped,
         ),
         ModelFamily(
             "ridge",
@@ -350,6 +390,7 @@ MODELS: dict[str, ModelFamily] = {
                 "kernel": {"values": ["rbf", "linear", "poly"]},
                 "degree": {"type": "int", "low": 2, "high": 5},
             },
+            shaped=_svm_shaped,
         ),
         ModelFamily(
             "mlp",
@@ -366,6 +407,7 @@ MODELS: dict[str, ModelFamily] = {
             _MLP_DOCS,
             scale=True,
             extra_space={"activation": {"values": ["relu", "tanh"]}, "early_stopping": {"values": [False, True]}},
+            shaped=_mlp_shaped,
         ),
         ModelFamily(
             "knn",

@@ -13,6 +13,11 @@ from dataclasses import dataclass, field, replace
 from enum import Enum
 from typing import Any, NamedTuple
 
+#: Seconds one trial may take (all its folds) before it is recorded as failed and the search goes on: a trial
+#: past ten minutes on one worker is not a search step any more. ``trial_timeout=None`` lifts the cap. It is
+#: checked between folds and, for XGBoost, every boosting round.
+DEFAULT_TRIAL_TIMEOUT = 600.0
+
 
 class StudyState(str, Enum):
     RUNNING = "running"

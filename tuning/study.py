@@ -93,6 +93,7 @@ def make_context(
         seed=config.seed,
         early_stopping_rounds=config.early_stopping_rounds,
         record_curves=config.record_curves,
+        trial_timeout=config.trial_timeout,
         hints=dict(hints or {}),
     )
 

@@ -10,11 +10,12 @@ import pandas as pd
 import streamlit as st
 
 from tuning.analysis import display_metric_name
-from tuning.config import StudyConfig
+from tuning.config import AUTO_TEST_MIN_ROWS, AUTO_TEST_SIZE, StudyConfig
 from tuning.data import DatasetProfile
 from tuning.device import cuda_status
 from tuning.evaluate import default_metric, secondary_metrics
 from tuning.models import get_model, models_for_task
+from tuning.protocol import DEFAULT_TRIAL_TIMEOUT
 from tuning.space import SearchSpace
 from tuning.space_table import KINDS, rows_to_space, space_to_rows
 from tuning.strategies import STRATEGIES
@@ -71,14 +72,14 @@ def strategy_picker() -> str:
     return name
 
 
-def space_editor(model: str) -> dict[str, Any] | None:
+def space_editor(model: str, *, n_rows: int = 0, n_features: int = 0) -> dict[str, Any] | None:
     """The model's parameters as an editable table; returns the JSON space, or None after showing the error.
 
     The table keeps to the columns a user edits, so it fits a narrow window without sideways scrolling; what
     a parameter does is shown under it, for the parameter picked there.
     """
     family = get_model(model)
-    rows = space_to_rows(family)
+    rows = space_to_rows(family, family.default_space_for(n_rows, n_features) if n_rows else None)
     st.markdown(
         "**Search space** — tick *use*, pick a kind, edit ranges (*log* spaces a range evenly in log) or "
         "comma-separated *values*; *when* makes a parameter conditional (e.g. `booster=dart`)."
@@ -190,20 +191,23 @@ def budget_inputs(strategy: str, space: dict[str, Any] | None, grid_points: int)
     }
 
 
-def evaluation_inputs(family_gpu: bool) -> dict[str, Any]:
-    """Folds, held-out rows, parallel trials, seed and device: StudyConfig fields, in two rows of three so
-    the labels stay on one line in a narrow window."""
+def evaluation_inputs(family_gpu: bool, *, n_rows: int = 0) -> dict[str, Any]:
+    """Folds, held-out rows, parallel trials, seed, device and the trial time cap: StudyConfig fields, in two
+    rows of three so the labels stay on one line in a narrow window."""
     c = st.columns(3)
     cv = c[0].number_input("CV folds", min_value=2, max_value=20, value=5, key="search_cv")
+    auto_pct = round(AUTO_TEST_SIZE * 100) if n_rows >= AUTO_TEST_MIN_ROWS else 0
     test_pct = c[1].slider(
         "Held-out test rows",
         0,
         50,
-        0,
+        auto_pct,
         5,
         format="%d%%",
         key="search_test_size",
-        help="Rows kept aside; the best model is refit and scored on them at the end.",
+        help="Rows kept aside; the best model is refit and scored on them at the end (the CV score also picked "
+        f"the winner, so it is optimistic). {round(AUTO_TEST_SIZE * 100)}% by default from "
+        f"{AUTO_TEST_MIN_ROWS:,} rows.",
     )
     cores = os.cpu_count() or 1
     workers = c[2].number_input(
@@ -224,10 +228,21 @@ def evaluation_inputs(family_gpu: bool) -> dict[str, Any]:
     if device == "cuda (unavailable)":
         st.warning(f"The GPU cannot be used: {esc(reason)} The search will run on the CPU.", icon=":material/memory:")
         device = "cpu"
+    cap = c[2].number_input(
+        "Trial time cap (s)",
+        min_value=0,
+        max_value=86_400,
+        value=int(DEFAULT_TRIAL_TIMEOUT),
+        step=60,
+        key="search_trial_timeout",
+        help="A trial still running after this long is ended at its next fold (or boosting round) and recorded "
+        "as failed with the reason; the search goes on. 0 = no cap.",
+    )
     where = run_on_inputs(device=device, workers=int(workers))  # executor + scheduler
     return {
         "cv": int(cv),
         "test_size": test_pct / 100,
+        "trial_timeout": float(cap) or None,
         "workers": int(workers),
         "seed": int(seed),
         "device": device,
