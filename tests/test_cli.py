@@ -92,6 +92,8 @@ def test_list_show_export(db, tmp_path):
     assert {"number", "state", "params", "score", "train_score", "started", "finished", "duration_s", "error"} <= set(t)
     assert {"budget", "rung", "fit_time_s", "model_size", "model_size_unit"} <= set(t)
     assert t["started"].endswith("Z") and t["state"] == "complete"
+    host, pid, *_thread = t["worker"].split(":")  # where it ran (host:pid:thread), as the store recorded it
+    assert host and pid.isdigit()
     target = tmp_path / "t.csv"
     assert cli("export", "1", "--format", "csv", "-o", str(target), db=db).returncode == 0
     rows = list(csv.DictReader(io.StringIO(target.read_text())))
