@@ -6,16 +6,27 @@ a missing optional package is shown as the engine's plain message.
 
 from __future__ import annotations
 
+import contextlib
 import io
+import logging
+import os
+import shutil
 import tempfile
 import zipfile
+from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import streamlit as st
 
+from tuning.errors import DataError, TuningError
 from tuning.store import Store
 from tuning.study import open_study
 from ui.state import set_selection, show_error
+from ui.text import esc
+
+if TYPE_CHECKING:
+    from tuning.export.optuna import OptunaImport
 
 STUDIES_TABLE_KEY = "res_studies"  # the Results page's table of studies (its selection wins over the URL)
 
@@ -84,8 +95,80 @@ def render_interop_export(store: Store, study_id: int) -> None:
         st.caption("Unzip it and run `mlflow ui --backend-store-uri sqlite:///<folder>/mlflow.db`.")
 
 
+# -- import of an uploaded Optuna storage --------------------------------------------------------------
+#
+# The upload is untrusted: it is written to a private folder (0700, the file 0600) only for the time the
+# engine reads it (read-only), then removed; messages name it by its display name, never the server's path.
+# Whatever it holds, the expander shows a plain message and the rest of the page renders.
+
+_log = logging.getLogger(__name__)
+_CHECKED = "imp_optuna_checked"  # (upload's file id, its study names or the message its check gave)
+
+
+def _display_name(name: str | None) -> str:
+    """The upload's name as messages show it: its last part, at most 100 characters."""
+    base = Path(str(name or "")).name or "the uploaded file"
+    return base if len(base) <= 100 else base[:97] + "..."
+
+
+@contextlib.contextmanager
+def _private_copy(data: bytes) -> Iterator[Path]:
+    """``data`` in a file only this process's user can read, removed on leaving (whatever happens)."""
+    from tuning.export.optuna import MAX_FILE_BYTES
+
+    if len(data) > MAX_FILE_BYTES:
+        raise DataError(
+            f"The Optuna file is {len(data) / 2**20:.0f} MB; the import reads files up to "
+            f"{MAX_FILE_BYTES / 2**20:.0f} MB.",
+            fix="Export fewer trials, or one study, into a fresh SQLite file.",
+        )
+    folder = tempfile.mkdtemp(prefix="workbench_optuna_")  # mode 0700
+    try:
+        path = Path(folder) / "upload.db"
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        yield path
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def upload_study_names(name: str, data: bytes) -> list[str]:
+    """The studies of an uploaded Optuna storage (checked; DataError/StoreError when it cannot be used)."""
+    from tuning.export.optuna import study_names
+
+    with _private_copy(data) as path:
+        return study_names(f"sqlite:///{path}", label=_display_name(name))
+
+
+def import_upload(store: Store, name: str, data: bytes, study: str | None) -> OptunaImport:
+    """Import one study of an uploaded Optuna storage (the upload itself is never written to)."""
+    from tuning.export.optuna import import_optuna
+
+    with _private_copy(data) as path:
+        return import_optuna(store, f"sqlite:///{path}", study_name=study, label=_display_name(name))
+
+
+def import_message(exc: BaseException, name: str) -> str:
+    """What the expander says about a failed check or import: the engine's plain message (with the app's
+    fix), or a short line for anything else (no traceback, no server path)."""
+    if isinstance(exc, TuningError):
+        return exc.for_app()
+    return (
+        f"The Optuna file {_display_name(name)} could not be imported: the workbench hit an internal error "
+        f"({type(exc).__name__}). Export the study again into a fresh SQLite file, or import it with the CLI "
+        "(python -m tuning import-optuna) to see more."
+    )
+
+
+def _fail(exc: Exception, name: str) -> None:
+    if not isinstance(exc, TuningError):
+        _log.exception("importing the Optuna upload %r failed", _display_name(name))
+    st.error(esc(import_message(exc, name)), icon=":material/error:")
+
+
 def render_import(store: Store) -> None:
-    """An upload that brings an Optuna study (SQLite storage) into the store."""
+    """An upload that brings an Optuna study (SQLite storage) into the store; never raises."""
     with st.expander("Import an Optuna study", icon=":material/upload:"):
         up = st.file_uploader(
             "Optuna storage (SQLite file, as written by storage='sqlite:///study.db')",
@@ -95,36 +178,48 @@ def render_import(store: Store) -> None:
         if up is None:
             st.caption("The imported study has no dataset: charts that need the data say so.")
             return
-        from tuning.export.optuna import import_study, study_names
-
-        folder = Path(tempfile.gettempdir()) / "workbench_optuna_uploads"
-        folder.mkdir(exist_ok=True)
-        path = folder / f"{up.file_id}.db"
-        if not path.exists():
-            path.write_bytes(up.getvalue())
-        url = f"sqlite:///{path}"
         try:
-            names = study_names(url)
+            _render_upload(store, up)
+        except Exception as exc:  # the rest of the page (the studies, the delete box) must still render
+            _fail(exc, up.name)
+
+
+def _render_upload(store: Store, up: Any) -> None:
+    checked = st.session_state.get(_CHECKED)
+    if not checked or checked[0] != up.file_id:
+        try:
+            names: list[str] | str = upload_study_names(up.name, up.getvalue())
         except Exception as exc:
-            show_error(exc)
+            if not isinstance(exc, TuningError):
+                _log.exception("checking the Optuna upload %r failed", _display_name(up.name))
+            names = import_message(exc, up.name)
+        checked = (up.file_id, names)
+        st.session_state[_CHECKED] = checked  # a rerun does not check the same upload again
+    names = checked[1]
+    if isinstance(names, str):
+        st.error(esc(names), icon=":material/error:")
+        return
+    if not names:
+        st.warning("This storage holds no study.")
+        return
+    name = st.selectbox("Study", names, key="imp_optuna_study")
+    if st.button("Import", key="imp_optuna_go", type="primary"):
+        try:
+            with st.spinner("Importing..."):
+                result = import_upload(store, up.name, up.getvalue(), name)
+        except Exception as exc:
+            _fail(exc, up.name)
             return
-        if not names:
-            st.warning("This storage holds no study.")
-            return
-        name = st.selectbox("Study", names, key="imp_optuna_study")
-        if st.button("Import", key="imp_optuna_go", type="primary"):
-            try:
-                with st.spinner("Importing..."):
-                    sid = import_study(store, url, study_name=name)
-            except Exception as exc:
-                show_error(exc)
-                return
-            st.session_state["imp_optuna_done"] = sid
-            set_selection(study=sid)
-            st.session_state.pop(STUDIES_TABLE_KEY, None)  # a ticked row would keep the previous study open
-            st.rerun()
-        if "imp_optuna_done" in st.session_state:
-            st.success(f"Imported as study {st.session_state['imp_optuna_done']}.")
+        st.session_state["imp_optuna_done"] = (result.study_id, result.imported, result.skipped_text())
+        set_selection(study=result.study_id)
+        st.session_state.pop(STUDIES_TABLE_KEY, None)  # a ticked row would keep the previous study open
+        st.rerun()
+    done = st.session_state.get("imp_optuna_done")
+    if done:
+        sid, imported, skipped = done
+        st.success(f"Imported as study {sid} ({imported} trial(s)).")
+        if skipped:
+            st.warning(esc(skipped), icon=":material/warning:")
 
 
-__all__ = ["render_import", "render_interop_export"]
+__all__ = ["import_message", "import_upload", "render_import", "render_interop_export", "upload_study_names"]
