@@ -507,3 +507,12 @@ def test_contour_with_too_few_trials_says_so():
     fig = charts.plot_contour(frame, SPACE, "learning_rate", "max_depth", metric="accuracy")
     assert "at least 10 trials" in fig.layout.annotations[0].text
     assert len(fig.data) == 0
+
+
+def test_curves_are_drawn_at_the_rounds_they_were_evaluated():
+    c = {**_curves([0.7, 0.5, 0.4, 0.45]), "rounds": [0, 1, 50, 99]}
+    info = charts._get_learning_curves_info([record(0, curves=c)])
+    assert list(info.trials[0].rounds) == [0, 1, 50, 99] and info.trials[0].best_round == 50
+    fig = charts.plot_learning_curves([record(0, curves=c)])
+    val = next(t for t in fig.data if t.name == "#0 validation")
+    assert list(val.x) == [0, 1, 50, 99]

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import pickle
 
+import numpy as np
+
 from tuning.protocol import Candidate, Rung, StopReason, TrialOutcome, TrialState
 
 
@@ -32,3 +34,24 @@ def test_candidate_moves_up_a_rung():
 
 def test_stop_reasons_are_stored_as_words():
     assert StopReason("plateau") is StopReason.PLATEAU and StopReason.USER.value == "stopped"
+
+
+def test_curve_points_every_round_first_then_spaced_and_the_last():
+    from tuning.protocol import CURVE_FULL_ROUNDS, CURVE_POINTS, curve_round
+
+    pts = [r for r in range(500) if curve_round(r, 500)]
+    assert pts[:CURVE_FULL_ROUNDS] == list(range(CURVE_FULL_ROUNDS)) and pts[-1] == 499
+    assert len(pts) <= CURVE_FULL_ROUNDS + CURVE_POINTS + 1
+    assert [r for r in range(30) if curve_round(r, 30)] == list(range(30))  # short fits: every round
+    assert all(curve_round(r, 500, None) for r in range(500))  # lessons: every round
+
+
+def test_curves_read_stored_dicts_of_either_release():
+    from tuning.protocol import Curves
+
+    old = {"metric": "rmse", "val_mean": [3.0, 2.0, 1.5], "train_mean": [2.9, 1.8], "best_iteration": [2]}
+    c = Curves.from_dict(old)
+    assert c.rounds == (0, 1, 2) and c.train_mean[:2] == (2.9, 1.8) and np.isnan(c.train_mean[2])
+    new = Curves.from_dict({**old, "rounds": [0, 10, 20], "train_mean": [2.9, 1.8, 1.2]})
+    assert new.rounds == (0, 10, 20) and Curves.from_dict(new.to_dict()) == new
+    assert Curves.from_dict(None) is None and Curves.from_dict({"val_mean": []}) is None

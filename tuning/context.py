@@ -16,6 +16,7 @@ from sklearn.pipeline import Pipeline
 
 from tuning.metrics import secondary_metrics
 from tuning.models import build_pipeline
+from tuning.protocol import CURVE_POINTS
 from tuning.trainers.base import FoldCache, Scorer
 
 
@@ -70,6 +71,7 @@ class EvalContext:
     early_stopping_rounds: int | None = None
     record_curves: bool = True
     trial_timeout: float | None = None  # seconds a trial may take (checked between folds and boosting rounds)
+    curve_points: int | None = CURVE_POINTS  # points of a learning curve per fold; None: every round (lessons)
     hints: dict[str, Any] = field(default_factory=dict)
     cache: FoldCache = field(default_factory=FoldCache, init=False, compare=False, repr=False)
 

@@ -88,6 +88,77 @@ class Candidate:
         return replace(self, budget=budget, rung=rung)
 
 
+#: Points a trial's learning curve keeps per fold: every round up to ``CURVE_FULL_ROUNDS``, then evenly spaced
+#: rounds and the last one. Evaluating every round cost a quarter of a real table's trial (the metric over
+#: every training and validation row, each round); the curve's shape needs a few dozen points.
+CURVE_POINTS = 48
+CURVE_FULL_ROUNDS = 16
+
+
+def curve_round(r: int, budget: int, points: int | None = CURVE_POINTS) -> bool:
+    """Whether round ``r`` (0-based) of a fit of ``budget`` rounds is a point of its curve."""
+    if points is None or r < CURVE_FULL_ROUNDS or r >= budget - 1:
+        return True
+    return (r + 1) % max(1, budget // points) == 0
+
+
+@dataclass(frozen=True)
+class Curves:
+    """A trial's learning curve: the metric, mean and spread over folds, at the boosting ``rounds`` it was
+    evaluated (0-based), and each fold's best round. Stored as the dict :meth:`to_dict` gives (JSON); a
+    stored dict of an earlier release (one point per round, no ``rounds``) reads as rounds 0, 1, 2..."""
+
+    metric: str
+    rounds: tuple[int, ...]
+    train_mean: tuple[float, ...]
+    train_std: tuple[float, ...]
+    val_mean: tuple[float, ...]
+    val_std: tuple[float, ...]
+    best_iteration: tuple[int, ...] = ()
+    early_stopping_rounds: int | None = None
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any] | None) -> Curves | None:
+        if not d or not d.get("val_mean"):
+            return None
+        val = tuple(_num(v) for v in d["val_mean"])
+        n = len(val)
+
+        def col(key: str) -> tuple[float, ...]:
+            vs = [_num(v) for v in (d.get(key) or [])][:n]
+            return tuple(vs + [float("nan")] * (n - len(vs)))
+
+        rounds = tuple(int(r) for r in d.get("rounds") or range(n))[:n]
+        if len(rounds) < n:
+            rounds = tuple(range(n))
+        return cls(
+            metric=str(d.get("metric") or ""),
+            rounds=rounds,
+            train_mean=col("train_mean"),
+            train_std=col("train_std"),
+            val_mean=val,
+            val_std=col("val_std"),
+            best_iteration=tuple(int(b) for b in d.get("best_iteration") or ()),
+            early_stopping_rounds=d.get("early_stopping_rounds"),
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "metric": self.metric,
+            "rounds": list(self.rounds),
+            **{k: list(getattr(self, k)) for k in ("train_mean", "train_std", "val_mean", "val_std")},
+            "best_iteration": list(self.best_iteration),
+            "early_stopping_rounds": self.early_stopping_rounds,
+        }
+
+
+def _num(v: Any) -> float:
+    try:
+        return float(v) if v is not None else float("nan")
+    except (TypeError, ValueError):
+        return float("nan")
+
+
 @dataclass(frozen=True)
 class TrialOutcome:
     """What evaluating a candidate gave; stored whole.

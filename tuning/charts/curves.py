@@ -9,6 +9,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from tuning.charts._common import TRAIN, VALIDATION, apply_layout, empty_figure
+from tuning.protocol import Curves
 from tuning.store import TrialRecord
 
 NO_CURVES = "No learning curves recorded for these trials (XGBoost records them)"
@@ -42,43 +43,34 @@ def curve_higher_is_better(metric: str) -> bool:
 
 def _get_learning_curves_info(trials: Sequence[TrialRecord], *, max_trials: int = MAX_TRIALS) -> CurvesInfo:
     """Trials without curves are skipped; past ``max_trials`` only the best-scoring ones are kept."""
-    usable = [t for t in trials if t.curves and len(t.curves.get("val_mean") or ()) > 0]
+    usable = [(t, c) for t in trials if (c := Curves.from_dict(t.curves)) is not None]
     n = len(usable)
     if n > max_trials:
-        ranked = sorted(usable, key=lambda t: -t.score if t.score is not None else np.inf)[:max_trials]
-        keep = {id(t) for t in ranked}
-        usable = [t for t in usable if id(t) in keep]
+        ranked = sorted(usable, key=lambda tc: -tc[0].score if tc[0].score is not None else np.inf)[:max_trials]
+        keep = {id(t) for t, _ in ranked}
+        usable = [(t, c) for t, c in usable if id(t) in keep]
     out = []
-    for t in usable:
-        c = t.curves or {}
-        metric = str(c.get("metric") or "metric")
-        val = _array(c.get("val_mean"))
+    for t, c in usable:
+        metric = c.metric or "metric"
+        val = np.asarray(c.val_mean, dtype=float)
         if not np.isfinite(val).any():
             continue
-        size = val.size
         best = int(np.nanargmax(val) if curve_higher_is_better(metric) else np.nanargmin(val))
+        rounds = np.asarray(c.rounds, dtype=int)  # the rounds evaluated (a few dozen points, not every round)
         out.append(
             TrialCurves(
                 number=t.number,
                 metric=metric,
-                rounds=np.arange(size),
-                train_mean=_array(c.get("train_mean"), size),
-                train_std=_array(c.get("train_std"), size),
+                rounds=rounds,
+                train_mean=np.asarray(c.train_mean, dtype=float),
+                train_std=np.asarray(c.train_std, dtype=float),
                 val_mean=val,
-                val_std=_array(c.get("val_std"), size),
-                best_round=best,
+                val_std=np.asarray(c.val_std, dtype=float),
+                best_round=int(rounds[best]),
                 best_value=float(val[best]),
             )
         )
     return CurvesInfo(out, n)
-
-
-def _array(values: object, size: int | None = None) -> np.ndarray:
-    """A float array of ``size`` (padded with NaN or cut), NaN for missing values."""
-    a = np.array(values if values is not None else [], dtype=float).ravel()  # None becomes NaN
-    if size is None:
-        return a
-    return np.concatenate([a[:size], np.full(max(0, size - a.size), np.nan)])
 
 
 def plot_learning_curves(trials: Sequence[TrialRecord], *, max_trials: int = MAX_TRIALS) -> go.Figure:

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any, TypeGuard
 
 from tuning.export._optional import require
-from tuning.protocol import TrialState
+from tuning.protocol import Curves, TrialState
 from tuning.store import Store, TrialRecord
 
 PURPOSE = "The MLflow export"
@@ -82,12 +82,13 @@ def _trial_metrics(t: TrialRecord, metric: str, ts: int) -> list[tuple[str, floa
         out.append(("fit_time_s", t.mean_fit_time, ts, 0))
     if _finite(t.model_size):
         out.append(("model_size", float(t.model_size), ts, 0))
-    curves = t.curves or {}
-    name = curves.get("metric") or "curve"
-    for key, label in (("val_mean", f"validation_{name}"), ("train_mean", f"train_{name}")):
-        for step, v in enumerate(curves.get(key) or []):
-            if _finite(v):
-                out.append((label, float(v), ts, step))
+    curves = Curves.from_dict(t.curves)
+    if curves is not None:  # one stepped metric per curve point, the step being its boosting round
+        name = curves.metric or "curve"
+        for values, label in ((curves.val_mean, f"validation_{name}"), (curves.train_mean, f"train_{name}")):
+            for step, x in zip(curves.rounds, values, strict=True):
+                if _finite(x):
+                    out.append((label, float(x), ts, int(step)))
     return out
 
 

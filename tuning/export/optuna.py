@@ -40,7 +40,7 @@ import pandas as pd
 
 from tuning.errors import ConfigError, DataError, StoreError, TuningError
 from tuning.export._optional import require
-from tuning.protocol import Rung, StudyState, TrialState
+from tuning.protocol import Curves, Rung, StudyState, TrialState
 from tuning.space import CategoricalParam, FloatParam, IntParam, Param, SearchSpace
 from tuning.store import Store, TrialRecord, dumps, now_iso
 
@@ -187,8 +187,11 @@ _STATES_OUT = {
 
 
 def _intermediate(curves: dict[str, Any] | None) -> dict[int, float]:
-    vals = (curves or {}).get("val_mean") or []
-    return {i: float(v) for i, v in enumerate(vals) if v is not None and math.isfinite(float(v))}
+    """Optuna's intermediate values: the validation curve, each point at its boosting round (the step)."""
+    c = Curves.from_dict(curves)
+    if c is None:
+        return {}
+    return {int(r): float(v) for r, v in zip(c.rounds, c.val_mean, strict=True) if math.isfinite(v)}
 
 
 def _trial_attrs(t: TrialRecord) -> dict[str, Any]:
@@ -1118,7 +1121,12 @@ class _Checker:
         fold_scores = a.get("fold_scores") or ({self.metric: [score]} if score is not None else {})
         curves = None
         if steps:
-            curves = {**(a.get("curves") or {"metric": self.metric}), "val_mean": [steps[s] for s in sorted(steps)]}
+            rounds = sorted(steps)  # the steps are the curve's rounds, whichever Optuna reported
+            curves = {
+                **(a.get("curves") or {"metric": self.metric}),
+                "rounds": rounds,
+                "val_mean": [steps[s] for s in rounds],
+            }
         if a.get("duration_s") is not None:
             duration = a["duration_s"]
         error = a.get("error")

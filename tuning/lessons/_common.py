@@ -130,6 +130,7 @@ def make_context(
         seed=seed,
         early_stopping_rounds=early_stopping_rounds,
         record_curves=record_curves,
+        curve_points=None,  # a lesson reads its curves round by round (where early stopping would stop)
     )
 
 

@@ -22,13 +22,14 @@ import math
 import re
 import threading
 import time
+import warnings
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from tuning.protocol import Candidate, TrialOutcome
+from tuning.protocol import Candidate, Curves, TrialOutcome, curve_round
 from tuning.trainers.base import FoldScores, Predictions, Scorer, Trainer, check_stop, fold_data
 
 if TYPE_CHECKING:
@@ -53,7 +54,8 @@ class _FoldRun:
     booster: Any
     rounds: int = 0
     fit_s: float = 0.0
-    curves: dict[str, list[float]] = field(default_factory=dict)  # "train"/"valid"/"es" -> per round
+    curves: dict[str, list[float]] = field(default_factory=dict)  # "train"/"valid" at curve_rounds; "es" per round
+    curve_rounds: list[int] = field(default_factory=list)  # the rounds "train" and "valid" were evaluated at
     best_iteration: int | None = None
     best_score: float | None = None
     since_best: int = 0
@@ -254,10 +256,13 @@ class XGBoostTrainer(Trainer):
                 if stop.is_set():
                     check_stop(stop)
                 rounds.update(fr.rounds)
-                if record:
-                    for name, metric, value in _metric_name(rounds.evaluate(fr.rounds)):
+                point = record and curve_round(fr.rounds, budget, ctx.curve_points)
+                if point or es:  # early stopping watches its rows every round; the curve, at its points
+                    for name, metric, value in _metric_name(rounds.evaluate(fr.rounds, es_only=not point)):
                         fr.curves.setdefault(name, []).append(value)
                         fr.metric = metric
+                    if point:
+                        fr.curve_rounds.append(fr.rounds)
                     if es:
                         self._early_stop(fr, es)
                 fr.rounds += 1
@@ -322,6 +327,11 @@ class _Rounds:
                 booster._assign_dmatrix_features(d)
             self._dmats = core.c_array(ctypes.c_void_p, [d.handle for d, _ in evals])
             self._names = core.c_array(ctypes.c_char_p, [core.c_str(n) for _, n in evals])
+            last = evals[-1:]  # the early-stopping set alone (the last one)
+            self._last = (
+                core.c_array(ctypes.c_void_p, [d.handle for d, _ in last]),
+                core.c_array(ctypes.c_char_p, [core.c_str(n) for _, n in last]),
+            )
         except (ImportError, AttributeError):  # another XGBoost: the public, checked path
             self._core = None
 
@@ -334,19 +344,17 @@ class _Rounds:
             core._LIB.XGBoosterUpdateOneIter(self.booster.handle, ctypes.c_int(iteration), self.dtrain.handle)
         )
 
-    def evaluate(self, iteration: int) -> str:
+    def evaluate(self, iteration: int, *, es_only: bool = False) -> str:
+        """XGBoost's evaluation line for every set, or (``es_only``) for the last one alone."""
         core = self._core
         if core is None:
-            return str(self.booster.eval_set(self.evals, iteration))
+            return str(self.booster.eval_set(self.evals[-1:] if es_only else self.evals, iteration))
+        dmats, names = self._last if es_only else (self._dmats, self._names)
+        n = 1 if es_only else len(self.evals)
         msg = ctypes.c_char_p()
         core._check_call(
             core._LIB.XGBoosterEvalOneIter(
-                self.booster.handle,
-                ctypes.c_int(iteration),
-                self._dmats,
-                self._names,
-                core.c_bst_ulong(len(self.evals)),
-                ctypes.byref(msg),
+                self.booster.handle, ctypes.c_int(iteration), dmats, names, core.c_bst_ulong(n), ctypes.byref(msg)
             )
         )
         assert msg.value is not None
@@ -426,26 +434,43 @@ def _predictions(booster: Any, dmat: Any, rng: tuple[int, int], n_classes: int) 
 
 
 def _summarize(folds: list[_FoldRun], upto: int | None, es: int | None) -> dict[str, Any] | None:
-    """Mean and spread over folds per boosting round (folds stopped early are padded with NaN)."""
-    tr = [f.curves.get("train", [])[:upto] for f in folds]
-    va = [f.curves.get("valid", [])[:upto] for f in folds]
+    """Mean and spread over folds at each curve point (folds stopped early are padded with NaN), in the
+    stored form of :class:`~tuning.protocol.Curves`. ``upto``: only the rounds before it (a staged sibling)."""
+    limit = upto if upto is not None else max(f.rounds for f in folds)
+    keep = [[j for j, r in enumerate(f.curve_rounds) if r < limit] for f in folds]
+    va = [[f.curves.get("valid", [])[j] for j in k] for f, k in zip(folds, keep, strict=True)]
     if not any(va):
         return None
+    tr = [[f.curves.get("train", [])[j] for j in k] for f, k in zip(folds, keep, strict=True)]
+    longest = max(range(len(folds)), key=lambda i: len(keep[i]))
+    rounds = [folds[longest].curve_rounds[j] for j in keep[longest]]
     metric = next((f.metric for f in folds if f.metric), "")
-    n = max(len(c) for c in va)
+    n = len(rounds)
 
     def pad(curves: list[list[float]]) -> np.ndarray:
         return np.array([list(c) + [np.nan] * (n - len(c)) for c in curves], dtype=float)
 
     A, B = pad(tr), pad(va)
-    out = {
-        "train_mean": np.nanmean(A, axis=0),
-        "train_std": np.nanstd(A, axis=0),
-        "val_mean": np.nanmean(B, axis=0),
-        "val_std": np.nanstd(B, axis=0),
-    }
-    rounded = {k: [float(f"{x:.6g}") for x in v] for k, v in out.items()}
-    best = [
-        int(f.best_iteration) if f.best_iteration is not None else len(f.curves.get("valid", [])) - 1 for f in folds
-    ]
-    return {"metric": metric, **rounded, "best_iteration": best, "early_stopping_rounds": es}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # a point no fold reached: NaN
+        out = {
+            "train_mean": np.nanmean(A, axis=0),
+            "train_std": np.nanstd(A, axis=0),
+            "val_mean": np.nanmean(B, axis=0),
+            "val_std": np.nanstd(B, axis=0),
+        }
+    best = [int(f.best_iteration) if f.best_iteration is not None else min(limit, f.rounds) - 1 for f in folds]
+    return Curves(
+        metric=metric,
+        rounds=tuple(rounds),
+        train_mean=_rounded(out["train_mean"]),
+        train_std=_rounded(out["train_std"]),
+        val_mean=_rounded(out["val_mean"]),
+        val_std=_rounded(out["val_std"]),
+        best_iteration=tuple(best),
+        early_stopping_rounds=es,
+    ).to_dict()
+
+
+def _rounded(values: np.ndarray) -> tuple[float, ...]:
+    return tuple(float(f"{x:.6g}") for x in values)
