@@ -16,6 +16,7 @@ import contextlib
 import logging
 import multiprocessing
 import os
+import pickle
 import re
 import signal
 import socket
@@ -161,13 +162,39 @@ class WorkerLost(RuntimeError):
 
 #: Each worker process holds one study's (trial function, context, stop flag), set once by the initializer.
 _PROCESS_STATE: tuple[TrialFn, Any, StopFlag] | None = None
+#: How a worker process ends itself when the process that started it is gone (any code but 0 or 1 would do).
+_ORPHAN_EXIT = 75
 
 
-def _process_init(fn: TrialFn, ctx: Any, stop: StopFlag) -> None:
-    """Runs once in each worker process: keep the context, ignore Ctrl-C (the parent turns it into a stop)."""
+def _process_init(fn: TrialFn, ctx: Any, stop: StopFlag, lifeline: Any = None) -> None:
+    """Runs once in each worker process: keep the context, ignore Ctrl-C (the parent turns it into a stop),
+    and end this process when the parent dies (``_watch_lifeline``)."""
     global _PROCESS_STATE
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if lifeline is not None:
+        _watch_lifeline(lifeline)
     _PROCESS_STATE = (fn, ctx, stop)
+
+
+def _watch_lifeline(lifeline: Any) -> None:
+    """End this worker as soon as the study's process is gone, even in the middle of a trial.
+
+    ``lifeline`` is the read end of a pipe whose only write end the study's process holds and never
+    writes to: the kernel closes it when that process dies in any way (SIGKILL and out-of-memory
+    included), and then the read end is at end-of-file. Neither the parent's pid nor ``getppid()``
+    would do: with forkserver a worker's parent is the fork server, which lives as long as any
+    worker does (each holds its "alive" pipe), so before this, both outlived a killed app, holding
+    the study's data. Once the workers are gone the fork server and the resource tracker see their
+    pipes close and exit too."""
+
+    def watch() -> None:
+        try:
+            lifeline.poll(None)  # nothing is ever sent: this returns at end-of-file
+        except (OSError, EOFError):
+            pass
+        os._exit(_ORPHAN_EXIT)
+
+    threading.Thread(target=watch, name="lifeline", daemon=True).start()
 
 
 def _process_trial(candidate: Candidate) -> TrialOutcome:
@@ -224,6 +251,7 @@ class ProcessBackend(Backend):
         super().__init__(workers=workers)
         self._mp = _mp_context()
         self._stop = self._mp.Event()
+        self._lifeline: Any = None  # (read end, write end), see _watch_lifeline
         self._lock = threading.Lock()
         self._pool: ProcessPoolExecutor | None = None
         self._fn: TrialFn | None = None
@@ -232,6 +260,8 @@ class ProcessBackend(Backend):
 
     def start(self, fn: TrialFn, ctx: Any) -> None:
         self._fn, self._ctx = fn, ctx
+        # the workers watch the read end; the write end stays here, never written to, until close() or our death
+        self._lifeline = self._mp.Pipe(duplex=False)
         self._pool = self._new_pool()
 
     def _new_pool(self) -> ProcessPoolExecutor:
@@ -243,7 +273,7 @@ class ProcessBackend(Backend):
                 max_workers=self.workers,
                 mp_context=self._mp,
                 initializer=init,
-                initargs=(self._fn, self._ctx, self._stop),  # type: ignore[arg-type]
+                initargs=(self._fn, self._ctx, self._stop, self._lifeline[0]),  # type: ignore[arg-type]
             )
             for _ in range(self.workers):  # each submit with no idle worker starts one process
                 pool.submit(_warm)
@@ -334,6 +364,9 @@ class ProcessBackend(Backend):
             pool, self._pool = self._pool, None
         if pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)
+        lifeline, self._lifeline = self._lifeline, None
+        for end in lifeline or ():  # after the shutdown: the workers have ended
+            end.close()
 
 
 # -- Dask -------------------------------------------------------------------------------------------
@@ -490,11 +523,122 @@ class ClusterInfo:
         return f"{n} worker{'s' if n != 1 else ''}, {t} thread{'s' if t != 1 else ''}, {gib:.1f} GiB{gpus}"
 
 
-def _cluster_info(client: Any, address: str, *, probe_gpu: bool = False) -> ClusterInfo:
+#: What a Dask worker must import to run this project's trials (``tuning`` brings its requirements along).
+TRIAL_MODULES = ("tuning.evaluate",)
+#: How long the workers have to answer the environment check (a cold worker imports scikit-learn then).
+PROBE_TIMEOUT_S = 30.0
+WORKER_FIX = (
+    "Start each worker from a checkout of this project, with the checkout on PYTHONPATH "
+    "(cd CHECKOUT && PYTHONPATH=$PWD dask worker tcp://HOST:8786 ...), "
+    "and this project's requirements installed there (pip install -r requirements.txt)."
+)
+
+
+def _import_probe(modules: tuple[str, ...]) -> Callable[[], str | None]:
+    """A check for a worker: None when it can import ``modules``, else what it cannot import and why.
+
+    Made inside a function so that it travels by value (its code, not a reference to this module): it
+    must run on a worker that cannot import this project, to say so."""
+
+    def probe() -> str | None:
+        import importlib
+
+        for name in modules:
+            try:
+                importlib.import_module(name)
+            except ModuleNotFoundError as exc:
+                top = name.partition(".")[0]
+                if exc.name in (None, top) or str(exc.name).startswith(top + "."):
+                    return f"cannot import {top}"
+                return f"cannot import {name}: the package {exc.name!r} is not installed there"
+            except Exception as exc:  # a broken install: an ImportError, a syntax error of another version...
+                return f"cannot import {name}: {type(exc).__name__}: {exc}"[:300]
+        return None
+
+    return probe
+
+
+def _dashboard_probe() -> Callable[[], bool]:
+    """A check for the scheduler: is its dashboard served (bokeh loaded there)? By value, as ``_import_probe``:
+    a scheduler started plainly cannot import this project."""
+
+    def probe() -> bool:
+        import sys
+
+        return "bokeh" in sys.modules
+
+    return probe
+
+
+def _within(timeout: float, call: Callable[[], Any], *, late: str) -> Any:
+    """``call()``'s value, or a ConfigError (``late``) past ``timeout`` seconds (the call is left in a daemon thread)."""
+    box: dict[str, Any] = {}
+
+    def go() -> None:
+        try:
+            box["value"] = call()
+        except BaseException as exc:  # handed to the caller below
+            box["error"] = exc
+
+    t = threading.Thread(target=go, name="dask-check", daemon=True)
+    t.start()
+    t.join(timeout)
+    if t.is_alive():
+        raise ConfigError(late, fix="Check that the workers run, or restart them.")
+    if "error" in box:
+        raise box["error"]
+    return box.get("value")
+
+
+def _require_environment(
+    client: Any, address: str, workers: list[str], modules: tuple[str, ...], *, timeout: float
+) -> None:
+    """A plain error, before any trial is sent, when a worker cannot import what the trials need."""
+    where = "the local cluster" if address == "local" else address
+    try:
+        answers: dict[str, Any] = _within(
+            timeout,
+            lambda: client.run(_import_probe(modules), on_error="return"),
+            late=f"The workers of the Dask cluster at {where} did not answer a check within {timeout:g} s.",
+        )
+    except ConfigError:
+        raise
+    except Exception as exc:
+        message = f"Cannot check the workers of the Dask cluster at {where}: {type(exc).__name__}: {exc}"
+        raise ConfigError(message[:500]) from exc
+    bad = {}
+    for addr in workers:
+        answer = answers.get(addr)
+        if isinstance(answer, BaseException):  # e.g. the probe's code did not load there: another Python
+            bad[addr] = f"the check failed there ({type(answer).__name__}: {answer})"[:300]
+        elif answer:
+            bad[addr] = str(answer)
+    if not bad:
+        return
+    (first, why), n = next(iter(bad.items())), len(bad)
+    if n == 1 and len(workers) == 1:
+        message = f"The Dask worker {first} (of the cluster at {where}) {why}."
+    else:
+        listed = "; ".join(f"{a}: {w}" for a, w in list(bad.items())[:3]) + ("; ..." if n > 3 else "")
+        message = f"{n} of the {len(workers)} workers of the Dask cluster at {where} cannot run trials: {listed}."
+    raise ConfigError(message, fix=WORKER_FIX)
+
+
+def _cluster_info(
+    client: Any,
+    address: str,
+    *,
+    probe_gpu: bool = False,
+    modules: tuple[str, ...] = TRIAL_MODULES,
+    probe_timeout: float = PROBE_TIMEOUT_S,
+) -> ClusterInfo:
+    """The cluster's workers, once each has shown that it can import ``modules`` (else a plain error)."""
     try:
         info = client.scheduler_info(n_workers=-1)
     except TypeError:  # older distributed lists every worker without the argument
         info = client.scheduler_info()
+    if info["workers"]:
+        _require_environment(client, address, sorted(info["workers"]), modules, timeout=probe_timeout)
     probes: dict[str, tuple[bool, str]] = client.run(_gpu_probe) if probe_gpu and info["workers"] else {}
     workers = tuple(
         WorkerInfo(
@@ -510,7 +654,7 @@ def _cluster_info(client: Any, address: str, *, probe_gpu: bool = False) -> Clus
     )
     dashboard = None
     try:  # the scheduler lists a dashboard port even when it serves none (no bokeh, --no-dashboard)
-        if client.run_on_scheduler(_serves_dashboard):
+        if client.run_on_scheduler(_dashboard_probe()):
             dashboard = client.dashboard_link
     except Exception:
         log.debug("no dashboard link", exc_info=True)
@@ -518,7 +662,8 @@ def _cluster_info(client: Any, address: str, *, probe_gpu: bool = False) -> Clus
 
 
 def check_cluster(address: str, *, timeout: float = CONNECT_TIMEOUT_S, probe_gpu: bool = False) -> ClusterInfo:
-    """Connect to the scheduler at ``address`` and list its workers (threads, memory, GPUs); plain errors."""
+    """Connect to the scheduler at ``address`` and list its workers (threads, memory, GPUs); plain errors,
+    among them a worker that cannot import this project (the check runs on every worker)."""
     client = _connect(address, timeout=timeout)
     try:
         return _cluster_info(client, check_address(address), probe_gpu=probe_gpu)
@@ -571,13 +716,6 @@ def dask_setup(worker: Any) -> None:
     the group; the study turns it into a stop that ends the trials cleanly instead of killing workers."""
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGINT, signal.SIG_IGN)
-
-
-def _serves_dashboard() -> bool:
-    """Runs on the scheduler: the dashboard is served there only when bokeh was loaded for it."""
-    import sys
-
-    return "bokeh" in sys.modules
 
 
 def _gpu_probe() -> tuple[bool, str]:
@@ -637,6 +775,22 @@ def _context_plugin(token: str, ctx: Any) -> Any:
             executors._WORKER_CONTEXTS.pop(self.token, None)
 
     return StudyContext(token, ctx)
+
+
+class _Call:
+    """``fn(*args)``, made where this is unpickled (its ``__reduce__`` is the call).
+
+    A trial goes to Dask as ``pickle.loads(blob)``, ``blob`` the pickled ``_Call(_dask_trial, ...)``:
+    current Dask unpickles every task on the scheduler, and a scheduler started plainly cannot import
+    this project; it unpickles only a builtin and bytes. The worker that runs the task unpickles the
+    blob, which imports this project there and runs the trial. (The worker trusts the client as much
+    as before: a task is code either way.)"""
+
+    def __init__(self, fn: Callable[..., Any], *args: Any) -> None:
+        self.fn, self.args = fn, args
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (self.fn, self.args)
 
 
 def _dask_trial(fn: TrialFn, token: str, candidate: Candidate, stop_event: str) -> TrialOutcome:
@@ -726,7 +880,7 @@ class DaskBackend(Backend):
                 )
             self._client = self._dist.Client(self._cluster, set_as_default=False)
         try:
-            self._check_workers(device)
+            self._check_workers(device, fn)
             self._stop = self._dist.Event(f"tuning-stop-{self._study}-{self._token}", client=self._client)
             self._fn = fn
             name = f"tuning-study-{self._study}-{self._token}"
@@ -736,15 +890,20 @@ class DaskBackend(Backend):
             self.close()
             raise
 
-    def _check_workers(self, device: str) -> None:
-        self.info = _cluster_info(self._client, self.scheduler or "local", probe_gpu=device == "cuda")
+    def _check_workers(self, device: str, fn: TrialFn) -> None:
+        modules = tuple(dict.fromkeys([*TRIAL_MODULES, getattr(fn, "__module__", None) or TRIAL_MODULES[0]]))
+        self.info = _cluster_info(self._client, self.scheduler or "local", probe_gpu=device == "cuda", modules=modules)
         require_workers(self.info, device=device)
         if device == "cuda":
             self._resources = {"GPU": 1}
 
     def payload(self, candidate: Candidate) -> tuple[Any, ...]:
-        """What one submit sends (for measuring bytes per trial): the context goes as a token, not as data."""
-        return (_dask_trial, self._fn, self._token, candidate, self._stop.name if self._stop else "")
+        """What one submit sends (for measuring bytes per trial): the context goes as a token, not as data;
+        the trial as bytes that only the worker unpickles (``_Call``)."""
+        from distributed.protocol.pickle import dumps
+
+        call = _Call(_dask_trial, self._fn, self._token, candidate, self._stop.name if self._stop else "")
+        return (pickle.loads, dumps(call))
 
     def submit(self, candidate: Candidate) -> Future[TrialOutcome]:
         assert self._client is not None and self._fn is not None, "start() first"
@@ -752,11 +911,7 @@ class DaskBackend(Backend):
         # A promoted candidate (its next rung) goes back to the worker that keeps its boosters, if it can.
         where = self._where.get(candidate.number) if candidate.rung else None
         fut = self._client.submit(
-            _dask_trial,
-            self._fn,
-            self._token,
-            candidate,
-            self._stop.name,
+            *self.payload(candidate),
             key=f"trial-{self._study}-{candidate.number}-{uuid.uuid4().hex[:6]}",
             pure=False,
             retries=1,
