@@ -89,10 +89,11 @@ class Candidate:
 
 
 #: Points a trial's learning curve keeps per fold: every round up to ``CURVE_FULL_ROUNDS``, then evenly spaced
-#: rounds and the last one. Evaluating every round cost a quarter of a real table's trial (the metric over
-#: every training and validation row, each round); the curve's shape needs a few dozen points.
-CURVE_POINTS = 48
-CURVE_FULL_ROUNDS = 16
+#: rounds and the last one. Evaluating every round cost a third of a real table's trial (cps1988, 28k rows:
+#: 1.36x a trial without curves; each evaluation call costs about a millisecond whatever it adds); the
+#: curve's shape needs a few dozen points (benchmarks/bench_trial.py measures the ratio).
+CURVE_POINTS = 32
+CURVE_FULL_ROUNDS = 8
 
 
 def curve_round(r: int, budget: int, points: int | None = CURVE_POINTS) -> bool:
