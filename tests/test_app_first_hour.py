@@ -307,3 +307,19 @@ def test_add_pruned_helper_is_what_the_pages_read(made):
     trials = Store(db).get_trials(m.b)
     assert [t.state.value for t in trials].count("pruned") == 3
     assert add_pruned  # used by the e2e store too
+
+
+def test_mixed_type_parameters_display_as_text():
+    import pandas as pd
+
+    from ui.text import mixed_as_text
+
+    frame = pd.DataFrame({"max_features": ["sqrt", 0.5, 1.0, None], "n": [1, 2, 3, 4], "s": ["a", "b", None, "c"]})
+    shown = mixed_as_text(frame)
+    assert list(shown["max_features"]) == ["sqrt", "0.5", "1", ""]
+    assert shown["n"].dtype != object and shown["s"].equals(frame["s"])  # untouched
+    import pyarrow as pa
+
+    pa.Table.from_pandas(shown)  # Arrow takes it (the raw frame raised ArrowTypeError)
+    with pytest.raises(pa.ArrowTypeError):
+        pa.Table.from_pandas(frame)

@@ -126,7 +126,7 @@ def test_xgboost_records_round_curves_and_early_stopping():
     assert res.state == "complete"
     c = res.curves
     assert c["metric"] == "logloss" and c["rounds"][-1] < 399  # stopped early
-    assert len(c["rounds"]) == len(c["val_mean"]) == len(c["train_mean"]) <= 8 + 32 + 1  # points, not rounds
+    assert len(c["rounds"]) == len(c["val_mean"]) == len(c["train_mean"]) <= 8 + 32 + 2  # points, not rounds
     assert c["rounds"][:8] == list(range(8)) and c["rounds"] == sorted(c["rounds"])
     for best in c["best_iteration"]:
         assert 0 <= best <= c["rounds"][-1]  # early stopping watched every round, so any round can be best

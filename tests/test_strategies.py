@@ -115,3 +115,31 @@ def test_unknown_strategy():
     with pytest.raises(ConfigError, match="grid, random, tpe, anneal"):
         make_strategy("bayes", SPACE)
     assert set(STRATEGIES) == {"grid", "random", "tpe", "anneal"}
+
+
+def test_tpe_starts_guiding_after_a_quarter_of_the_budget():
+    from tuning.strategies import make_strategy
+    from tuning.strategies.hyperopt_adapter import startup_trials
+
+    assert [startup_trials(b) for b in (None, 8, 20, 40, 100, 1000)] == [20, 5, 5, 10, 20, 20]
+    space = SearchSpace.from_dict({"x": {"type": "float", "low": 0.0, "high": 1.0}})
+    tpe = make_strategy("tpe", space, seed=0, budget=20)
+    assert tpe.n_startup_jobs == 5 and "5 random trials" in tpe.describe_plan()
+    # after 5 random trials told that small x is good, TPE proposes small x more often than random would
+    for _ in range(5):
+        p = tpe.ask()
+        tpe.tell(p, -p["x"])
+    guided = [tpe.ask()["x"] for _ in range(10)]
+    for x in guided:
+        tpe.tell({"x": x}, -x)
+    assert sum(x < 0.5 for x in guided) >= 7
+
+
+def test_the_search_page_says_what_the_budget_buys():
+    from tuning.config import StudyConfig
+    from ui.search_form import budget_notes
+
+    notes = budget_notes(StudyConfig(dataset_id="d", target="y", model="xgboost", n_trials=20, pruner="asha"), 20)
+    assert "first 5 trials are random, the other 15 guided" in notes[0]
+    assert "at least 8 of the 20 trials run to the full budget" in notes[1]
+    assert budget_notes(StudyConfig(dataset_id="d", target="y", model="knn", strategy="random", n_trials=20), 20) == []

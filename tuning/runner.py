@@ -277,7 +277,7 @@ class StudyRunner:
     def _strategy(self, history: list[TrialRecord]) -> Strategy:
         """The study's sampler, told every finished trial (warm-start trials of a parent first)."""
         cfg = self.config
-        strategy = make_strategy(cfg.strategy.value, cfg.space, seed=cfg.seed)
+        strategy = make_strategy(cfg.strategy.value, cfg.space, seed=cfg.seed, budget=cfg.n_trials)
         warm = [(w["params"], w.get("score")) for w in cfg.extra.get("warm_start") or ()]
         done = [(t.params, t.score if t.state is not TrialState.FAILED else None) for t in history if t.state.finished]
         strategy.replay([*warm, *done])

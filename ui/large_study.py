@@ -18,6 +18,7 @@ import streamlit as st
 from tuning.analysis import display_metric_name, display_score
 from tuning.config import ResolvedConfig
 from ui.results_view import trials_table
+from ui.text import mixed_as_text
 
 PAGED_ABOVE = 2000
 PAGE_SIZE = 100
@@ -118,7 +119,12 @@ def paged_trials_table(frame: pd.DataFrame, cfg: ResolvedConfig) -> int | None:
         f"{n:,} trials match; showing {len(shown)} ({(page - 1) * PAGE_SIZE + 1:,}-{(page - 1) * PAGE_SIZE + len(shown):,})."
     )
     event = st.dataframe(
-        shown, hide_index=True, on_select="rerun", selection_mode="single-row", key="res_pg_trials", height=320
+        mixed_as_text(shown),
+        hide_index=True,
+        on_select="rerun",
+        selection_mode="single-row",
+        key="res_pg_trials",
+        height=320,
     )
     rows = event.selection.rows if event is not None else []
     return int(shown.iloc[rows[0]]["number"]) if rows else None

@@ -17,7 +17,7 @@ from tuning.store import Store, TrialState
 from tuning.study import list_studies
 from ui.search_form import STRATEGY_LABELS
 from ui.state import get_store
-from ui.text import esc, local_time
+from ui.text import esc, local_time, mixed_as_text
 
 
 def studies_table(store: Store) -> pd.DataFrame:
@@ -162,7 +162,7 @@ def trials_table(frame: pd.DataFrame, cfg: ResolvedConfig) -> int | None:
     ]
     shown.columns = [c.removeprefix("param_") for c in shown.columns]
     event = st.dataframe(
-        shown,
+        mixed_as_text(shown),
         hide_index=True,
         on_select="rerun",
         selection_mode="single-row",

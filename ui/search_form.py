@@ -14,11 +14,13 @@ from tuning.config import AUTO_TEST_MIN_ROWS, AUTO_TEST_SIZE, StudyConfig
 from tuning.data import DatasetProfile
 from tuning.device import cuda_status
 from tuning.evaluate import default_metric, secondary_metrics
+from tuning.ladder import MIN_COMPLETE
 from tuning.models import get_model, models_for_task
 from tuning.protocol import DEFAULT_TRIAL_TIMEOUT
 from tuning.space import SearchSpace
 from tuning.space_table import KINDS, rows_to_space, space_to_rows
 from tuning.strategies import STRATEGIES
+from tuning.strategies.hyperopt_adapter import startup_trials
 from ui.run_on import run_on_inputs
 from ui.text import esc
 
@@ -273,7 +275,23 @@ def cost_preview(config: StudyConfig, grid_size: int | None, mean_trial_s: float
         text += f"; about {_duration(eta)} at the last study's pace"
         if config.pruner != "none":
             text += " (less with the early cut)"
-    return text
+    return text + "".join(f"  \n{line}" for line in budget_notes(config, n))
+
+
+def budget_notes(config: StudyConfig, n_trials: int) -> list[str]:
+    """What the budget buys, said before Start: where TPE starts guiding, how many trials the early cut lets
+    finish (the analysis needs complete trials)."""
+    notes = []
+    if config.strategy == "tpe" and config.n_trials:
+        k = startup_trials(n_trials)
+        notes.append(f"TPE: the first {k} trials are random, the other {max(0, n_trials - k)} guided by the scores.")
+    if config.pruner != "none" and n_trials:
+        floor = min(MIN_COMPLETE, n_trials)
+        notes.append(
+            f"Early cut: at least {floor} of the {n_trials} trials run to the full budget (importance, the Pareto "
+            "front and the one-standard-error choice read those); the others may be cut at a rung."
+        )
+    return notes
 
 
 def _duration(seconds: float) -> str:

@@ -62,3 +62,19 @@ def local_time(iso: str | None, *, seconds: bool = False) -> str:
     if t.tzinfo is None:
         t = t.replace(tzinfo=UTC)
     return t.astimezone().strftime("%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M")
+
+
+def mixed_as_text(frame: Any) -> Any:
+    """``frame`` with every column whose values mix types (random forest's ``max_features``: ``'sqrt'``, 0.5, 1.0)
+    shown as text: Arrow cannot hold one column of strings and numbers (an ArrowTypeError in the server log)."""
+    out = frame
+    for col in frame.columns:
+        s = frame[col]
+        if s.dtype != object:
+            continue
+        kinds = {type(v) for v in s if v is not None and v == v}
+        if len(kinds) > 1 or (kinds and not kinds <= {str}):
+            if out is frame:
+                out = frame.copy()
+            out[col] = s.map(lambda v: "" if v is None or v != v else f"{v:.4g}" if isinstance(v, float) else str(v))
+    return out

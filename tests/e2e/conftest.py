@@ -38,6 +38,7 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 VIEWPORT = {"width": 1280, "height": 800}
+CLOSED_SCHEDULER = "tcp://127.0.0.1:9"  # the discard port: nothing listens on it
 
 
 # -- ordered steps ----------------------------------------------------------------------------------------
@@ -94,7 +95,9 @@ def serve(db: Path, tmp: Path) -> Iterator[str]:
     """Run ``streamlit run app.py`` over the store ``db`` on a free port (log in ``tmp``); yield its base URL;
     kill its process group at the end and show the server log when it held a traceback."""
     port = _free_port()
-    env = dict(os.environ, TUNING_DB=str(db), PYTHONUNBUFFERED="1")
+    # The operator's Dask allow-list names a closed loopback port: the Run-on box offers it, never connects
+    # on its own, and a Connect click gets a plain "cannot reach" (test_browser.py, test_08).
+    env = dict(os.environ, TUNING_DB=str(db), PYTHONUNBUFFERED="1", TUNING_DASK_SCHEDULERS=CLOSED_SCHEDULER)
     log_path = tmp / "streamlit.log"
     cmd = [
         sys.executable, "-m", "streamlit", "run", "app.py",

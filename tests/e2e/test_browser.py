@@ -329,3 +329,27 @@ def test_07_narrow_window(page: Page, shot) -> None:
         shot(page, "09_narrow")
     finally:
         page.set_viewport_size({"width": 1280, "height": 800})
+
+
+def test_08_dask_connects_only_on_a_click_and_only_to_allowed_schedulers(page: Page, shot) -> None:
+    """The Run-on box lists only the operator's schedulers (no free text), connects on Connect only, and an
+    unreachable one is a plain message in seconds."""
+    from .conftest import CLOSED_SCHEDULER
+
+    go(page, "Search", "search", "Search")
+    pick_radio(page, "Run on", "Dask cluster")
+    box = main(page).get_by_test_id("stSelectbox").filter(has_text="Dask scheduler")
+    expect(box).to_be_visible(timeout=RUN_MS)
+    box.click()
+    page.get_by_role("option", name=CLOSED_SCHEDULER).click()
+    expect(main(page).get_by_text("Press Connect to check the cluster")).to_be_visible(timeout=RUN_MS)
+    expect(main(page).get_by_text(re.compile("trusts it with running code"))).to_be_visible()
+    assert not main(page).get_by_test_id("stTextInput").filter(has_text="Dask").count()  # nothing to type
+    shot(page, "10_dask_before_connect", full_page=False)
+    main(page).get_by_role("button", name="Connect").click()
+    expect(main(page).get_by_text(re.compile("Cannot reach|Cannot connect|No Dask scheduler"))).to_be_visible(
+        timeout=30_000
+    )
+    assert_clean(page)
+    shot(page, "11_dask_unreachable", full_page=False)
+    pick_radio(page, "Run on", "this process")

@@ -6,6 +6,7 @@ Run: ``pytest tests/e2e/test_finetune_browser.py -m browser``.
 
 from __future__ import annotations
 
+import json
 import pickle
 import re
 
@@ -57,7 +58,20 @@ class TestFinetuneWalk:
         expect(main(page).get_by_text(re.compile("not a model XGBoost can read"))).to_be_visible(timeout=RUN_MS)
         assert_clean(page)
         shot(page, "ft_00_bad_file", full_page=False)
-        uploader.locator('input[type="file"]').set_input_files(model_file)
+        # the file that crashed the server (SIGSEGV in get_dump): a child pointing back at its parent
+        doc = json.loads(open(model_file).read())
+        t = doc["learner"]["gradient_booster"]["model"]["trees"][0]
+        first = next(i for i, c in enumerate(t["left_children"]) if c != -1)
+        t["left_children"][t["left_children"][first]] = first
+        t["right_children"][t["left_children"][first]] = first
+        cyclic = {"name": "cycle.json", "mimeType": "application/json", "buffer": json.dumps(doc).encode()}
+        uploader.locator('input[type="file"]').set_input_files(cyclic)
+        expect(main(page).get_by_text(re.compile("points to node|reached twice|one child"))).to_be_visible(
+            timeout=RUN_MS
+        )
+        assert_clean(page)
+        shot(page, "ft_00b_hostile_file", full_page=False)
+        uploader.locator('input[type="file"]').set_input_files(model_file)  # the server is still up
         expect(main(page).get_by_text("drift_base.json · classification")).to_be_visible(timeout=RUN_MS)
         assert_clean(page)
 

@@ -17,12 +17,15 @@ STRATEGIES: dict[str, type[Strategy]] = {
 }
 
 
-def make_strategy(name: str, space: SearchSpace, *, seed: int = 0) -> Strategy:
+def make_strategy(name: str, space: SearchSpace, *, seed: int = 0, budget: int | None = None) -> Strategy:
+    """The strategy ``name`` over ``space``, planned for ``budget`` trials (None: unknown, e.g. a timeout)."""
     try:
         cls = STRATEGIES[name]
     except KeyError:
         raise ConfigError(f"Unknown strategy {name!r}.", fix=f"Choose one of {', '.join(STRATEGIES)}.") from None
-    return cls(space, seed=seed)
+    strategy = cls(space, seed=seed)
+    strategy.plan(budget)
+    return strategy
 
 
 __all__ = [

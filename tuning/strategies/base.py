@@ -36,6 +36,13 @@ class Strategy(ABC):
     def tell(self, params: dict[str, Any], score: float | None) -> None:
         """Report a finished candidate's score (None when it failed)."""
 
+    def plan(self, budget: int | None) -> None:
+        """Fit the strategy to the study's trial budget (None: a timeout only); most need nothing."""
+
+    def describe_plan(self) -> str | None:
+        """What the planned search will do, in a sentence (the Search page says it before Start)."""
+        return None
+
     def replay(self, history: list[tuple[dict[str, Any], float | None]]) -> None:
         """Rebuild the state from finished trials (resume after a restart)."""
         for params, score in history:
