@@ -359,36 +359,31 @@ class _Storage:
         ):
             trials[tid] = _RawTrial(tid, number, state, start, complete)
         join = "JOIN trials t ON t.trial_id = x.trial_id WHERE t.study_id=?"
-        for tid, objective, value, kind in self.query(
-            f"SELECT x.trial_id, x.objective, x.value, x.value_type FROM trial_values x {join}", (study_id,)
-        ):
-            t = trials.get(tid)
-            if t is not None:
-                if len(t.values) >= 100:
-                    t.bad = "too many objective values"
+        rows = (  # (table's columns after the trial id, the list each trial fills, its bound, why it is refused)
+            ("x.objective, x.value, x.value_type FROM trial_values", "values", 100, "too many objective values"),
+            (
+                "x.param_name, x.param_value, x.distribution_json FROM trial_params",
+                "params",
+                MAX_PARAMS,
+                f"more than {MAX_PARAMS} parameters",
+            ),
+            (
+                "x.step, x.intermediate_value, x.intermediate_value_type FROM trial_intermediate_values",
+                "steps",
+                MAX_STEPS,
+                f"more than {MAX_STEPS:,} intermediate values",
+            ),
+        )
+        for columns, attr, bound, why in rows:
+            for tid, *row in self.query(f"SELECT x.trial_id, {columns} x {join}", (study_id,)):
+                t = trials.get(tid)
+                if t is None:
+                    continue
+                kept = getattr(t, attr)
+                if len(kept) >= bound:
+                    t.bad = why
                 else:
-                    t.values.append((objective, value, kind))
-        for tid, pname, value, dist in self.query(
-            f"SELECT x.trial_id, x.param_name, x.param_value, x.distribution_json FROM trial_params x {join}",
-            (study_id,),
-        ):
-            t = trials.get(tid)
-            if t is not None:
-                if len(t.params) >= MAX_PARAMS:
-                    t.bad = f"more than {MAX_PARAMS} parameters"
-                else:
-                    t.params.append((pname, value, dist))
-        for tid, step, value, kind in self.query(
-            "SELECT x.trial_id, x.step, x.intermediate_value, x.intermediate_value_type "
-            f"FROM trial_intermediate_values x {join}",
-            (study_id,),
-        ):
-            t = trials.get(tid)
-            if t is not None:
-                if len(t.steps) >= MAX_STEPS:
-                    t.bad = f"more than {MAX_STEPS:,} intermediate values"
-                else:
-                    t.steps.append((step, value, kind))
+                    kept.append(tuple(row))
         if workbench is not None:
             keys = ",".join("?" * len(_OUR_TRIAL_KEYS))
             for tid, key, value in self.query(
