@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import io
+import re
 
 import numpy as np
 import pandas as pd
@@ -274,3 +275,39 @@ def test_the_delimiter_is_guessed_from_the_head_of_the_file_only(monkeypatch):
     one_long_line = b"a;b\n" + b"1;" + b"9" * 500_000 + b"\n2;3\n"
     df = parse_table(one_long_line, name="wide.csv")
     assert df.shape == (2, 2) and seen and max(seen) <= 64 * 1024
+
+
+def _loans(n: int = 2000) -> pd.DataFrame:
+    """A loans-like table: columns known only after the outcome, mostly-missing joint-income columns."""
+    rng = np.random.default_rng(0)
+    grade = rng.integers(1, 8, n)
+    income = rng.normal(60, 15, n)
+    rate = 5 + 2.0 * grade - 0.02 * income + rng.normal(0, 1.5, n)
+    joint = np.where(rng.random(n) < 0.85, np.nan, rng.normal(90, 20, n))
+    return pd.DataFrame(
+        {
+            "grade": grade,
+            "annual_income": income,
+            "joint_income": joint,
+            "paid_interest": rate * rng.uniform(0.5, 3.0, n) + rng.normal(0, 8, n),  # r ~ 0.5 with the rate
+            "loan_status": np.where(rng.random(n) < 0.9, "Current", "Fully Paid"),
+            "interest_rate": rate,
+        }
+    )
+
+
+def test_the_profile_flags_post_outcome_and_mostly_missing_columns():
+    p = profile_table(_loans(), target="interest_rate", task="regression")
+    text = " ".join(p.warnings)
+    assert "'paid_interest' is named like something known only after the outcome" in text
+    assert re.search(r"'joint_income' is 8\d% missing", text)
+    assert "'grade'" not in text and "'annual_income'" not in text  # ordinary features are not flagged
+    assert "'loan_status'" not in text  # named so, but unrelated to the target here
+
+
+def test_a_tiny_table_is_told_its_scores_are_noise():
+    df = pd.DataFrame({"a": [1, 2, 3, 4, 5], "b": [5, 3, 2, 4, 1], "y": [1.0, 2.0, 3.0, 4.0, 5.0]})
+    p = profile_table(df, target="y", task="regression")
+    assert any("Only 5 rows have a target" in w for w in p.warnings)
+    big = profile_table(_loans(200), target="interest_rate", task="regression")
+    assert not any("rows have a target:" in w for w in big.warnings)

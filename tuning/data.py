@@ -37,6 +37,10 @@ MAX_CATEGORIES = 20
 # A table wider than this is a bag of words or an expression matrix: it needs feature selection before a
 # hyperparameter search, and each fold of each parallel trial would hold a dense rows x columns copy.
 MAX_COLUMNS = 10_000
+#: A feature with more than this fraction missing is flagged in the profile.
+MOSTLY_MISSING = 0.5
+#: Fewer rows with a target than this: cross-validation scores are mostly noise (the profile says so).
+MIN_ROWS = 50
 # One-hot columns in all: past this each categorical feature gets fewer than MAX_CATEGORIES columns.
 MAX_ONEHOT_WIDTH = 2_000
 SPARSE_THRESHOLD = 0.3  # output density below which a sparse-capable model gets a sparse matrix
@@ -546,6 +550,25 @@ def _profile_table(df: pd.DataFrame, *, target: str | None, task: str | None) ->
             "No usable feature columns: every column other than the target is an identifier, constant or free text.",
             fix="Add numeric or categorical feature columns.",
         )
+    sparse = [c for c in cols if c.name in features and c.n_missing > MOSTLY_MISSING * n_rows]
+    if sparse and len(sparse) <= _LISTED:
+        warnings.extend(
+            f"Column {c.name!r} is {c.n_missing / n_rows:.0%} missing: it says little, and what it says may be "
+            "about why it is missing. Drop it unless missing means something here."
+            for c in sparse
+        )
+    elif sparse:
+        warnings.append(
+            f"{len(sparse):,} columns ({_some([c.name for c in sparse])}) are more than "
+            f"{MOSTLY_MISSING:.0%} missing: drop them unless missing means something here."
+        )
+    n_labelled = n_rows - n_missing
+    if n_labelled < MIN_ROWS:
+        warnings.append(
+            f"Only {n_labelled} rows have a target: with 5-fold cross-validation each model learns from about "
+            f"{n_labelled * 4 // 5} rows and is scored on {max(1, n_labelled // 5)}, so scores are mostly noise. "
+            f"Use at least {MIN_ROWS} rows (or fewer CV folds)."
+        )
 
     rows = df[y.notna()]
     class_counts = None
@@ -588,8 +611,10 @@ def _profile_table(df: pd.DataFrame, *, target: str | None, task: str | None) ->
 
 
 def _leakage_warnings(rows: pd.DataFrame, features: list[str], target: str, task: str) -> list[str]:
-    """Flag a feature that predicts the target (almost) perfectly: a likely leak."""
+    """Flag a feature that predicts the target (almost) perfectly, and one named like something known only
+    after the outcome (``paid_interest``, ``loan_status``) that predicts it well: likely leaks."""
     out: list[tuple[int, str]] = []
+    out += _after_outcome(rows, features, target, task)
     order = {f: i for i, f in enumerate(features)}
     sample = rows.head(20000)
     y = sample[target]
@@ -627,7 +652,65 @@ def _leakage_warnings(rows: pd.DataFrame, features: list[str], target: str, task
             # Group the target by this one column (not the whole frame: that would be quadratic in width).
             if n_unique < 0.5 * ok.sum() and y[ok].groupby(x[ok], observed=True).nunique().max() == 1:
                 out.append((order[f], _exact_leak(f)))
-    return [msg for _, msg in sorted(out)]
+    one = dict(out)  # one message per column: an exact leak's (added last) over a post-outcome name's
+    return [one[i] for i in sorted(one)]
+
+
+#: Words in a column's name that say it is recorded after the outcome (a loan paid, a status reached).
+_AFTER_OUTCOME = re.compile(
+    r"(^|[_\W])(paid|payment|recover\w*|collect\w*|status|outcome|result|settle\w*|charged?_?off|"
+    r"default\w*|balance|closed|final|refund\w*|late_fees?)($|[_\W])",
+    re.IGNORECASE,
+)
+#: A post-outcome name is flagged when the column predicts the target at least this well (|r|).
+AFTER_OUTCOME_R = 0.3
+
+
+def _after_outcome(rows: pd.DataFrame, features: list[str], target: str, task: str) -> list[tuple[int, str]]:
+    """Numeric features with an after-the-outcome name whose correlation with the target (regression, or the
+    positive class of a binary target) is at least ``AFTER_OUTCOME_R``; categorical ones by name alone when
+    one of their values almost settles the target."""
+    out: list[tuple[int, str]] = []
+    sample = rows.head(20000)
+    y = sample[target]
+    if task == "classification":
+        if y.nunique() != 2:
+            return out
+        yv = pd.Series(pd.factorize(y)[0], index=y.index).astype(float)
+    else:
+        yv = y.astype(float)
+    for i, f in enumerate(features):
+        if f == target or not _AFTER_OUTCOME.search(str(f)):
+            continue
+        x = sample[f]
+        if pd.api.types.is_numeric_dtype(x) and not pd.api.types.is_bool_dtype(x):
+            ok = x.notna()
+            if ok.sum() < 10:
+                continue
+            c = np.corrcoef(x[ok].astype(float), yv[ok])[0, 1]
+            if np.isfinite(c) and AFTER_OUTCOME_R <= abs(c) <= 0.999:  # past 0.999 the exact-leak check says it
+                out.append(
+                    (
+                        i,
+                        f"Column {f!r} is named like something known only after the outcome and predicts "
+                        f"the target (r = {c:.2f}): keep it only if it is known when you predict.",
+                    )
+                )
+        else:
+            ok = x.notna()
+            if ok.sum() < 10:
+                continue
+            spread = yv[ok].groupby(x[ok].astype(str)).agg(["mean", "size"])
+            big = spread[spread["size"] >= 10]
+            if task == "classification" and len(big) and ((big["mean"] < 0.02) | (big["mean"] > 0.98)).any():
+                out.append(
+                    (
+                        i,
+                        f"Column {f!r} is named like something known only after the outcome and one of its "
+                        "values almost settles the target: keep it only if it is known when you predict.",
+                    )
+                )
+    return out
 
 
 def _corr_leak(f: str, c: float) -> str:
