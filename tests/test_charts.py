@@ -495,7 +495,7 @@ def test_ten_thousand_trials_render_every_chart():
     for name, fig in figs.items():
         assert not annotation_texts(fig) or "No " not in annotation_texts(fig)[0], name
         assert fig.to_json(), name
-    assert isinstance(figs["history"].data[0], go.Scattergl)
+    assert isinstance(next(t for t in figs["history"].data if t.name == "trial"), go.Scattergl)
     assert isinstance(figs["gap"].data[1], go.Scattergl)
     assert all(isinstance(t, go.Scattergl) for t in figs["slices"].data)
     assert len(figs["curves"].data) <= 5 * 10  # capped at the best 10 trials
@@ -516,3 +516,18 @@ def test_curves_are_drawn_at_the_rounds_they_were_evaluated():
     fig = charts.plot_learning_curves([record(0, curves=c)])
     val = next(t for t in fig.data if t.name == "#0 validation")
     assert list(val.x) == [0, 1, 50, 99]
+
+
+def test_pruned_trials_have_their_own_axis_and_the_best_trial_a_star_on_top():
+    frame = small_frame([0.8, 0.5, 0.9, 0.3], states=["complete", "pruned", "complete", "pruned"])
+    fig = charts.plot_history(frame, metric="accuracy")
+    names = [t.name for t in fig.data]
+    assert names.index("best so far") < names.index("trial") < names.index("best: #2")  # drawn over the line
+    star = next(t for t in fig.data if t.name == "best: #2")
+    assert list(star.y) == [0.9] and star.marker.symbol == "star"
+    pruned = next(t for t in fig.data if t.name == "pruned (cut early)")
+    trial = next(t for t in fig.data if t.name == "trial")
+    assert pruned.yaxis == "y2" and trial.yaxis in (None, "y")  # apart from the full-budget scores
+    assert "smaller budget" in fig.layout.yaxis2.title.text
+    alone = charts.plot_history(small_frame([0.8, 0.9]), metric="accuracy")
+    assert not any(t.name == "pruned (cut early)" for t in alone.data) and "yaxis2" not in alone.layout

@@ -1,7 +1,8 @@
 """Optimization history: every complete trial's score and the best so far; pruned trials marked apart.
 
 A pruned trial's score was measured at a smaller budget (fewer boosting rounds or rows) than a complete
-one, so it never moves the best-so-far line; it is drawn as a grey cross with the rung it reached.
+one, so it never moves the best-so-far line; it is drawn as a grey cross with the rung it reached, on an
+axis of its own under the full-budget scores. The best trial is a star drawn over the best-so-far line.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from typing import Literal, NamedTuple
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
+from plotly.subplots import make_subplots
 
 from tuning.charts._common import (
     MARGIN,
@@ -106,8 +108,28 @@ def plot_history(
     title = "Optimization history"
     if info.y.size == 0 and info.pruned_y.size == 0:
         return empty_figure(NO_TRIALS, title=title)
+    # Pruned trials were scored at a smaller budget: their own axis below, so they neither stretch the axis of
+    # the full-budget scores nor sit among them.
+    two = bool(info.pruned_y.size)
+    fig = (
+        make_subplots(rows=2, cols=1, shared_xaxes=True, row_heights=[0.7, 0.3], vertical_spacing=0.06)
+        if two
+        else go.Figure()
+    )
+    at = {"row": 1, "col": 1} if two else {}
+    sx, sy = step_points(info.x, info.best)
+    fig.add_trace(  # under the trials: the best trial is never hidden by the line
+        go.Scatter(
+            x=sx,
+            y=sy,
+            mode="lines",
+            line={"color": BEST_LINE, "width": 2.5, "shape": "hv"},
+            name="best so far",
+            hovertemplate="best so far %{y:.5g}<extra></extra>",
+        ),
+        **at,
+    )
     trace = scatter_class(info.y.size)
-    fig = go.Figure()
     fig.add_trace(
         trace(
             x=info.x,
@@ -117,9 +139,23 @@ def plot_history(
             marker={"color": VALIDATION, "size": 8, "opacity": 0.9, "line": {"width": 0.5, "color": "white"}},
             customdata=info.numbers,
             hovertemplate="trial #%{customdata}<br>score %{y:.5g}<extra></extra>",
-        )
+        ),
+        **at,
     )
-    if info.pruned_y.size:
+    if info.y.size:
+        i = int(np.flatnonzero(info.y == info.best[-1])[0])
+        fig.add_trace(
+            go.Scatter(
+                x=[info.x[i]],
+                y=[info.y[i]],
+                mode="markers",
+                name=f"best: #{int(info.numbers[i])}",
+                marker={"color": BEST_LINE, "size": 15, "symbol": "star", "line": {"width": 1, "color": "white"}},
+                hovertemplate=f"best trial #{int(info.numbers[i])}<br>score %{{y:.5g}}<extra></extra>",
+            ),
+            **at,
+        )
+    if two:
         rung = ["?" if np.isnan(r) else f"{int(r)}" for r in info.pruned_rung]
         budget = ["?" if np.isnan(b) else f"{int(b):,}" for b in info.pruned_budget]
         fig.add_trace(
@@ -132,24 +168,15 @@ def plot_history(
                 customdata=np.column_stack([info.pruned_numbers, rung, budget]),
                 hovertemplate="trial #%{customdata[0]} pruned at rung %{customdata[1]}"
                 "<br>budget %{customdata[2]}<br>score %{y:.5g}<extra></extra>",
-            )
+            ),
+            row=2,
+            col=1,
         )
-    sx, sy = step_points(info.x, info.best)
-    fig.add_trace(
-        go.Scatter(
-            x=sx,
-            y=sy,
-            mode="lines",
-            line={"color": BEST_LINE, "width": 2.5, "shape": "hv"},
-            name="best so far",
-            hovertemplate="best so far %{y:.5g}<extra></extra>",
-        )
-    )
     if x == "number":
         last = max(info.x.max() if info.x.size else 0, info.pruned_x.max() if info.pruned_x.size else 0)
         fig.update_xaxes(tickformat="d", rangemode="tozero", **({"dtick": 1} if last < 15 else {}))
     fig.update_yaxes(tickformat=".4~g")
-    return apply_layout(
+    fig = apply_layout(
         fig,
         title=title,
         x_title="finished (UTC)" if x == "time" else "trial number",
@@ -159,3 +186,9 @@ def plot_history(
         legend={"orientation": "h", "y": -0.18, "yanchor": "top", "x": 0, "xanchor": "left"},
         margin={**MARGIN, "b": 90},
     )
+    if two:  # the x title belongs under the lower axis, the score's title to the upper one
+        fig.update_xaxes(title_text=None, row=1, col=1)
+        fig.update_xaxes(title_text="finished (UTC)" if x == "time" else "trial number", row=2, col=1)
+        fig.update_yaxes(title_text=axis_title(metric, "validation"), row=1, col=1)
+        fig.update_yaxes(title_text="cut early (scored<br>at a smaller budget)", row=2, col=1)
+    return fig
