@@ -112,7 +112,7 @@ def plot_history(
     # the full-budget scores nor sit among them.
     two = bool(info.pruned_y.size)
     fig = (
-        make_subplots(rows=2, cols=1, shared_xaxes=True, row_heights=[0.7, 0.3], vertical_spacing=0.06)
+        make_subplots(rows=2, cols=1, shared_xaxes=True, row_heights=[0.72, 0.28], vertical_spacing=0.08)
         if two
         else go.Figure()
     )
@@ -190,5 +190,5 @@ def plot_history(
         fig.update_xaxes(title_text=None, row=1, col=1)
         fig.update_xaxes(title_text="finished (UTC)" if x == "time" else "trial number", row=2, col=1)
         fig.update_yaxes(title_text=axis_title(metric, "validation"), row=1, col=1)
-        fig.update_yaxes(title_text="cut early (scored<br>at a smaller budget)", row=2, col=1)
+        fig.update_yaxes(title_text="cut early", row=2, col=1)  # the legend and the hover say at what budget
     return fig
