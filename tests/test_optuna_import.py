@@ -710,3 +710,13 @@ def test_nothing_is_left_in_the_temp_folder_by_the_page(results_app, foreign_db,
     assert not at.exception and not at.error
     assert list(scratch.iterdir()) == []
     shutil.rmtree(scratch)
+
+
+def test_the_cli_says_which_trials_it_left_out(store, foreign_db, tmp_path, capsys):
+    from tuning.cli import main
+
+    path = _file(tmp_path, foreign_db, "UPDATE trials SET state = 'EXPLODED' WHERE number = 0")
+    assert main(["import-optuna", str(path), "--db", store.path, "--json"]) == 0
+    captured = capsys.readouterr()
+    assert "1 trial(s) left out" in captured.err and "unknown state" in captured.err
+    assert json.loads(captured.out.strip().splitlines()[-1])["n_trials"] == N_TRIALS - 1

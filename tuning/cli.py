@@ -543,13 +543,15 @@ def _export_interop(args: argparse.Namespace) -> int:
 
 
 def cmd_import_optuna(args: argparse.Namespace) -> int:
-    from tuning.export.optuna import import_study
+    from tuning.export.optuna import import_optuna
     from tuning.store import Store
     from tuning.study import open_study
 
     store = Store(args.db)
-    study_id = import_study(store, _storage_url(args.storage), study_name=args.study)
-    _print_summary(open_study(store, study_id).summary(), args.json)
+    done = import_optuna(store, _storage_url(args.storage), study_name=args.study)
+    if done.n_skipped:  # trials that failed a check are left out, and said so
+        _say(done.skipped_text(), err=True)
+    _print_summary(open_study(store, done.study_id).summary(), args.json)
     return EXIT_OK
 
 
