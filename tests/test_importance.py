@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 
 from tuning.analysis import results_frame
@@ -45,3 +46,21 @@ def test_questions_differ_and_small_studies_warn(study):
     assert not any(f"about {MIN_TRIALS}" in w for w in compute_importance(frame, space, Method.FOREST).warnings)
     tiny = compute_importance(frame.head(2), space, Method.FANOVA)
     assert tiny.table.empty and tiny.warnings
+
+
+def test_too_few_complete_trials_give_one_message_saying_how_many_more():
+    from tuning.charts.importance import TOO_FEW, plot_importance
+    from tuning.importance import MIN_COMPUTE, Method, compute_importance
+    from tuning.space import SearchSpace
+
+    space = SearchSpace.from_dict({"a": {"type": "float", "low": 0.0, "high": 1.0}})
+    frame = pd.DataFrame(
+        {"state": ["complete", "complete", "pruned"], "param_a": [0.1, 0.5, 0.9], "mean_test_score": [0.5, 0.6, 0.4]}
+    )
+    for method in Method:
+        r = compute_importance(frame, space, method)
+        assert r.table.empty and len(r.warnings) == 1
+        assert f"at least {MIN_COMPUTE} complete trials; this study has 2 (2 more)" in r.warnings[0]
+    fig = plot_importance(r.table, why_empty="Nothing to draw yet")
+    texts = [a.text for a in fig.layout.annotations]
+    assert "Nothing to draw yet" in texts[0] and TOO_FEW not in texts[0]

@@ -25,6 +25,8 @@ from tuning.space import CategoricalParam, SearchSpace
 
 #: below this many complete trials every importance is a rough guess, and the result says so
 MIN_TRIALS = 50
+#: Complete trials below which no importance is computed at all
+MIN_COMPUTE = 4
 #: above this many complete trials the UI computes fANOVA in the background (it fits a forest of 64 trees)
 FANOVA_BACKGROUND_ABOVE = 300
 #: importance looks at a fixed-seed sample of at most this many complete trials
@@ -117,7 +119,12 @@ def compute_importance(
     ok = _complete(frame)
     n = len(ok)
     notes: list[str] = []
-    if n < MIN_TRIALS:
+    if n < MIN_COMPUTE:  # one message: what it needs and how far the study is from it
+        notes.append(
+            f"Importance needs at least {MIN_COMPUTE} complete trials; this study has {n} "
+            f"({MIN_COMPUTE - n} more). Under early cut, raise Trials or use fewer rungs."
+        )
+    elif n < MIN_TRIALS:
         notes.append(
             f"Only {n} complete trial(s): importance is a rough guess below about {MIN_TRIALS}; run more trials "
             "before trusting the order."
@@ -129,7 +136,7 @@ def compute_importance(
     if method is Method.FOREST:
         table = param_importance(ok, space, seed=seed)
         return ImportanceResult(method, table if not table.empty else empty, n, tuple(notes))
-    if n < 4:
+    if n < MIN_COMPUTE:
         return ImportanceResult(method, empty, n, tuple(notes))
     from tuning.export.optuna import param_importances
 

@@ -161,7 +161,8 @@ def importance_job(db: str, study_id: int, frame: pd.DataFrame, cfg: ResolvedCon
 def _show_importance(result: ImportanceResult, prefix: str) -> None:
     for w in result.warnings:
         st.warning(w, icon=":material/warning:")
-    fig = charts.plot_importance(result.table)
+    # An empty chart says nothing more than the warning above (two messages contradicted each other)
+    fig = charts.plot_importance(result.table, why_empty="Nothing to draw yet" if result.warnings else None)
     if not result.table.empty:
         fig.update_xaxes(title_text=X_TITLES[result.method])
         fig.update_layout(title={"text": f"Parameter importance: {result.method.label}"})

@@ -41,12 +41,13 @@ def _get_importance_info(importance_df: pd.DataFrame) -> ImportanceInfo:
     return ImportanceInfo([str(p) for p in df["param"]], imp, corr, sign)
 
 
-def plot_importance(importance_df: pd.DataFrame) -> go.Figure:
-    """How much each parameter explains the score (from ``tuning.analysis.param_importance``)."""
+def plot_importance(importance_df: pd.DataFrame, *, why_empty: str | None = None) -> go.Figure:
+    """How much each parameter explains the score (from ``tuning.analysis.param_importance``); with no
+    parameter to draw, the figure says ``why_empty`` (the page's own message) or a generic one."""
     info = _get_importance_info(importance_df)
     title = "Parameter importance"
     if not info.params:
-        return empty_figure(TOO_FEW, title=title)
+        return empty_figure(why_empty or TOO_FEW, title=title)
     params = np.asarray(info.params, dtype=object)
     corr_text = np.array([f"{c:+.2f}" if np.isfinite(c) else "n/a" for c in info.correlation], dtype=object)
     fig = go.Figure()
