@@ -85,9 +85,7 @@ def test_wandb_sweep_names_cannot_add_yaml_keys(name):
     from tuning.export.wandb import sweep_yaml
     from tuning.space import SearchSpace
 
-    space = SearchSpace.from_dict(
-        {name: {"values": [0.5, 1.0]}, "b": {"values": [1, 2], "when": {name: [0.5]}}}
-    )
+    space = SearchSpace.from_dict({name: {"values": [0.5, 1.0]}, "b": {"values": [1, 2], "when": {name: [0.5]}}})
     doc = yaml.safe_load(sweep_yaml(space, metric="neg_log_loss", name=name + "\ncommand: x"))
     assert set(doc) == {"method", "name", "metric", "parameters"}
     assert set(doc["parameters"]) == {name, "b"} and doc["name"] == name + "\ncommand: x"

@@ -111,11 +111,7 @@ def test_the_runner_loop_fits_on_a_screen():
 
 def test_one_refit_of_the_best_candidate():
     """Only the study handle fits the best candidate on all training rows (``refit_best``)."""
-    defs = [
-        f"{_rel(p)}"
-        for p in PRODUCT
-        if re.search(r"^\s*def refit_best\(", p.read_text(encoding="utf-8"), re.M)
-    ]
+    defs = [f"{_rel(p)}" for p in PRODUCT if re.search(r"^\s*def refit_best\(", p.read_text(encoding="utf-8"), re.M)]
     assert defs == ["tuning/study.py"], defs
 
 

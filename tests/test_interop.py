@@ -228,8 +228,13 @@ def test_an_import_drops_where_the_foreign_study_ran(store, study, tmp_path):
     name = export_study(store, study, url)
     ostudy = optuna.load_study(study_name=name, storage=url)
     attr = dict(ostudy.user_attrs[STUDY_ATTR])
-    attr["config"] = {**attr["config"], "executor": "dask", "scheduler": "tcp://203.0.113.9:8786", "workers": 64,
-                      "device": "cuda"}
+    attr["config"] = {
+        **attr["config"],
+        "executor": "dask",
+        "scheduler": "tcp://203.0.113.9:8786",
+        "workers": 64,
+        "device": "cuda",
+    }
     ostudy.set_user_attr(STUDY_ATTR, attr)
     cfg = store.get_study(import_study(store, url, study_name=name)).config
     assert (cfg.executor.value, cfg.scheduler, cfg.workers, cfg.device.value) == ("threads", None, 1, "cpu")

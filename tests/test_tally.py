@@ -9,7 +9,14 @@ from tuning.tally import UNBOUNDED, Tally
 
 
 def cfg(**kw) -> ResolvedConfig:
-    base = dict(dataset_id="d", target="y", model="knn", task=None, metric="accuracy", space=SearchSpace.from_dict({"k": {"type": "int", "low": 1, "high": 3}}))
+    base = dict(
+        dataset_id="d",
+        target="y",
+        model="knn",
+        task=None,
+        metric="accuracy",
+        space=SearchSpace.from_dict({"k": {"type": "int", "low": 1, "high": 3}}),
+    )
     return ResolvedConfig(**{**base, **kw})
 
 
