@@ -556,3 +556,34 @@ def test_a_study_whose_end_cannot_be_recorded_is_never_stranded(store, add_sampl
     assert store.mark_interrupted(sid)
     resume(store, sid).join(120)
     assert _summary(store, sid)["state"] == "complete"
+
+
+def test_a_cheap_start_runs_the_cheapest_corner_first(store, add_sample):
+    from tuning.config import StudyConfig
+    from tuning.runner import run
+    from tuning.trainers import trainer_for
+
+    space = {
+        "n_estimators": {"type": "int", "low": 20, "high": 300},
+        "max_depth": {"type": "int", "low": 2, "high": 8},
+        "learning_rate": {"type": "float", "low": 0.01, "high": 0.3, "log": True},
+        "booster": {"values": ["gbtree", "dart"]},
+    }
+    ds = add_sample("moons.csv")
+    cfg = StudyConfig(
+        dataset_id=ds,
+        target="label",
+        model="xgboost",
+        strategy="random",
+        n_trials=3,
+        cv=3,
+        space=space,
+        cheap_start=True,
+    )
+    sid = run(store, cfg)["study_id"]
+    first = store.get_trials(sid)[0].params
+    assert (first["n_estimators"], first["max_depth"], first["booster"]) == (20, 2, "gbtree")
+    assert abs(first["learning_rate"] - (0.01 * 0.3) ** 0.5) < 1e-9  # the log range's centre
+    assert len({str(t.params) for t in store.get_trials(sid)}) == 3
+    knn = trainer_for("knn").cheap_start(None)  # families without a cost parameter: no cheap start
+    assert knn is None

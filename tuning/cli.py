@@ -105,6 +105,11 @@ def _build_parser() -> argparse.ArgumentParser:
     r.add_argument("--seed", type=int, default=0)
     r.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
     r.add_argument("--early-stopping", type=int, help="XGBoost: stop boosting after N rounds without improvement")
+    r.add_argument(
+        "--cheap-start",
+        action="store_true",
+        help="XGBoost: the first trial at the fewest rounds and shallowest trees (a first score in about a second)",
+    )
     r.add_argument("--no-curves", action="store_true", help="XGBoost: do not record per-round curves (faster)")
     r.add_argument(
         "--pruner",
@@ -328,6 +333,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         target_score=args.target_score,
         patience=args.patience,
         plateau=args.stop_on_plateau,
+        cheap_start=args.cheap_start,
         cv=args.cv,
         test_size=args.test_size,
         metric=args.metric,

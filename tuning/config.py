@@ -94,6 +94,7 @@ class StudyConfig:
     executor: str = "threads"  # "threads" | "processes" | "dask": where trials run (tuning/executors.py)
     scheduler: str | None = None  # a Dask scheduler address (tcp://HOST:8786); None starts a LocalCluster
     plateau: bool = False  # also stop when the search has no more to give (tuning/stoprule.py)
+    cheap_start: bool = False  # the first candidate at the cheapest corner (fewest rounds, shallowest trees)
     name: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -149,6 +150,7 @@ class ResolvedConfig:
     executor: ExecutorName = ExecutorName.THREADS
     scheduler: str | None = None
     plateau: bool = False
+    cheap_start: bool = False
     name: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -216,6 +218,7 @@ class ResolvedConfig:
             executor=_enum(ExecutorName, get("executor"), "executor"),
             scheduler=d.get("scheduler"),
             plateau=bool(d.get("plateau", False)),
+            cheap_start=bool(d.get("cheap_start", False)),
             name=str(d.get("name") or ""),
             extra=dict(d.get("extra") or {}),
         )
@@ -303,6 +306,7 @@ def resolve_config(config: StudyConfig, profile: DatasetProfile) -> ResolvedConf
         executor=_enum(ExecutorName, config.executor, "executor"),
         scheduler=config.scheduler,
         plateau=config.plateau,
+        cheap_start=config.cheap_start,
         name=config.name,
         extra=dict(config.extra),
     )

@@ -250,6 +250,9 @@ class StudyRunner:
             self.store.reopen_trial(self.study_id, job.candidate.number, token=self._token)
         tried = {params_key(t.params) for t in history}
         seeds = [dict(p) for p in cfg.extra.get("seed") or () if params_key(p) not in tried]
+        cheap = trainer.cheap_start(cfg.space) if cfg.cheap_start and not history else None
+        if cheap is not None and params_key(cheap) not in tried:
+            seeds.insert(0, cheap)
         tally = Tally.of(cfg, history, total=strategy.total)
         return _Run(backend, ctx, strategy, ladder, tally, queue, seeds)
 

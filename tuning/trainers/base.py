@@ -289,6 +289,11 @@ class Trainer(ABC):
     def release(self, ctx: EvalContext, number: int) -> None:
         """Forget what was kept to continue candidate ``number`` (it was pruned or completed)."""
 
+    def cheap_start(self, space: Any) -> dict[str, Any] | None:
+        """A first candidate that costs little (FLAML's low-cost start), or None when the family has no cost
+        parameter in ``space``."""
+        return None
+
 
 def check_stop(stop: StopFlag | None) -> None:
     if stop is not None and stop.is_set():
