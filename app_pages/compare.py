@@ -9,10 +9,11 @@ from tuning import charts
 from tuning.analysis import display_metric_name, display_score
 from tuning.models import get_model
 from tuning.protocol import TrialState
+from tuning.store import StudyRecord
 from tuning.study import open_study
 from ui.large_study import chart_sample
 from ui.search_form import PRUNERS, STRATEGY_LABELS
-from ui.state import get_store, selection
+from ui.state import current_study_id, get_store, selection
 from ui.study_data import study_config, study_frame
 from ui.text import esc, esc_html
 from ui.tradeoff_view import render_compare_tradeoff
@@ -27,15 +28,31 @@ if len(studies) < 2:
     st.stop()
 
 labels = {s.id: f"#{s.id} {s.name}" for s in studies}
+
+
+def _parent_id(s: StudyRecord) -> int | None:
+    parent = s.config.extra.get("parent")
+    sid = parent.get("study_id") if isinstance(parent, dict) else None
+    return int(sid) if isinstance(sid, int) else None
+
+
 # Chart labels stay short (axis ticks and legends); the table below has the full names.
 short = {sid: (name if len(name) <= 32 else name[:31] + "…") for sid, name in labels.items()}
 metric_of = {s.id: s.config.metric for s in studies}
 group_of = {s.id: (s.dataset_id, metric_of[s.id]) for s in studies}
 
 
+studies_by_id = {s.id: s for s in studies}
+parent_of = {s.id: int(s.config.extra["parent"]["study_id"]) for s in studies if _parent_id(s) is not None}
+
+
 def default_pick() -> list[int]:
-    """The latest studies that share a dataset and a metric (scores compare only then): the newest such group
-    with two or more studies, up to four of them; else the two newest studies."""
+    """The chosen study and the one it came from (a next study: continue, refine, expand, seed); else the
+    latest studies that share a dataset and a metric (scores compare only then): the newest such group with
+    two or more studies, up to four of them; else the two newest studies."""
+    chosen = current_study_id()
+    if chosen in parent_of and parent_of[chosen] in labels:
+        return [parent_of[chosen], chosen]
     for s in reversed(studies):
         same = [t.id for t in studies if group_of[t.id] == group_of[s.id]]
         if len(same) >= 2:
@@ -47,13 +64,17 @@ picked = st.multiselect(
     "Studies",
     list(labels),
     default=default_pick(),
-    format_func=labels.get,
+    format_func=lambda sid: labels[sid],
     key="cmp_studies",
     help="By default, the latest studies on one dataset with one metric.",
 )
 if len(picked) < 2:
     st.info("Pick two or more studies.")
     st.stop()
+for sid in picked:
+    if parent_of.get(sid) in picked:
+        mode = studies_by_id[sid].config.extra["parent"].get("mode", "next study")
+        st.caption(f"#{sid} is a {esc(str(mode))} of #{parent_of[sid]}.")
 
 # The charts draw one metric: the first picked study's. Studies with another metric are named, not hidden.
 metric = metric_of[picked[0]]
@@ -98,6 +119,9 @@ for sid in picked:
     rows.append(
         {
             "study": labels[sid],
+            "from": f"{esc(str(cfg.extra['parent'].get('mode', 'next')))} of #{parent_of[sid]}"
+            if sid in parent_of
+            else "",
             "state": s.state.value,
             "model": get_model(s.model).label if s.model else "",
             "strategy": STRATEGY_LABELS.get(s.strategy, s.strategy),

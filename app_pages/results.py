@@ -6,11 +6,13 @@ import streamlit as st
 
 from tuning.analysis import display_metric_name, display_score
 from tuning.protocol import TrialState
+from tuning.store import StudyState
 from tuning.study import open_study
 from ui.interop_view import render_import, render_interop_export
 from ui.large_study import chart_sample, paged_trials_table
 from ui.layout import metric_row
 from ui.manage import delete_study_box, flash
+from ui.next_study import render_next_study
 from ui.results_view import render_charts, render_diagnosis, render_export, render_trial, studies_table
 from ui.state import current_study_id, get_store, selection, set_selection, show_error
 from ui.study_data import study_config, study_frame
@@ -75,6 +77,7 @@ if summary.error:
     st.error(esc(summary.error))
 
 render_diagnosis(frame, cfg, store, study_id)
+render_next_study(store, study_id, n_complete=summary.n_complete, running=summary.state is StudyState.RUNNING)
 render_charts(chart_sample(frame), cfg, store, study_id)
 render_tradeoff_section(frame, cfg, study_id, db=store.path)
 

@@ -127,6 +127,26 @@ def _build_parser() -> argparse.ArgumentParser:
     r.add_argument("--scheduler", help="a Dask scheduler address, tcp://HOST:8786 (implies --executor dask)")
     _common(r)
 
+    nx = sub.add_parser(
+        "next", help="the next study from an earlier one: continue, refine, expand or seed (the space diff first)"
+    )
+    nx.add_argument("study_id", type=int)
+    nx.add_argument(
+        "--mode",
+        required=True,
+        choices=["continue", "refine", "expand", "seed"],
+        help="continue: same space, warm-started; refine: the box of the best quarter; expand: widen ranges "
+        "whose best sits at an edge; seed: start from the best settings of this and similar studies",
+    )
+    nx.add_argument("--strategy", choices=["grid", "random", "tpe", "anneal"], help="default: the parent's")
+    nx.add_argument("--pruner", choices=["none", "asha", "hyperband"], help="default: the parent's")
+    nx.add_argument("--trials", type=int, help="number of trials (default: the parent's)")
+    nx.add_argument("--dataset", help="seed mode: a stored dataset id to start on instead of the parent's")
+    nx.add_argument("--name", default="", help="a name for the new study")
+    nx.add_argument("--no-zero-shot", action="store_true", help="seed mode: leave FLAML's configuration out")
+    nx.add_argument("--dry-run", action="store_true", help="print the proposed study and stop")
+    _common(nx)
+
     s = sub.add_parser("resume", help="continue a stopped or interrupted study")
     s.add_argument("study_id", type=int)
     s.add_argument("--scheduler", help="confirm the Dask scheduler the study was started on (it will be contacted)")
@@ -367,6 +387,41 @@ def _say_where(executor: str, cluster: Any) -> None:
         sys.stderr.write(f"trials on the Dask cluster at {cluster.address}: {cluster.summary()}{dash}\n")
     elif executor != "threads":
         sys.stderr.write(f"trials on {'a local Dask cluster' if executor == 'dask' else 'local processes'}\n")
+
+
+def cmd_next(args: argparse.Namespace) -> int:
+    from tuning.iterate import propose
+    from tuning.runner import start
+    from tuning.store import Store
+
+    if args.trials is not None and args.trials < 1:
+        raise ConfigError(f"--trials must be at least 1, got {args.trials}.")
+    store = Store(args.db)
+    proposal = propose(
+        store,
+        args.study_id,
+        args.mode,
+        strategy=args.strategy,
+        pruner=args.pruner,
+        n_trials=args.trials,
+        dataset_id=args.dataset,
+        name=args.name or None,
+        zero_shot=not args.no_zero_shot,
+    )
+    for line in proposal.lines():
+        _say(line, err=True)
+    if args.dry_run:
+        if args.json:
+            print(json.dumps(proposal.to_json(), default=str))
+        return EXIT_OK
+    progress = _Progress(proposal.config.n_trials, proposal.config.metric or "")
+    runner = start(store, proposal.config, on_progress=progress)  # the one start path
+    cfg = runner.config
+    sys.stderr.write(f"study {runner.study_id}: {cfg.model}, {cfg.strategy.value}, metric {cfg.metric}\n")
+    try:
+        return _run_study(store, runner, args.json)
+    finally:
+        progress.close()
 
 
 def cmd_resume(args: argparse.Namespace) -> int:
@@ -675,6 +730,7 @@ def cmd_finetune(args: argparse.Namespace) -> int:
 COMMANDS = {
     "run": cmd_run,
     "resume": cmd_resume,
+    "next": cmd_next,
     "list": cmd_list,
     "show": cmd_show,
     "export": cmd_export,
