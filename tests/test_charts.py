@@ -150,6 +150,23 @@ def test_history_best_so_far_is_the_running_maximum_of_scores_and_can_follow_fin
         charts._get_history_info(frame, metric="accuracy", x="epoch")
 
 
+def test_history_noise_band_follows_the_best_trials_fold_spread():
+    frame = small_frame([0.5, 0.7, 0.6, 0.8])
+    frame["std_test_score"] = [0.04, 0.02, 0.08, 0.06]
+    info = charts._get_history_info(frame, metric="accuracy", n_folds=5)
+    # the band is the standard error of whichever trial holds the best so far (sample std: / sqrt(k - 1))
+    np.testing.assert_allclose(info.best_se, np.array([0.04, 0.02, 0.02, 0.06]) / 2)
+    fig = charts.plot_history(frame, metric="accuracy", n_folds=5)
+    band = [t for t in fig.data if t.legendgroup == "noise band"]
+    assert len(band) == 2 and band[1].fill == "tonexty"
+    np.testing.assert_allclose(np.asarray(band[1].y) - np.asarray(band[0].y), 2 * info.best_se)
+    loss_frame = small_frame([-0.5, -0.3, -0.4]).assign(std_test_score=[0.1, 0.2, 0.3])
+    losses = charts._get_history_info(loss_frame, metric="neg_log_loss", n_folds=3)
+    np.testing.assert_allclose(losses.best_se, np.array([0.1, 0.2, 0.2]) / np.sqrt(2))  # loss 0.3 is the best
+    assert charts._get_history_info(small_frame([0.5]), metric="accuracy", n_folds=3).best_se.size == 0
+    assert not [t for t in charts.plot_history(frame, metric="accuracy").data if t.legendgroup == "noise band"]
+
+
 # -- parallel coordinates ---------------------------------------------------------------------------
 
 

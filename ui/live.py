@@ -97,7 +97,7 @@ def render_live(study_id: int) -> None:
             st.error(esc(study.error))
         # the chart right under the numbers: at 1280x800 it was below the fold, under the parameter lines
         frame = study_frame(study_id)
-        st.plotly_chart(plot_history(frame, metric=metric, height=340), key=f"live_history_{study_id}")
+        st.plotly_chart(plot_history(frame, metric=metric, height=340, n_folds=cfg.cv), key=f"live_history_{study_id}")
         if summary.n_running:
             now = store.get_trials(study_id, states=(TrialState.RUNNING,))
             st.caption(

@@ -98,7 +98,9 @@ def render_charts(frame: pd.DataFrame, cfg: ResolvedConfig, store: Store, study_
     with tabs[0]:
         by_time = st.toggle("x axis: time", key="res_hist_time")
         st.plotly_chart(
-            charts.plot_history(frame, metric=metric, x="time" if by_time else "number", show_pruned=show_pruned),
+            charts.plot_history(
+                frame, metric=metric, x="time" if by_time else "number", show_pruned=show_pruned, n_folds=cfg.cv
+            ),
             key="res_hist",
         )
     with tabs[1]:

@@ -47,6 +47,7 @@ class HistoryInfo(NamedTuple):
     pruned_numbers: np.ndarray = EMPTY
     pruned_rung: np.ndarray = EMPTY
     pruned_budget: np.ndarray = EMPTY
+    best_se: np.ndarray = EMPTY  # the standard error of the best-so-far trial's fold scores, in x order
 
 
 def _xy(rows: pd.DataFrame, metric: str, x: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -69,13 +70,24 @@ def _xy(rows: pd.DataFrame, metric: str, x: str) -> tuple[np.ndarray, np.ndarray
 
 
 def _get_history_info(
-    frame: pd.DataFrame, *, metric: str, x: Literal["number", "time"] = "number", show_pruned: bool = True
+    frame: pd.DataFrame,
+    *,
+    metric: str,
+    x: Literal["number", "time"] = "number",
+    show_pruned: bool = True,
+    n_folds: int | None = None,
 ) -> HistoryInfo:
     if x not in ("number", "time"):
         raise ValueError(f"x must be 'number' or 'time', got {x!r}.")
     ok = complete_trials(frame)
-    xs, y, numbers, _ = _xy(ok, metric, x)
+    xs, y, numbers, pos = _xy(ok, metric, x)
     info = HistoryInfo(xs, y, running_best(y, metric), numbers)
+    if n_folds and n_folds > 1 and "std_test_score" in ok.columns and y.size:
+        # sample standard error of the fold mean (scikit-learn's std is the population one, ddof=0)
+        se = pd.to_numeric(ok["std_test_score"], errors="coerce").to_numpy(dtype=float)[pos] / np.sqrt(n_folds - 1)
+        raw = pd.to_numeric(ok["mean_test_score"], errors="coerce").to_numpy(dtype=float)[pos]
+        holder = np.maximum.accumulate(np.where(raw == np.maximum.accumulate(raw), np.arange(raw.size), 0))
+        info = info._replace(best_se=se[holder])
     if not show_pruned or frame is None or "state" not in frame.columns or frame.empty:
         return info
     scores = pd.to_numeric(frame["mean_test_score"], errors="coerce").to_numpy(dtype=float)
@@ -101,10 +113,13 @@ def plot_history(
     x: Literal["number", "time"] = "number",
     show_pruned: bool = True,
     height: int | None = None,
+    n_folds: int | None = None,
 ) -> go.Figure:
     """Each complete trial's validation score and the best-so-far step line, by trial number or finish time;
-    pruned trials (when shown) as grey crosses at the score of the rung where they were cut."""
-    info = _get_history_info(frame, metric=metric, x=x, show_pruned=show_pruned)
+    pruned trials (when shown) as grey crosses at the score of the rung where they were cut. With ``n_folds``,
+    a band of one standard error of the best trial's fold scores around the best-so-far line: a new best
+    inside the band is within the folds' noise."""
+    info = _get_history_info(frame, metric=metric, x=x, show_pruned=show_pruned, n_folds=n_folds)
     title = "Optimization history"
     if info.y.size == 0 and info.pruned_y.size == 0:
         return empty_figure(NO_TRIALS, title=title)
@@ -118,6 +133,24 @@ def plot_history(
     )
     at = {"row": 1, "col": 1} if two else {}
     sx, sy = step_points(info.x, info.best)
+    if info.best_se.size and np.isfinite(info.best_se).any():
+        se = np.nan_to_num(info.best_se)
+        for k, (edge, name) in enumerate(((info.best - se, "noise band"), (info.best + se, "noise band"))):
+            fig.add_trace(
+                go.Scatter(
+                    x=info.x,
+                    y=edge,
+                    mode="lines",
+                    line={"width": 0, "shape": "hv"},
+                    fill="tonexty" if k else None,
+                    fillcolor="rgba(166, 54, 3, 0.15)",
+                    name="best ± 1 standard error of its folds (noise)",
+                    legendgroup=name,
+                    showlegend=bool(k),
+                    hoverinfo="skip",
+                ),
+                **at,
+            )
     fig.add_trace(  # under the trials: the best trial is never hidden by the line
         go.Scatter(
             x=sx,
