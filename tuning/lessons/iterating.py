@@ -122,33 +122,38 @@ def _mean(folds: np.ndarray) -> float:
 
 
 def best_of(cv_score: np.ndarray, held_score: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """For every prefix of n candidates (columns), the best CV score and the held-out score of its holder.
+    """For n = 1..M (columns), the expected best CV score of n candidates drawn at random from a pool of M,
+    and the expected held-out score of that winner. Rows are independent pools.
 
-    Rows are independent repeats; ties keep the earlier candidate (as ``Store.best_trial`` does).
+    Exact, not sampled: the candidate ranked j-th by CV (best first) is the best of a random n-subset with
+    probability C(M - j, n - 1) / C(M, n). At n = 1 that is the pool's mean, at n = M the pool's winner.
+    A candidate whose CV failed (NaN) is left out of its pool.
     """
     cv_score, held_score = np.atleast_2d(cv_score), np.atleast_2d(held_score)
-    safe = np.where(np.isfinite(cv_score), cv_score, -np.inf)
-    best = np.maximum.accumulate(safe, axis=1)
-    winner = np.zeros(cv_score.shape, dtype=int)
-    for r in range(cv_score.shape[0]):
-        w = 0
-        for i in range(cv_score.shape[1]):
-            if safe[r, i] > safe[r, w]:
-                w = i
-            winner[r, i] = w
-    rows = np.arange(cv_score.shape[0])[:, None]
-    return np.where(np.isfinite(best), best, np.nan), held_score[rows, winner]
+    R, M = cv_score.shape
+    best = np.full((R, M), np.nan)
+    winner = np.full((R, M), np.nan)
+    for r in range(R):
+        ok = np.isfinite(cv_score[r])
+        order = np.argsort(-cv_score[r][ok], kind="stable")
+        cv, held = cv_score[r][ok][order], held_score[r][ok][order]
+        m = cv.size
+        for n in range(1, m + 1):
+            p = np.array([math.comb(m - j, n - 1) for j in range(1, m + 1)], dtype=float) / math.comb(m, n)
+            best[r, n - 1] = float(p @ cv)
+            winner[r, n - 1] = float(p @ np.nan_to_num(held, nan=float(np.nanmean(held))))
+    return best, winner
 
 
 @dataclass(frozen=True)
 class WinnersCurse:
-    """``repeats`` independent splits, each with ``n_candidates`` random configurations, in sampling order.
+    """``repeats`` independent splits, each with a pool of ``n_candidates`` random configurations.
 
     ``cv_score``/``held_score`` are (repeats, candidates): mean K-fold CV score on the ``n_rows`` training rows
     and the mean score of the same K fold models on the ``n_held`` held-out rows.
-    ``best_cv[r, n-1]`` is the best CV score among the first n candidates of repeat r, ``winner_held`` the
-    held-out score of that winner; ``optimism = best_cv - winner_held`` (positive when CV flatters, losses
-    too: scores are in the scorer's higher-is-better convention).
+    ``best_cv[r, n-1]`` is the expected best CV score of n candidates drawn from repeat r's pool (see
+    :func:`best_of`), ``winner_held`` the expected held-out score of that winner; ``optimism = best_cv -
+    winner_held`` (positive when CV flatters, losses too: scores are in the higher-is-better convention).
     """
 
     model: str
@@ -327,7 +332,7 @@ class SearchRun:
 
     def stop(self, min_trials: int = MIN_TRIALS) -> tuple[int | None, str | None]:
         """The trial after which the plateau rule (waiting for ``min_trials`` first) stops this search."""
-        return plateau_stop(self.scores, self.folds, min_trials=min_trials)
+        return plateau_stop(self.scores.tolist(), self.folds.tolist(), min_trials=min_trials)
 
 
 def _run(name: str, bench: _Bench, params: Sequence[dict[str, Any]], *, n_seeded: int, on_trial: Any) -> SearchRun:
