@@ -76,6 +76,8 @@ def test_iterate_info_bands_and_plateau_stops():
     assert cold.stop is None and refined.stop == 20 and seeded.stop == 20
     assert refined.stop_best == pytest.approx(-0.85)
     assert np.all(seeded.se_steps > 0) and seeded.step_x[0] == 0.5
+    lo, hi = info.y_range
+    assert -0.9 < hi and lo < -(0.5 + 0.02 * 4) + 0.01  # every band from trial 5 on (losses shown positive)
     assert C._get_iterate_info(lesson, 10).runs[1].stop == 11  # the window of 10 needs a trial before it
     fig = C.plot_iterate_search(lesson, 20)
     got = names(fig)

@@ -21,12 +21,13 @@ from tuning.charts._common import (
     empty_figure,
     to_display,
 )
-from tuning.charts.learn._common import BOTTOM_LEGEND, CURRENT, band_trace, gap_trace, rgba
+from tuning.charts.learn._common import BOTTOM_LEGEND, CURRENT, band_edges, band_trace, gap_trace, rgba, score_view
 from tuning.charts.learn.validation_overfit import steps
 from tuning.lessons.iterating import IterateLesson, WinnersCurse
 from tuning.stoprule import MIN_TRIALS
 
 RUN_COLOURS = {"cold": "#7f7f7f", "refined": "#9467bd", "seeded": "#8c564b"}
+RUN_DASHES = {"cold": "dot", "refined": "solid", "seeded": "dashdot"}  # searches often share a best: keep each visible
 RUN_LABELS = {"cold": "cold search", "refined": "refined box", "seeded": "seeded with the cold best"}
 
 
@@ -212,6 +213,10 @@ class IterateInfo(NamedTuple):
     metric: str
     runs: tuple[RunInfo, ...]
     min_trials: int
+    y_range: list[float] | None  # the best-so-far bands from trial SETTLE on; worse trials fall off the chart
+
+
+SETTLE = 5  # a search's first few bests (and its failed or one-leaf trials) would squash the curves that matter
 
 
 def _get_iterate_info(lesson: IterateLesson, min_trials: int = MIN_TRIALS) -> IterateInfo:
@@ -226,7 +231,8 @@ def _get_iterate_info(lesson: IterateLesson, min_trials: int = MIN_TRIALS) -> It
         stop, _ = r.stop(min_trials)
         stop_best = float(to_display([r.best_at(stop)], m)[0]) if stop is not None else float("nan")
         runs.append(RunInfo(r.name, t, to_display(r.scores, m), sx, sb, ss, stop, stop_best, r.n_seeded))
-    return IterateInfo(m, tuple(runs), int(min_trials))
+    edges = [e[2 * (SETTLE - 1) :] for r in runs for e in band_edges(r.best_steps, r.se_steps)]
+    return IterateInfo(m, tuple(runs), int(min_trials), score_view(edges).range)
 
 
 def plot_iterate_search(lesson: IterateLesson, min_trials: int = MIN_TRIALS) -> go.Figure:
@@ -261,7 +267,7 @@ def plot_iterate_search(lesson: IterateLesson, min_trials: int = MIN_TRIALS) -> 
                 mode="lines",
                 name=f"{label} (best so far ± noise)",
                 legendgroup=r.name,
-                line={"color": colour, "width": 2.5},
+                line={"color": colour, "width": 3 if r.name == "cold" else 2, "dash": RUN_DASHES.get(r.name, "solid")},
                 hovertemplate=f"{label}<br>trial %{{x:.0f}}<br>best %{{y:.4g}}<extra></extra>",
             )
         )
@@ -287,6 +293,8 @@ def plot_iterate_search(lesson: IterateLesson, min_trials: int = MIN_TRIALS) -> 
             marker={"symbol": "x", "size": 11, "color": "#555", "line": {"color": "black", "width": 1}},
         )
     )
+    if info.y_range is not None:
+        fig.update_yaxes(range=info.y_range)
     return apply_layout(
         fig, title=title, x_title="trial", y_title=axis_title(info.metric, "CV"), height=440, legend=BOTTOM_LEGEND
     )
