@@ -18,6 +18,7 @@ PAGES = {
         st.Page("app_pages/learn_regularization.py", title="Regularization", icon=":material/school:"),
         st.Page("app_pages/learn_overfitting.py", title="Overfitting lab", icon=":material/science:"),
         st.Page("app_pages/learn_finetuning.py", title="Fine-tuning and forgetting", icon=":material/sync_alt:"),
+        st.Page("app_pages/learn_iterate.py", title="Iterating and stopping", icon=":material/replay:"),
     ],
 }
 

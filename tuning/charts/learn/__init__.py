@@ -16,6 +16,14 @@ from tuning.charts.learn.bias_variance import (
 )
 from tuning.charts.learn.boosting import _get_boosting_rounds_info, plot_boosting_rounds
 from tuning.charts.learn.boundary import plot_boundaries, plot_decision_boundary, plot_fit_1d
+from tuning.charts.learn.iterating import (
+    _get_iterate_info,
+    _get_top_k_info,
+    _get_winners_curse_info,
+    plot_iterate_search,
+    plot_top_k,
+    plot_winners_curse,
+)
 from tuning.charts.learn.learning_curve import _get_learning_curve_info, plot_learning_curve
 from tuning.charts.learn.regularization import (
     plot_attributions,
@@ -35,9 +43,12 @@ __all__ = [
     "_get_bias_variance_fits_info",
     "_get_bias_variance_info",
     "_get_boosting_rounds_info",
+    "_get_iterate_info",
     "_get_learning_curve_info",
+    "_get_top_k_info",
     "_get_validation_curve_info",
     "_get_validation_overfit_info",
+    "_get_winners_curse_info",
     "plot_attributions",
     "plot_bias_variance",
     "plot_bias_variance_fits",
@@ -45,12 +56,15 @@ __all__ = [
     "plot_boundaries",
     "plot_decision_boundary",
     "plot_fit_1d",
+    "plot_iterate_search",
     "plot_learning_curve",
     "plot_linear_paths",
     "plot_sparsity",
     "plot_sparsity_cost",
+    "plot_top_k",
     "plot_validation_curve",
     "plot_validation_overfit",
+    "plot_winners_curse",
     "plot_xgboost_knobs",
     "regime_bands",
     "score_view",
