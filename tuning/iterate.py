@@ -272,36 +272,45 @@ def _with_config(p: Proposal, config: StudyConfig) -> Proposal:
     return dataclasses.replace(p, config=config)
 
 
-def _top(complete: Sequence[TrialRecord]) -> list[TrialRecord]:
-    ranked = sorted(complete, key=lambda t: t.score if t.score is not None else -math.inf, reverse=True)
-    k = max(REFINE_MIN_TOP, math.ceil(REFINE_TOP * len(ranked)))
-    return ranked[:k]
-
-
-def _refined(parent: Study, complete: Sequence[TrialRecord]) -> tuple[SearchSpace, list[SpaceChange]]:
-    space = parent.config.space
-    top = _top(complete)
-    best = top[0]
-    negligible = _negligible(parent, complete)
+def refined_space(
+    space: SearchSpace,
+    scored: Sequence[tuple[dict[str, Any], float]],
+    *,
+    fix: dict[str, str] | None = None,
+) -> tuple[SearchSpace, list[SpaceChange]]:
+    """The box the top quarter of ``scored`` (params, score; higher is better) spans, padded, inside
+    ``space``; the parameters in ``fix`` (name: why) fixed at the best one's value. Pure: the Learn page's
+    refined search uses it as the engine does."""
+    ranked = sorted(scored, key=lambda t: t[1], reverse=True)
+    top = ranked[: max(REFINE_MIN_TOP, math.ceil(REFINE_TOP * len(ranked)))]
+    if not top:
+        return space, []
+    best = top[0][0]
+    fix = fix or {}
     params: list[Param] = []
     changes: list[SpaceChange] = []
-    share = f"top {len(top)} of {len(complete)} complete trials"
+    share = f"top {len(top)} of {len(ranked)} complete trials"
     for p in space.params:
         if isinstance(p, FixedParam):
             params.append(p)
             continue
-        if p.name in negligible and p.name in best.params and not p.when:
-            value = best.params[p.name]
+        if p.name in fix and p.name in best and not p.when:
+            value = best[p.name]
             fixed = FixedParam(p.name, value=_round(value) if isinstance(value, float) else value)
             params.append(fixed)
-            changes.append(SpaceChange(p.name, _range(p), _range(fixed), negligible[p.name]))
+            changes.append(SpaceChange(p.name, _range(p), _range(fixed), fix[p.name]))
             continue
-        values = [t.params[p.name] for t in top if p.name in t.params]
+        values = [t[p.name] for t, _ in top if p.name in t]
         new = _box(p, values) if values else p
         params.append(new)
         if new != p:
             changes.append(SpaceChange(p.name, _range(p), _range(new), f"the range of the {share}, padded"))
     return SearchSpace(tuple(params), grid_points=space.grid_points), changes
+
+
+def _refined(parent: Study, complete: Sequence[TrialRecord]) -> tuple[SearchSpace, list[SpaceChange]]:
+    scored = [(t.params, float(t.score)) for t in complete if t.score is not None]
+    return refined_space(parent.config.space, scored, fix=_negligible(parent, complete))
 
 
 def _box(p: Param, values: list[Any]) -> Param:
