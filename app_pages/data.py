@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from tuning.data import TASKS, infer_task, parse_table
-from ui.data_view import render_profile
+from tuning.data import parse_table
+from tuning.profile import MIN_ROWS, TASKS, guess_target, infer_task
+from ui.data_view import render_profile, render_suspects
 from ui.manage import delete_dataset_box, flash
 from ui.state import (
     SAMPLES,
@@ -46,7 +47,7 @@ if source == "Upload a file":
             df = parse_upload(content, up.name)
             ds = store.add_dataset(up.name, content, n_rows=len(df), n_cols=df.shape[1])
             if sel["dataset"] != ds:
-                set_selection(dataset=ds, target=str(df.columns[-1]), task=None, study=None)
+                set_selection(dataset=ds, target=guess_target(df), task=None, study=None)
                 sel = selection()
         except Exception as exc:
             # Stop here: the previous dataset's profile and "Ready" box under this error would read as success.
@@ -78,7 +79,7 @@ else:
         pick_id = st.selectbox("Dataset", ids, index=idx, format_func=labels.get, key="data_stored")
         if pick_id != sel["dataset"]:
             _, df_pick = load_dataset(db_path(), pick_id)
-            set_selection(dataset=pick_id, target=str(df_pick.columns[-1]), task=None, study=None)
+            set_selection(dataset=pick_id, target=guess_target(df_pick), task=None, study=None)
             sel = selection()
         delete_dataset_box(pick_id, labels[pick_id])
 
@@ -96,7 +97,7 @@ with st.expander("Preview (first 100 rows)", expanded=False):
     st.dataframe(df.head(100), key="data_preview")
 
 cols = [str(c) for c in df.columns]
-target = sel["target"] if sel["target"] in cols else cols[-1]
+target = sel["target"] if sel["target"] in cols else guess_target(df)
 c1, c2 = st.columns(2)
 # Widget keys name the dataset (and the target): a widget's remembered value must never carry over to a
 # different table, where it would override the sample's own task or the upload's "auto".
@@ -128,8 +129,18 @@ except Exception as exc:
     st.stop()
 
 render_profile(profile, df)
-st.success(
-    f"Ready: predict **{esc(target)}** ({profile.task}) from {len(profile.features)} features. Next, configure a search.",
-    icon=":material/check_circle:",
-)
+render_suspects(store, profile, df, dataset_id=sel["dataset"], name=name, target=target, task=task)
+n_labelled = int(df[target].notna().sum())
+if n_labelled < MIN_ROWS:
+    st.warning(
+        f"Only {n_labelled} rows have a target: a search would mostly measure noise (each CV fold scores a "
+        f"handful of rows). Bring at least {MIN_ROWS} rows, or use this table only to try the workbench.",
+        icon=":material/warning:",
+    )
+else:
+    st.success(
+        f"Ready: predict **{esc(target)}** ({profile.task}) from {len(profile.features)} features. "
+        "Next, configure a search.",
+        icon=":material/check_circle:",
+    )
 st.page_link("app_pages/search.py", label="Go to Search", icon=":material/arrow_forward:")

@@ -98,7 +98,8 @@ def bytes_per_trial(content: bytes) -> tuple[int, int, int]:
         store = Store(Path(d) / "b.db")
         ds = store.add_dataset("bench.csv", content)
         from tuning.config import resolve_config
-        from tuning.data import parse_table, profile_table
+        from tuning.data import parse_table
+        from tuning.profile import profile_table
 
         cfg = StudyConfig(dataset_id=ds, target="label", model="xgboost", cv=3, space=SPACE)
         df = parse_table(content, name="bench.csv")

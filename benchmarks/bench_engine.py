@@ -25,8 +25,9 @@ from sklearn.metrics import get_scorer  # noqa: E402
 from sklearn.model_selection import GridSearchCV, StratifiedKFold  # noqa: E402
 
 from tuning.config import StudyConfig  # noqa: E402
-from tuning.data import parse_table, prepare_xy, profile_table  # noqa: E402
+from tuning.data import parse_table, prepare_xy  # noqa: E402
 from tuning.models import build_pipeline  # noqa: E402
+from tuning.profile import profile_table  # noqa: E402
 from tuning.runner import run  # noqa: E402
 from tuning.store import Store  # noqa: E402
 

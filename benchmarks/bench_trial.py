@@ -65,7 +65,12 @@ def main() -> None:
     X = pd.get_dummies(d, dummy_na=True).astype(float)
     if a.task == "classification":
         y = LabelEncoder().fit_transform(y_raw)
-        Est, folds_of, scoring, metric = XGBClassifier, StratifiedKFold(3, shuffle=True, random_state=0), "roc_auc", "roc_auc"
+        Est, folds_of, scoring, metric = (
+            XGBClassifier,
+            StratifiedKFold(3, shuffle=True, random_state=0),
+            "roc_auc",
+            "roc_auc",
+        )
     else:
         y = y_raw.to_numpy(dtype=float)
         Est, folds_of, scoring, metric = XGBRegressor, KFold(3, shuffle=True, random_state=0), "r2", "r2"

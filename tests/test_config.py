@@ -19,8 +19,8 @@ from tuning.config import (
     Task,
     resolve_config,
 )
-from tuning.data import profile_table
 from tuning.errors import ConfigError
+from tuning.profile import profile_table
 from tuning.space import SearchSpace
 
 

@@ -7,17 +7,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tuning.data import (
-    ColumnKind,
-    build_preprocessor,
-    check_folds,
-    infer_task,
-    parse_table,
-    prepare_xy,
-    profile_table,
-    read_table,
-)
+from tuning.data import build_preprocessor, check_folds, parse_table, prepare_xy, read_table
 from tuning.errors import DataError
+from tuning.profile import ColumnKind, infer_task, profile_table
 
 from .conftest import SAMPLES
 

@@ -9,8 +9,9 @@ import pandas as pd
 import pytest
 
 from tuning.config import StudyConfig
-from tuning.data import MAX_COLUMNS, parse_table, prepare_xy, profile_table
+from tuning.data import MAX_COLUMNS, parse_table, prepare_xy
 from tuning.errors import DataError
+from tuning.profile import profile_table
 from tuning.runner import run
 
 

@@ -9,8 +9,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tuning.data import parse_table, profile_table
+from tuning.data import parse_table
 from tuning.errors import DataError
+from tuning.profile import profile_table
 
 N_CASES = 300
 EXTS = [".csv", ".tsv", ".txt", ".parquet", ".xlsx", ".xls", "", ".bin"]

@@ -8,9 +8,10 @@ from sklearn.model_selection import GridSearchCV, StratifiedKFold
 
 from tuning.analysis import results_frame
 from tuning.config import StudyConfig
-from tuning.data import parse_table, prepare_xy, profile_table
+from tuning.data import parse_table, prepare_xy
 from tuning.evaluate import EvalContext, evaluate, make_folds
 from tuning.models import build_pipeline
+from tuning.profile import profile_table
 from tuning.runner import run
 
 from .conftest import SAMPLES

@@ -111,7 +111,8 @@ def test_pixel_grid_puts_dropped_constant_pixels_back_as_zero_weights():
 
 
 def test_sparsity_on_profiled_digits_is_an_8x8_image():
-    from tuning.data import parse_table, prepare_xy, profile_table
+    from tuning.data import parse_table, prepare_xy
+    from tuning.profile import profile_table
 
     df = parse_table((SAMPLES / "digits.csv").read_bytes(), name="digits.csv")
     prepared = prepare_xy(df, profile_table(df, target="digit"))

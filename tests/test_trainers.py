@@ -6,9 +6,10 @@ import numpy as np
 import pytest
 from sklearn.model_selection import cross_validate
 
-from tuning.data import parse_table, prepare_xy, profile_table
+from tuning.data import parse_table, prepare_xy
 from tuning.evaluate import EvalContext, evaluate, make_folds, run_trial, secondary_metrics
 from tuning.models import build_pipeline
+from tuning.profile import profile_table
 from tuning.protocol import Candidate, TrialState
 from tuning.trainers import trainer_for
 from tuning.trainers.xgboost import _runs

@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 from enum import Enum, StrEnum
 from typing import Any
 
-from tuning.data import DatasetProfile
 from tuning.errors import ConfigError
 from tuning.metrics import check_metric, default_metric
 from tuning.models import get_model
+from tuning.profile import DatasetProfile
 from tuning.protocol import DEFAULT_TRIAL_TIMEOUT
 from tuning.space import SearchSpace
 from tuning.strategies import STRATEGIES

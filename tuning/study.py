@@ -17,8 +17,9 @@ import pandas as pd
 
 from tuning.config import ResolvedConfig, StudyConfig, resolve_config
 from tuning.context import EvalContext, holdout_split, make_folds, secondary_metrics
-from tuning.data import DatasetProfile, PreparedData, check_folds, parse_table, prepare_xy, profile_table
+from tuning.data import PreparedData, check_folds, parse_table, prepare_xy
 from tuning.errors import StoreError
+from tuning.profile import DatasetProfile, profile_table
 from tuning.protocol import StopReason, StudyState, TrialState
 from tuning.store import Store, StudyRecord, TrialRecord
 

@@ -6,7 +6,9 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from tuning.data import DatasetProfile
+from tuning.data import without_columns
+from tuning.profile import DatasetProfile
+from tuning.store import Store
 from ui.layout import metric_row
 from ui.text import esc, esc_html
 
@@ -61,3 +63,54 @@ def render_profile(profile: DatasetProfile, df: pd.DataFrame) -> None:
         key="data_profile_table",
     )
     st.plotly_chart(target_figure(profile, df), key="data_target_chart")
+
+
+def render_suspects(
+    store: Store,
+    profile: DatasetProfile,
+    df: pd.DataFrame,
+    *,
+    dataset_id: str,
+    name: str,
+    target: str,
+    task: str | None,
+) -> None:
+    """The columns the profile distrusts, with a one-click drop: a new stored dataset without them (the
+    original stays, its studies too), selected with the same target and task."""
+    if not profile.suspects:
+        return
+    with st.container(border=True):
+        st.markdown("**Columns to check before a search**")
+        st.caption(
+            "A column known only after the outcome, or one that gives the target away, makes every score "
+            "optimistic; a mostly-empty one says little. Drop them unless they are known when you predict."
+        )
+        listed = list(profile.suspects)
+        picked = st.multiselect(
+            "Columns to drop",
+            listed,
+            default=listed,
+            format_func=lambda c: f"{c} ({profile.suspects[c]})",
+            key=f"data_suspects_{dataset_id}_{target}",
+        )
+        if st.button(
+            f"Drop {len(picked)} column(s)",
+            key="data_drop_suspects",
+            disabled=not picked,
+            icon=":material/delete_sweep:",
+            help="Stores a copy of the table without them and selects it; the original stays as it is.",
+        ):
+            from ui.state import set_selection, show_error
+
+            try:
+                content, ext = without_columns(df, picked)
+                stem = name.rsplit(".", 1)[0]
+                label = f"{stem} without {', '.join(picked[:3])}{' and more' if len(picked) > 3 else ''}"[:150]
+                ds = store.add_dataset(label + ext, content, n_rows=len(df), n_cols=df.shape[1] - len(picked))
+            except Exception as exc:
+                show_error(exc)
+                return
+            set_selection(dataset=ds, target=target, task=task, study=None)
+            st.session_state.pop("data_stored", None)  # the stored-dataset picker opens on the new copy
+            st.session_state["_flash"] = f"Dropped {len(picked)} column(s): a new dataset is selected."
+            st.rerun()

@@ -8,7 +8,8 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from tuning.data import parse_table, prepare_xy, profile_table
+from tuning.data import parse_table, prepare_xy
+from tuning.profile import profile_table
 from ui.state import SAMPLES, db_path, load_dataset, sample_catalog, selection
 
 MAX_ROWS = 2000  # lessons refit many models: larger tables are subsampled (stratified by seed)

@@ -11,11 +11,11 @@ import streamlit as st
 
 from tuning.analysis import display_metric_name
 from tuning.config import AUTO_TEST_MIN_ROWS, AUTO_TEST_SIZE, StudyConfig
-from tuning.data import DatasetProfile
 from tuning.device import cuda_status
 from tuning.evaluate import default_metric, secondary_metrics
 from tuning.ladder import MIN_COMPLETE
 from tuning.models import get_model, models_for_task
+from tuning.profile import DatasetProfile
 from tuning.protocol import DEFAULT_TRIAL_TIMEOUT
 from tuning.space import SearchSpace
 from tuning.space_table import KINDS, rows_to_space, space_to_rows

@@ -14,8 +14,9 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from tuning.data import DatasetProfile, parse_table, profile_table
+from tuning.data import parse_table
 from tuning.errors import TuningError
+from tuning.profile import DatasetProfile, profile_table
 from tuning.runner import StudyRegistry, registry
 from tuning.store import Store
 

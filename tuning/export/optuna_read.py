@@ -869,8 +869,8 @@ def _checked_config(config: dict[str, Any], label: str) -> dict[str, Any]:
     study) every check that does not depend on the data runs, and the space is checked on its own.
     """
     from tuning.config import ResolvedConfig, resolve_config
-    from tuning.data import DatasetProfile
     from tuning.models import get_model
+    from tuning.profile import DatasetProfile
 
     known = {f.name for f in dataclasses.fields(ResolvedConfig)}
     config = {k: v for k, v in config.items() if k in known and k not in FOREIGN_RUN_KEYS}

@@ -178,13 +178,8 @@ def standalone_script(store: Store, study_id: int) -> str:
     """A Python script that rebuilds and refits the best model with scikit-learn/xgboost alone."""
     import pandas as pd
 
-    from tuning.data import (
-        MISSING_MARKERS,
-        SPARSE_THRESHOLD,
-        ColumnKind,
-        onehot_max_categories,
-        text_format,
-    )
+    from tuning.data import MISSING_MARKERS, SPARSE_THRESHOLD, onehot_max_categories, text_format
+    from tuning.profile import ColumnKind
     from tuning.study import open_study
 
     study = open_study(store, study_id)

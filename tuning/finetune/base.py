@@ -181,8 +181,9 @@ def load_base_file(content: bytes, name: str) -> BaseModel:
 
 def load_base_study(store: Any, study_id: int) -> BaseModel:
     """The refit best model of a study. XGBoost's is kept in the store (an artifact) after the first refit."""
-    from tuning.data import ColumnKind, build_preprocessor, parse_table, profile_table
+    from tuning.data import build_preprocessor, parse_table
     from tuning.models import get_model
+    from tuning.profile import ColumnKind, profile_table
     from tuning.study import open_study
 
     study = open_study(store, study_id)
