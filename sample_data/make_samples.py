@@ -230,6 +230,9 @@ def main() -> None:
     import make_drift  # the drifted before/after pair for fine-tuning adds its own catalog entries
 
     make_drift.main()
+    import make_hotel  # a real table (modeldata's hotel_rates, extracted once): its catalog entry
+
+    make_hotel.main()
 
 
 if __name__ == "__main__":
