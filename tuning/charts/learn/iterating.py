@@ -272,7 +272,7 @@ def plot_iterate_search(
             trace = band_trace(
                 list(r.step_x), r.best_steps, r.se_steps, colour, group=r.name, name=f"{label} noise band"
             )
-            trace.update(fillcolor=rgba(colour, 0.12), line={"width": 1, "color": rgba(colour, 0.5)})
+            trace.update(fillcolor=rgba(colour, 0.08), line={"width": 1, "color": rgba(colour, 0.45)})
             fig.add_trace(trace)
         fig.add_trace(
             go.Scatter(
@@ -314,13 +314,14 @@ def plot_iterate_search(
     if np.isfinite(info.target):
         fig.add_hline(y=info.target, line={"color": RUN_COLOURS["cold"], "dash": "dot", "width": 1})
         fig.add_annotation(
-            x=1,
+            x=0.01,
             xref="paper",
             y=info.target,
             text="cold search's final best, less its noise",
             showarrow=False,
-            xanchor="right",
+            xanchor="left",
             yanchor="top",
+            bgcolor="rgba(255,255,255,0.7)",
             font={"color": "#555", "size": 11},
         )
     fig.add_trace(
@@ -334,7 +335,9 @@ def plot_iterate_search(
     )
     if info.y_range is not None:
         fig.update_yaxes(range=info.y_range)
-    x_title = "seconds spent fitting (5-fold CV of each trial, one core)" if seconds else "trial"
+    x_title = (
+        "seconds spent fitting each trial's 5 folds (measured: varies with the machine's load)" if seconds else "trial"
+    )
     return apply_layout(
         fig, title=title, x_title=x_title, y_title=axis_title(info.metric, "CV"), height=440, legend=BOTTOM_LEGEND
     )
