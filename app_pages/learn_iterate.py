@@ -17,4 +17,4 @@ if shared is not None:
     st.subheader("1. The winner's curse")
     v.winners_curse_view(data, rows)
     st.subheader("2. Cold, refined or seeded, and when to stop")
-    v.iterate_view(data, rows)
+    v.iterate_view(data)

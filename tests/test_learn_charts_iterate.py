@@ -24,7 +24,8 @@ def make_run(name: str, scores: list[float], n_seeded: int = 0) -> SearchRun:
     best = np.maximum.accumulate(s)
     holder = np.array([int(np.argmax(s[: i + 1])) for i in range(s.size)])
     se = np.array([np.std(folds[h], ddof=1) / np.sqrt(5) for h in holder])
-    return SearchRun(name, ({},) * s.size, s, folds, best, se, holder + 1, n_seeded)
+    seconds = np.full(s.size, 0.01 if name == "cold" else 0.02)
+    return SearchRun(name, ({},) * s.size, s, folds, best, se, holder + 1, seconds, n_seeded)
 
 
 def make_lesson() -> IterateLesson:
@@ -82,8 +83,30 @@ def test_iterate_info_bands_and_plateau_stops():
     fig = C.plot_iterate_search(lesson, 20)
     got = names(fig)
     for label in ("cold search", "refined box", "seeded with the cold best"):
-        assert f"{label} (best so far ± noise)" in got and f"{label} noise band" in got
+        assert any(n.startswith(f"{label} (best so far") for n in got)
+    # One band, the cold search's by default, outlined: three overlapping bands read as one block.
+    assert [n for n in got if n.endswith("noise band")] == ["cold search noise band"]
+    band = fig.data[got.index("cold search noise band")]
+    assert band.fill == "toself" and band.line.width == 1
     assert "refined box: plateau stop" in got and "cold search: plateau stop" not in got
-    band = fig.data[got.index("refined box noise band")]
-    assert band.fill == "toself"
     assert "✕ plateau stop (after ≥ 20 trials)" in got
+    # The dotted target: the cold search's final best less its noise (a loss, shown positive, so plus).
+    cold_run = lesson.run("cold")
+    assert info.target == pytest.approx(-(cold_run.final_best - cold_run.best_se[-1]))
+    assert any(s.y0 == pytest.approx(info.target) for s in fig.layout.shapes)
+
+
+def test_iterate_band_choice_and_seconds_axis():
+    lesson = make_lesson()
+    fig = C.plot_iterate_search(lesson, 20, band="refined")
+    assert [n for n in names(fig) if n.endswith("noise band")] == ["refined box noise band"]
+    assert not [n for n in names(C.plot_iterate_search(lesson, 20, band=None)) if n.endswith("noise band")]
+    info = C._get_iterate_info(lesson, 20, x_axis="seconds")
+    cold, refined, _ = info.runs
+    np.testing.assert_allclose(cold.x, 0.01 * np.arange(1, 25))
+    assert cold.step_x[0] == pytest.approx(0.01) and cold.step_x[-1] == pytest.approx(0.24)
+    assert refined.stop == 20 and refined.stop_x == pytest.approx(0.4)
+    fig = C.plot_iterate_search(lesson, 20, x_axis="seconds")
+    assert fig.layout.xaxis.title.text.startswith("seconds")
+    (stop,) = [t for t in fig.data if t.name == "refined box: plateau stop"]
+    assert stop.x[0] == pytest.approx(0.4)

@@ -45,6 +45,7 @@ def _curse_text(at) -> str:
 def test_iterating_page_renders_and_the_slider_changes_the_text(app):
     app.switch_page("app_pages/learn_iterate.py").run()
     app.select_slider(key="it_rows").set_value(60).run()
+    app.select_slider(key="it_search_rows").set_value(100).run()
     app.select_slider(key="it_trials").set_value(30).run()
     _until(app, ("it_curse_chart", "it_topk_chart", "it_search_chart"))
     before = _curse_text(app)
@@ -54,4 +55,7 @@ def test_iterating_page_renders_and_the_slider_changes_the_text(app):
     assert "Picking the best of 5 by CV" in after and after != before
     assert any(m.value.startswith("- Cold") and "plateau rule" in m.value for m in app.markdown)
     app.select_slider(key="it_wait").set_value(10).run()
+    app.radio(key="it_band").set_value("seeded").run()
+    app.radio(key="it_x").set_value("seconds").run()
     assert not app.exception
+    assert app.get_by_key("it_search_chart")

@@ -9,13 +9,14 @@ import pytest
 from sklearn.datasets import make_classification
 
 from tuning.errors import ConfigError
+from tuning.iterate import refined_space
 from tuning.lessons.iterating import (
+    TREE_SPACE,
     best_of,
     compare_searches,
     curse_sentence,
     iterate_search,
     plateau_stop,
-    refine_space,
     winners_curse,
 )
 from tuning.space import CategoricalParam, FixedParam, FloatParam, IntParam, SearchSpace
@@ -37,7 +38,7 @@ def curse(noisy):
 @pytest.fixture(scope="module")
 def lesson(noisy):
     X, y = noisy
-    return iterate_search(X, y, task="classification", n_rows=150, trials=24, metric="accuracy")
+    return iterate_search(X, y, task="classification", space=TREE_SPACE, n_rows=150, trials=24, metric="accuracy")
 
 
 def test_best_of_is_the_expected_winner_of_a_random_subset():
@@ -98,10 +99,11 @@ SPACE = SearchSpace.from_dict(
 
 
 def test_the_refined_box_is_inside_the_space_and_holds_the_best_trial():
+    """The lesson's refined search uses the engine's refine step: check the box it draws."""
     rng = np.random.default_rng(0)
     trials = [SPACE.sample(rng) for _ in range(40)]
     scores = [-10 * abs(t["depth"] - 6) - abs(math.log(t["rate"] / 0.05)) for t in trials]
-    refined = refine_space(SPACE, list(zip(trials, scores)))
+    refined, changes = refined_space(SPACE, list(zip(trials, scores)))
     best = trials[int(np.argmax(scores))]
     for p in refined.params:
         orig = SPACE[p.name]
@@ -117,14 +119,18 @@ def test_the_refined_box_is_inside_the_space_and_holds_the_best_trial():
     depth, rate = refined["depth"], refined["rate"]
     assert isinstance(depth, IntParam) and isinstance(rate, FloatParam)
     assert depth.high - depth.low <= 10 < 19
-    # Padding is a fraction of the original width, in log space for a log range.
+    # Padding is a tenth of the top quarter's own width, in log space for a log range.
     top = sorted(zip(scores, trials), key=lambda t: -t[0])[:10]
-    lo = min(t["rate"] for _, t in top)
-    assert rate.low == pytest.approx(max(1e-3, lo / math.exp(0.05 * math.log(1e3))))
+    lo, hi = (f(t["rate"] for _, t in top) for f in (min, max))
+    pad = 0.1 * (math.log(hi) - math.log(lo))
+    assert rate.low == pytest.approx(max(1e-3, lo * math.exp(-pad)), rel=1e-5)
+    # Each narrowed range has its line for the expander.
+    assert {c.param for c in changes} == {p.name for p in refined.params if p != SPACE[p.name]} >= {"depth"}
+    assert all(c.line().startswith(f"{c.param}: ") for c in changes)
 
 
 def test_refining_with_no_scored_trial_keeps_the_space():
-    assert refine_space(SPACE, [({"depth": 3}, float("nan"))]) == SPACE
+    assert refined_space(SPACE, []) == (SPACE, [])
 
 
 def test_the_plateau_marker_appears_on_a_flat_curve_and_not_on_a_climbing_one():
@@ -155,8 +161,20 @@ def test_cold_refined_and_seeded_searches(lesson):
         for q in lesson.refined_space.params:
             if isinstance(q, (IntParam, FloatParam)):
                 assert q.low <= p[q.name] <= q.high
+    # The refined box is the engine's, with its lines; the richer space makes every trial a different tree.
+    assert (
+        lesson.refined_space
+        == refined_space(lesson.space, [(p, float(s)) for p, s in zip(cold.params, cold.scores) if math.isfinite(s)])[0]
+    )
+    assert lesson.changes and all(c.line() for c in lesson.changes)
+    assert all(len(set(np.round(r.scores, 9))) > r.scores.size // 2 for r in lesson.runs)
+    # Each trial's fitting time is measured, so the chart can put seconds on its x axis.
+    for r in lesson.runs:
+        assert r.seconds.shape == (24,) and np.all(r.seconds > 0) and np.all(np.diff(r.elapsed) > 0)
     text = compare_searches(lesson)
     assert len(text) == 5 and text[0].startswith("Cold: best ") and "noise" in text[-1]
+    assert all("came within that noise" in t for t in text[-2:])  # the seeded search does at trial 1
+    assert "at trial 1 (" in text[-1]
 
 
 def test_the_seeded_run_stops_as_soon_as_the_rule_allows_when_nothing_beats_the_seed(lesson):

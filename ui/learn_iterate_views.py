@@ -5,24 +5,34 @@ from __future__ import annotations
 import streamlit as st
 
 from tuning.charts.learn import plot_iterate_search, plot_top_k, plot_winners_curse
-from tuning.lessons.iterating import MIN_HELD_OUT, compare_searches, curse_sentence, iterate_search, winners_curse
+from tuning.charts.learn.iterating import X_AXES
+from tuning.lessons.iterating import (
+    MIN_HELD_OUT,
+    TREE_SPACE,
+    compare_searches,
+    curse_sentence,
+    iterate_search,
+    winners_curse,
+)
 from tuning.stoprule import MIN_TRIALS
 from ui.jobs import compute
 from ui.learn_data import LessonData, pick_data
 from ui.learn_overfit_views import explain
 from ui.text import esc
 
-MODEL = "decision_tree"  # cheap to fit hundreds of times, and its default space has a log range to refine
+MODEL = "decision_tree"  # cheap to fit hundreds of times; the searches use the richer TREE_SPACE
 ROWS = (60, 100, 150, 250, 400)
 POOL = 40  # candidates per split: the N slider reads the curse at any N up to this without refitting
 SPLITS = 4
 TOP_K = 10
+SEARCH_ROWS = (100, 150, 250, 400)
 TRIALS = (30, 40, 60, 80)
+BANDS = ("cold", "refined", "seeded")
 WAIT = (10, 15, 20, 30)
 
 
 def shared_controls() -> tuple[LessonData, int] | None:
-    """The data and the rows the searches see, shared by both lessons."""
+    """The data (both lessons) and the rows the winner's-curse searches see (the second lesson has its own)."""
     c1, c2 = st.columns(2)
     with c1:
         data = pick_data("it_data", default_file="breast_cancer.csv")
@@ -34,9 +44,12 @@ def shared_controls() -> tuple[LessonData, int] | None:
         return None
     default = 60 if 60 in options else options[0]  # few rows: the curse is large and easy to see
     rows = c2.select_slider(
-        "Rows the search sees (the rest are held out)", options=options, value=default, key="it_rows"
+        "Rows the winner's-curse searches see (the rest are held out)", options=options, value=default, key="it_rows"
     )
-    st.caption(f"{esc(data.label)}: {len(data.y)} rows; the model is a decision tree with its default search space.")
+    st.caption(
+        f"{esc(data.label)}: {len(data.y)} rows; the model is a decision tree, with its default search space in the "
+        "first lesson and a richer one in the second."
+    )
     return data, int(rows)
 
 
@@ -75,23 +88,29 @@ def winners_curse_view(data: LessonData, rows: int) -> None:
     st.plotly_chart(plot_top_k(res, n, TOP_K), key="it_topk_chart")
 
 
-def iterate_view(data: LessonData, rows: int) -> None:
+def iterate_view(data: LessonData) -> None:
     explain(
-        "**What you see.** Three searches of the same length on the same folds: a *cold* random search over the "
-        "default space; a *refined* one inside the box the cold search's best quarter spans (padded a little, in "
-        "log space for log ranges); and a *seeded* one that first re-runs the cold search's three best "
-        "configurations, then samples the default space. Each line is the best score so far; its band is ± the "
-        "standard error of that trial's fold scores (the CV noise); ✕ marks where the plateau rule stops: when "
-        "the last trials (at least 10, or a third) raised the best by less than that noise. "
-        "**Why.** Refining spends trials where good ones were found; seeding keeps what was found. Once gains are "
-        "smaller than the folds can tell apart, more trials mostly buy a luckier winner (see above). "
-        "**What to do.** Refine when the cold search's best sit in one corner of the space; stop when the rule "
-        "fires, and spend the time on more rows or a better model instead.",
-        "raise the rows to 250 (less noise, a narrower band) and see whether the stops move later.",
+        "**What you see.** Three searches of the same length on the same folds, over a richer decision-tree space "
+        "than the default (few features per split or heavy pruning ruin a tree, so a random search has room to "
+        "be wrong): a *cold* random search; a *refined* one inside the box the cold search's best quarter spans "
+        "(the engine's own refine step, padded a little, in log space for log ranges); and a *seeded* one that "
+        "first re-runs the cold search's three best configurations, then samples the whole space. Each line is "
+        "the best score so far; the band, for the search you pick, is ± the standard error of that trial's fold "
+        "scores (the CV noise); the dotted line is the cold search's final best less that noise; ✕ marks where "
+        "the plateau rule stops: when the last trials (at least 10, or a third) raised the best by less than "
+        "the noise. **Why.** Refining spends trials where good ones were found; seeding keeps what was found. "
+        "Once gains are smaller than the folds can tell apart, more trials mostly buy a luckier winner (see "
+        "above). **What to do.** Refine or seed a second search rather than run the first one longer; stop when "
+        "the rule fires, and spend the time on more rows or a better model instead.",
+        "switch the x axis to seconds, then lower the rows: fewer rows, more noise, and the rule stops sooner.",
     )
+    options = [r for r in SEARCH_ROWS if r <= len(data.y) - MIN_HELD_OUT]
+    if not options:
+        st.warning(f"This table has {len(data.y)} rows; this lesson needs at least {SEARCH_ROWS[0] + MIN_HELD_OUT}.")
+        return
     c1, c2, c3 = st.columns(3)
-    trials = c1.select_slider("Trials per search", options=TRIALS, value=40, key="it_trials")
-    wait = c2.select_slider("Plateau rule: wait at least (trials)", options=WAIT, value=MIN_TRIALS, key="it_wait")
+    rows = c1.select_slider("Rows for these searches", options=options, value=options[-1], key="it_search_rows")
+    trials = c2.select_slider("Trials per search", options=TRIALS, value=60, key="it_trials")
     seed = int(c3.number_input("Seed", 0, 100, 0, key="it_seed"))
     res = compute(
         f"it_search|{data.label}|{rows}|{trials}|{seed}",
@@ -101,13 +120,21 @@ def iterate_view(data: LessonData, rows: int) -> None:
         y=data.y,
         task=data.task,
         model=MODEL,
-        n_rows=rows,
+        space=TREE_SPACE,
+        n_rows=int(rows),
         trials=trials,
         seed=seed,
     )
     if res is None:
         return
-    st.plotly_chart(plot_iterate_search(res, wait), key="it_search_chart")
+    c1, c2, c3 = st.columns(3)
+    band = c1.radio("Noise band of", BANDS, index=0, horizontal=True, key="it_band")
+    x_axis = c2.radio("x axis", X_AXES, index=0, horizontal=True, key="it_x")
+    wait = c3.select_slider("Plateau rule: wait at least (trials)", options=WAIT, value=MIN_TRIALS, key="it_wait")
+    st.plotly_chart(plot_iterate_search(res, wait, band=band, x_axis=x_axis), key="it_search_chart")
     st.markdown("\n".join(f"- {esc(line)}" for line in compare_searches(res, wait)))
     with st.expander("The refined box", expanded=False):
-        st.json({"default space": res.space.to_dict(), "refined box": res.refined_space.to_dict()})
+        if res.changes:
+            st.markdown("\n".join(f"- {esc(c.line())}" for c in res.changes))
+        else:
+            st.markdown("The refined box is the whole space: the best trials spread over every range.")

@@ -6,9 +6,9 @@ Two lessons on one small table, computed for real:
   rows. The best CV score of N candidates overstates what that candidate scores on fresh rows, and the
   more candidates (and the fewer rows), the larger the overstatement: picking the best partly picks luck.
 * :func:`iterate_search`: a cold random search, a refined one (the box the cold search's top quarter spans,
-  see :func:`refine_space`) and a seeded one (the cold search's best configurations first), each with its
-  best-so-far curve, its CV noise and where the project's plateau rule (:func:`tuning.stoprule.plateau_reason`)
-  would stop it.
+  the engine's own :func:`tuning.iterate.refined_space`) and a seeded one (the cold search's best
+  configurations first), each with its best-so-far curve, its CV noise, its fitting time and where the
+  project's plateau rule (:func:`tuning.stoprule.plateau_reason`) would stop it.
 
 Candidates are scored directly on preprocessed fold matrices (each fold's preprocessing fitted on that
 fold's training rows, once), not through the engine's trainers: a lesson fits hundreds of tiny models and
@@ -18,6 +18,7 @@ this keeps it to a few seconds. Sampling goes through the project's :class:`~tun
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -30,10 +31,11 @@ from tuning.analysis import display_metric_name, display_score
 from tuning.context import make_folds
 from tuning.data import build_preprocessor
 from tuning.errors import ConfigError
+from tuning.iterate import SpaceChange, refined_space
 from tuning.lessons._common import Progress, as_frame, encode_target, quiet, split_columns, standard_error, tick
 from tuning.metrics import check_metric, default_metric
 from tuning.models import get_model, make_estimator
-from tuning.space import CategoricalParam, FixedParam, FloatParam, IntParam, Param, SearchSpace
+from tuning.space import SearchSpace
 from tuning.stoprule import MIN_TRIALS, plateau_reason
 
 MIN_HELD_OUT = 30  # fewer held-out rows than this would make the "fresh rows" score itself too noisy to teach with
@@ -252,49 +254,16 @@ def winners_curse(
 # 2. Cold vs refined vs seeded search, and when to stop
 
 
-def _top_trials(trials: Sequence[tuple[Mapping[str, Any], float]], fraction: float, minimum: int) -> list[Any]:
-    ok = [(p, float(s)) for p, s in trials if s is not None and math.isfinite(float(s))]
-    ok.sort(key=lambda t: -t[1])  # stable: ties keep the earlier trial
-    k = min(len(ok), max(int(minimum), math.ceil(fraction * len(ok))))
-    return [p for p, _ in ok[:k]]
-
-
-def _refine_param(p: Param, values: list[Any], pad: float) -> Param:
-    if isinstance(p, FixedParam) or not values:
-        return p
-    if isinstance(p, CategoricalParam):
-        kept = tuple(v for v in p.values if any(v == x for x in values))
-        return CategoricalParam(p.name, values=kept or p.values, when=p.when)
-    lo, hi = float(min(values)), float(max(values))
-    # Pad by a fraction of the original width, measured in the scale the parameter is sampled in.
-    f, inv = (math.log, math.exp) if p.log else (float, float)
-    margin = pad * (f(p.high) - f(p.low))
-    new_lo = max(float(p.low), inv(f(lo) - margin))
-    new_hi = min(float(p.high), inv(f(hi) + margin))
-    if isinstance(p, IntParam):
-        return IntParam(p.name, low=int(math.floor(new_lo)), high=int(math.ceil(new_hi)), log=p.log, when=p.when)
-    assert isinstance(p, FloatParam)
-    return FloatParam(p.name, low=new_lo, high=new_hi, log=p.log, when=p.when)
-
-
-def refine_space(
-    space: SearchSpace,
-    trials: Sequence[tuple[Mapping[str, Any], float]],
-    *,
-    top_fraction: float = 0.25,
-    pad: float = 0.05,
-    min_top: int = 3,
-) -> SearchSpace:
-    """The box the best trials span: for each range, from the lowest to the highest value among the top
-    ``top_fraction`` of ``trials`` (at least ``min_top``), widened by ``pad`` of the original width on each
-    side (in log space for log ranges) and kept inside the original range; for each choice, the values the
-    top trials used. Fixed parameters, and parameters no top trial set, stay as they were.
-    """
-    top = _top_trials(trials, top_fraction, min_top)
-    if not top:
-        return space
-    params = tuple(_refine_param(p, [t[p.name] for t in top if p.name in t], pad) for p in space.params)
-    return SearchSpace(params, grid_points=space.grid_points)
+#: A decision tree's space with more room to be wrong than its default: few features per split
+#: (``max_features``) and a strong pruning penalty (``ccp_alpha``) both ruin a tree, on a log scale so a
+#: random search spends real trials there. A cold search keeps finding better trees for a while, every
+#: configuration is a different tree, and the refined box has something to cut away.
+TREE_SPACE: dict[str, dict[str, Any]] = {
+    "max_depth": {"type": "int", "low": 1, "high": 30},
+    "min_samples_leaf": {"type": "int", "low": 1, "high": 100, "log": True},
+    "ccp_alpha": {"type": "float", "low": 1e-4, "high": 0.1, "log": True},
+    "max_features": {"type": "float", "low": 0.02, "high": 1.0, "log": True},
+}
 
 
 def plateau_stop(
@@ -312,7 +281,8 @@ def plateau_stop(
 @dataclass(frozen=True)
 class SearchRun:
     """One search in trial order: ``scores`` (mean CV), ``folds`` (trials x K), the best so far and the
-    standard error of the folds of the trial holding it. :meth:`stop` says where the plateau rule stops it."""
+    standard error of the folds of the trial holding it, and ``seconds`` each trial took to fit and score
+    its K folds. :meth:`stop` says where the plateau rule stops it."""
 
     name: str
     params: tuple[dict[str, Any], ...]
@@ -321,14 +291,25 @@ class SearchRun:
     best: np.ndarray
     best_se: np.ndarray
     best_trial: np.ndarray  # 1-based
+    seconds: np.ndarray
     n_seeded: int = 0
 
     @property
     def final_best(self) -> float:
         return float(self.best[-1]) if self.best.size else float("nan")
 
+    @property
+    def elapsed(self) -> np.ndarray:
+        """Seconds spent by the end of each trial."""
+        return np.cumsum(self.seconds)
+
     def best_at(self, trial: int) -> float:
         return float(self.best[max(1, min(int(trial), self.best.size)) - 1])
+
+    def reached(self, target: float) -> int | None:
+        """The first trial (1-based) whose best so far is at least ``target``; None if none is."""
+        hit = np.flatnonzero(np.nan_to_num(self.best, nan=-np.inf) >= target)
+        return int(hit[0]) + 1 if hit.size else None
 
     def stop(self, min_trials: int = MIN_TRIALS) -> tuple[int | None, str | None]:
         """The trial after which the plateau rule (waiting for ``min_trials`` first) stops this search."""
@@ -336,7 +317,13 @@ class SearchRun:
 
 
 def _run(name: str, bench: _Bench, params: Sequence[dict[str, Any]], *, n_seeded: int, on_trial: Any) -> SearchRun:
-    folds = np.array([bench.score(p)[0] for p in _counting(params, on_trial)])
+    rows, seconds = [], []
+    for p in params:
+        t0 = time.perf_counter()
+        rows.append(bench.score(p)[0])
+        seconds.append(time.perf_counter() - t0)
+        on_trial()
+    folds = np.array(rows)
     scores = np.array([_mean(f) for f in folds])
     safe = np.where(np.isfinite(scores), scores, -np.inf)
     best = np.maximum.accumulate(safe)
@@ -352,19 +339,15 @@ def _run(name: str, bench: _Bench, params: Sequence[dict[str, Any]], *, n_seeded
         best=np.where(np.isfinite(best), best, np.nan),
         best_se=se,
         best_trial=holder + 1,
+        seconds=np.asarray(seconds, dtype=float),
         n_seeded=n_seeded,
     )
 
 
-def _counting(items: Sequence[Any], on_item: Any) -> Any:
-    for item in items:
-        yield item
-        on_item()
-
-
 @dataclass(frozen=True)
 class IterateLesson:
-    """A cold search, a refined one and a seeded one on the same folds (``runs`` in that order)."""
+    """A cold search, a refined one and a seeded one on the same folds (``runs`` in that order); ``changes``
+    are the engine's lines for how the refined box differs from ``space``."""
 
     model: str
     task: str
@@ -374,6 +357,7 @@ class IterateLesson:
     space: SearchSpace
     refined_space: SearchSpace
     runs: tuple[SearchRun, ...]
+    changes: tuple[SpaceChange, ...] = ()
 
     def run(self, name: str) -> SearchRun:
         return next(r for r in self.runs if r.name == name)
@@ -385,21 +369,23 @@ def iterate_search(
     *,
     task: str,
     model: str = "decision_tree",
+    space: Mapping[str, Mapping[str, Any]] | None = None,
     n_rows: int = 150,
     trials: int = 40,
     n_seeds: int = 3,
-    top_fraction: float = 0.25,
-    pad: float = 0.05,
     metric: str | None = None,
     cv: int = 5,
     seed: int = 0,
     progress: Progress | None = None,
 ) -> IterateLesson:
-    """``trials`` cold random trials; then ``trials`` in the refined box; then ``trials`` seeded with the cold
-    search's ``n_seeds`` best configurations followed by random ones from the original space. Same folds."""
+    """``trials`` cold random trials over ``space`` (the model's default space when None); then ``trials`` in
+    the box the engine's :func:`tuning.iterate.refined_space` draws around the cold search's best quarter;
+    then ``trials`` seeded with the cold search's ``n_seeds`` best configurations followed by random ones
+    from ``space``. All on the same folds."""
     if trials < 2:
         raise ConfigError("Each search needs at least 2 trials.")
-    bench, space = _bench(X, y, model=model, task=task, n_rows=n_rows, metric=metric, cv=cv, seed=seed)
+    bench, default = _bench(X, y, model=model, task=task, n_rows=n_rows, metric=metric, cv=cv, seed=seed)
+    space_ = SearchSpace.from_dict({k: dict(v) for k, v in space.items()}) if space is not None else default
     done = [0]
     total = 3 * trials
 
@@ -408,17 +394,12 @@ def iterate_search(
         tick(progress, done[0], total)
 
     rng = np.random.default_rng(seed)
-    cold_params = [space.sample(rng) for _ in range(trials)]
+    cold_params = [space_.sample(rng) for _ in range(trials)]
     cold = _run("cold", bench, cold_params, n_seeded=0, on_trial=on_trial)
-    refined = refine_space(space, list(zip(cold_params, cold.scores)), top_fraction=top_fraction, pad=pad)
+    scored = [(p, float(s)) for p, s in zip(cold_params, cold.scores) if math.isfinite(float(s))]
+    refined, changes = refined_space(space_, scored)
     rng = np.random.default_rng(seed + 1)
-    ref = _run(
-        "refined",
-        bench,
-        [refined.sample(rng) for _ in range(trials)],
-        n_seeded=0,
-        on_trial=on_trial,
-    )
+    ref = _run("refined", bench, [refined.sample(rng) for _ in range(trials)], n_seeded=0, on_trial=on_trial)
     k = min(n_seeds, trials)
     order = sorted(range(trials), key=lambda i: -(cold.scores[i] if math.isfinite(cold.scores[i]) else -math.inf))
     seeds = [cold_params[i] for i in order[:k]]
@@ -426,7 +407,7 @@ def iterate_search(
     seeded = _run(
         "seeded",
         bench,
-        seeds + [space.sample(rng) for _ in range(trials - k)],
+        seeds + [space_.sample(rng) for _ in range(trials - k)],
         n_seeded=k,
         on_trial=on_trial,
     )
@@ -436,9 +417,10 @@ def iterate_search(
         metric=bench.metric,
         n_rows=int(n_rows),
         cv=int(cv),
-        space=space,
+        space=space_,
         refined_space=refined,
         runs=(cold, ref, seeded),
+        changes=tuple(changes),
     )
 
 
@@ -471,18 +453,26 @@ def curse_sentence(w: WinnersCurse, n: int) -> str:
 
 
 def compare_searches(lesson: IterateLesson, min_trials: int = MIN_TRIALS) -> list[str]:
-    """One sentence per search (its best, its noise, where the plateau rule stops it), then what refining and
-    seeding bought over the cold search, measured against the cold best's noise."""
+    """One sentence per search (its best, its noise, where the plateau rule stops it and what the trials after
+    the stop still added), then what refining and seeding bought over the cold search: the final gap against
+    the cold best's noise, and how soon each came within that noise of the cold search's final best."""
     m = lesson.metric
     out = []
     for r in lesson.runs:
         stop, _ = r.stop(min_trials)
         last = int(r.best_trial[-1]) if r.best.size else 0
-        where = (
-            f"the plateau rule stops it after trial {stop} (best then {_show(m, r.best_at(stop))})"
-            if stop is not None
-            else f"the plateau rule would not stop it within {r.scores.size} trials"
-        )
+        if stop is None:
+            where = f"the plateau rule would not stop it within {r.scores.size} trials"
+        else:
+            where = f"the plateau rule stops it after trial {stop} (best then {_show(m, r.best_at(stop))}"
+            later = r.final_best - r.best_at(stop)
+            noise = float(r.best_se[stop - 1])
+            if stop < r.scores.size and math.isfinite(later):
+                size = "within" if later < noise else "beyond"
+                where += (
+                    f"; the {r.scores.size - stop} trials after it added {later:.2g}, {size} its noise (± {noise:.2g})"
+                )
+            where += ")"
         seeded = f" (its first {r.n_seeded} trials are the cold search's best)" if r.n_seeded else ""
         out.append(
             f"{r.name.capitalize()}{seeded}: best {_show(m, r.final_best)} ± {r.best_se[-1]:.2g} at trial {last}; "
@@ -490,14 +480,27 @@ def compare_searches(lesson: IterateLesson, min_trials: int = MIN_TRIALS) -> lis
         )
     cold = lesson.run("cold")
     noise = float(cold.best_se[-1])
+    target = cold.final_best - noise
+    cold_at = cold.reached(target)
     for name in ("refined", "seeded"):
-        gain = lesson.run(name).final_best - cold.final_best
+        run = lesson.run(name)
+        gain = run.final_best - cold.final_best
         if not math.isfinite(gain):
             continue
         size = "within" if abs(gain) < noise else "beyond"
         sign = "above" if gain > 0 else "below" if gain < 0 else "level with"
         amount = f"{abs(gain):.2g} " if gain else ""
+        at = run.reached(target)
+        if at is None:
+            soon = "it never came within that noise of the cold search's final best"
+        else:
+            spent = float(run.elapsed[at - 1])
+            soon = (
+                f"it came within that noise of the cold search's final best at trial {at} ({spent:.2g} s of "
+                f"fitting; the cold search needed {cold_at} trials, {float(cold.elapsed[(cold_at or 1) - 1]):.2g} s)"
+            )
         out.append(
-            f"The {name} search ended {amount}{sign} the cold one, {size} the cold best's noise (± {noise:.2g})."
+            f"The {name} search ended {amount}{sign} the cold one, {size} the cold best's noise (± {noise:.2g}); "
+            f"{soon}."
         )
     return out

@@ -199,12 +199,13 @@ def plot_top_k(w: WinnersCurse, n: int, k: int = 10) -> go.Figure:
 
 class RunInfo(NamedTuple):
     name: str
-    trials: np.ndarray  # 1..T
+    x: np.ndarray  # each trial's x: its number, or the seconds spent by its end
     scores: np.ndarray  # display units
     step_x: np.ndarray
     best_steps: np.ndarray
     se_steps: np.ndarray
     stop: int | None
+    stop_x: float  # the stop's x; NaN without a stop
     stop_best: float  # display units; NaN without a stop
     n_seeded: int
 
@@ -213,77 +214,116 @@ class IterateInfo(NamedTuple):
     metric: str
     runs: tuple[RunInfo, ...]
     min_trials: int
-    y_range: list[float] | None  # the best-so-far bands from trial SETTLE on; worse trials fall off the chart
+    band: str | None  # the search whose noise band is drawn
+    x_axis: str  # "trials" or "seconds"
+    target: float  # display units: the cold search's final best less its noise (NaN without a cold search)
+    y_range: list[float] | None  # the best-so-far lines from trial SETTLE on, and the drawn band
 
 
 SETTLE = 5  # a search's first few bests (and its failed or one-leaf trials) would squash the curves that matter
+X_AXES = ("trials", "seconds")
 
 
-def _get_iterate_info(lesson: IterateLesson, min_trials: int = MIN_TRIALS) -> IterateInfo:
+def _get_iterate_info(
+    lesson: IterateLesson, min_trials: int = MIN_TRIALS, *, band: str | None = "cold", x_axis: str = "trials"
+) -> IterateInfo:
     m = lesson.metric
+    seconds = x_axis == "seconds"
     runs = []
     for r in lesson.runs:
         t = np.arange(1, r.scores.size + 1)
+        x = r.elapsed if seconds else t.astype(float)
         best = to_display(r.best, m)
-        sx, sb, ss = steps(
-            np.append(t, t[-1] + 1) - 0.5, np.append(best, best[-1]), np.append(r.best_se, r.best_se[-1])
-        )
+        # Each best holds from its trial on: trial i spans [i - 0.5, i + 0.5], or [elapsed[i-1], elapsed[i]].
+        edges = np.append(x, x[-1]) if seconds else np.append(t, t[-1] + 1) - 0.5
+        sx, sb, ss = steps(edges, np.append(best, best[-1]), np.append(r.best_se, r.best_se[-1]))
         stop, _ = r.stop(min_trials)
         stop_best = float(to_display([r.best_at(stop)], m)[0]) if stop is not None else float("nan")
-        runs.append(RunInfo(r.name, t, to_display(r.scores, m), sx, sb, ss, stop, stop_best, r.n_seeded))
-    edges = [e[2 * (SETTLE - 1) :] for r in runs for e in band_edges(r.best_steps, r.se_steps)]
-    return IterateInfo(m, tuple(runs), int(min_trials), score_view(edges).range)
+        stop_x = float(x[stop - 1]) if stop is not None else float("nan")
+        runs.append(RunInfo(r.name, x, to_display(r.scores, m), sx, sb, ss, stop, stop_x, stop_best, r.n_seeded))
+    names = [r.name for r in runs]
+    band = band if band in names else None
+    target = float("nan")
+    if "cold" in names:
+        cold = lesson.run("cold")  # as the lesson's sentences: the stored best less its noise (worse side)
+        target = float(to_display([cold.final_best - float(cold.best_se[-1])], m)[0])
+    values = [r.best_steps[2 * (SETTLE - 1) :] for r in runs]
+    values += [e[2 * (SETTLE - 1) :] for r in runs if r.name == band for e in band_edges(r.best_steps, r.se_steps)]
+    return IterateInfo(m, tuple(runs), int(min_trials), band, x_axis, target, score_view(values).range)
 
 
-def plot_iterate_search(lesson: IterateLesson, min_trials: int = MIN_TRIALS) -> go.Figure:
-    """Each search's best-so-far score as a step line with a band of ± the standard error of the best trial's
-    fold scores (its CV noise), its trials as faint dots, and an ✕ where the plateau rule stops it."""
-    info = _get_iterate_info(lesson, min_trials)
+def plot_iterate_search(
+    lesson: IterateLesson, min_trials: int = MIN_TRIALS, *, band: str | None = "cold", x_axis: str = "trials"
+) -> go.Figure:
+    """Each search's best-so-far score as a step line, its trials as faint dots and an ✕ where the plateau rule
+    stops it; one search (``band``) with a band of ± the standard error of its best trial's fold scores (its
+    CV noise), and a dotted line where the cold search's final best less that noise lies. ``x_axis``: the
+    trial number or the seconds spent fitting."""
+    info = _get_iterate_info(lesson, min_trials, band=band, x_axis=x_axis)
     title = "Best so far: cold, refined and seeded searches"
     if not info.runs:
         return empty_figure("No searches", title=title)
+    seconds = info.x_axis == "seconds"
+    xfmt = "%{x:.2f} s" if seconds else "trial %{x:.0f}"
     fig = go.Figure()
     for r in info.runs:
         colour, label = RUN_COLOURS.get(r.name, "#333333"), RUN_LABELS.get(r.name, r.name)
-        fig.add_trace(
-            band_trace(list(r.step_x), r.best_steps, r.se_steps, colour, group=r.name, name=f"{label} noise band")
-        )
+        if r.name == info.band:
+            trace = band_trace(
+                list(r.step_x), r.best_steps, r.se_steps, colour, group=r.name, name=f"{label} noise band"
+            )
+            trace.update(fillcolor=rgba(colour, 0.08), line={"width": 1, "color": rgba(colour, 0.45)})
+            fig.add_trace(trace)
         fig.add_trace(
             go.Scatter(
-                x=r.trials,
+                x=r.x,
                 y=r.scores,
                 mode="markers",
                 name=f"{label}: trials",
                 legendgroup=r.name,
                 showlegend=False,
                 marker={"color": rgba(colour, 0.35), "size": 5},
-                hovertemplate=f"{label}<br>trial %{{x}}<br>CV %{{y:.4g}}<extra></extra>",
+                hovertemplate=f"{label}<br>{xfmt}<br>CV %{{y:.4g}}<extra></extra>",
             )
         )
+        noise = " ± noise" if r.name == info.band else ""
         fig.add_trace(
             go.Scatter(
                 x=r.step_x,
                 y=r.best_steps,
                 mode="lines",
-                name=f"{label} (best so far ± noise)",
+                name=f"{label} (best so far{noise})",
                 legendgroup=r.name,
                 line={"color": colour, "width": 3 if r.name == "cold" else 2, "dash": RUN_DASHES.get(r.name, "solid")},
-                hovertemplate=f"{label}<br>trial %{{x:.0f}}<br>best %{{y:.4g}}<extra></extra>",
+                hovertemplate=f"{label}<br>{xfmt}<br>best %{{y:.4g}}<extra></extra>",
             )
         )
         if r.stop is not None:
             fig.add_trace(
                 go.Scatter(
-                    x=[r.stop],
+                    x=[r.stop_x],
                     y=[r.stop_best],
                     mode="markers",
                     name=f"{label}: plateau stop",
                     legendgroup=r.name,
                     showlegend=False,
                     marker={"symbol": "x", "size": 13, "color": colour, "line": {"color": "black", "width": 1}},
-                    hovertemplate=f"{label}<br>the plateau rule stops after trial %{{x}}<extra></extra>",
+                    hovertemplate=f"{label}<br>the plateau rule stops after trial {r.stop}<extra></extra>",
                 )
             )
+    if np.isfinite(info.target):
+        fig.add_hline(y=info.target, line={"color": RUN_COLOURS["cold"], "dash": "dot", "width": 1})
+        fig.add_annotation(
+            x=0.01,
+            xref="paper",
+            y=info.target,
+            text="cold search's final best, less its noise",
+            showarrow=False,
+            xanchor="left",
+            yanchor="top",
+            bgcolor="rgba(255,255,255,0.7)",
+            font={"color": "#555", "size": 11},
+        )
     fig.add_trace(
         go.Scatter(
             x=[None],
@@ -295,6 +335,9 @@ def plot_iterate_search(lesson: IterateLesson, min_trials: int = MIN_TRIALS) -> 
     )
     if info.y_range is not None:
         fig.update_yaxes(range=info.y_range)
+    x_title = (
+        "seconds spent fitting each trial's 5 folds (measured: varies with the machine's load)" if seconds else "trial"
+    )
     return apply_layout(
-        fig, title=title, x_title="trial", y_title=axis_title(info.metric, "CV"), height=440, legend=BOTTOM_LEGEND
+        fig, title=title, x_title=x_title, y_title=axis_title(info.metric, "CV"), height=440, legend=BOTTOM_LEGEND
     )
