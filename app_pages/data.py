@@ -74,7 +74,8 @@ else:
         st.info("No stored dataset yet: upload one or use a sample.")
     else:
         ids = [d["id"] for d in stored]
-        labels = {d["id"]: f"{d['name']} ({d['n_rows']} rows, added {local_time(d['created'])})" for d in stored}
+        rows = {d["id"]: f"{d['n_rows']:,} rows, " if d["n_rows"] else "" for d in stored}
+        labels = {d["id"]: f"{d['name']} ({rows[d['id']]}added {local_time(d['created'])})" for d in stored}
         idx = ids.index(sel["dataset"]) if sel["dataset"] in ids else len(ids) - 1
         pick_id = st.selectbox("Dataset", ids, index=idx, format_func=labels.get, key="data_stored")
         if pick_id != sel["dataset"]:
