@@ -400,7 +400,7 @@ def predict(
         return n * float(np.mean(costs))
 
     parallel = max(1, min(config.workers, cores, n))
-    ask = ASK_S.get(config.strategy, 0.01)
+    ask = ASK_S.get(config.strategy, 0.0)
     setup = config.cv * p.setup_s * _row_scale(p, p.fold_rows)
     refit = config.cv / max(1, config.cv - 1) * p.fold_cost(centre(config.space)) if config.test_size else 0.0
 
