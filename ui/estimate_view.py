@@ -33,9 +33,9 @@ def probe_key(config: StudyConfig) -> str:
 
 
 @st.cache_data(max_entries=32, show_spinner="Timing one small fit on your data (a few seconds at most)…")
-def _probe(db: str, key: str, config_json: str) -> Probe:
-    """The probe of a config (``key``: what it depends on, so other budget settings share the cache entry)."""
-    config = StudyConfig.from_dict(json.loads(config_json))
+def _probe(db: str, key: str, _config: StudyConfig) -> Probe:
+    """The probe of a config, cached by ``key`` (what it depends on: other budget settings share the entry)."""
+    config = _config
     store = get_store()
     table = read_table(store, config.dataset_id, target=config.target, task=config.task)
     resolved = resolve_config(config, table.profile)
@@ -68,7 +68,7 @@ def estimate_panel(config: StudyConfig, db: str) -> Estimate | None:
     )
     try:
         if asked:
-            measured = _probe(db, key, config.to_json())
+            measured = _probe(db, key, config)
             st.session_state.setdefault(_PROBES, {})[key] = measured
         est = current_estimate(config, db)
     except Exception as exc:  # a user's mistake in its words; a bug in the estimate must not take the page down
