@@ -20,7 +20,8 @@ XGB_SPACE = {"n_estimators": {"value": 100}, "max_depth": {"type": "int", "low":
 
 @pytest.fixture(autouse=True)
 def _no_ask_cost(monkeypatch):
-    monkeypatch.setattr(est, "ASK_S", {})  # the per-trial bookkeeping out of the arithmetic
+    monkeypatch.setattr(est, "ASK_S", {})  # the per-trial and per-study bookkeeping out of the arithmetic
+    monkeypatch.setattr(est, "STUDY_S", 0.0)
 
 
 def config(space=None, **kw) -> ResolvedConfig:

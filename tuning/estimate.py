@@ -47,8 +47,10 @@ PROBE_ROWS = 20_000
 ROW_EXPONENT = {"svm": 2.0, "knn": 1.5, "random_forest": 1.1, "extra_trees": 1.1, "decision_tree": 1.1}
 #: The parameter whose value a fit's cost is proportional to (boosting rounds, trees).
 UNIT_PARAM = "n_estimators"
-#: Per-trial seconds outside the fit (asking the strategy, storing the outcome): measured on small studies.
-ASK_S = {StrategyName.TPE: 0.005, StrategyName.ANNEAL: 0.005, StrategyName.RANDOM: 0.002, StrategyName.GRID: 0.002}
+#: Per-trial seconds outside the fit (asking the strategy, storing the outcome), and a study's own (creating it,
+#: starting its thread, recording its end): measured on small studies of a cheap model (bench_estimate).
+ASK_S = {StrategyName.TPE: 0.01, StrategyName.ANNEAL: 0.01, StrategyName.RANDOM: 0.005, StrategyName.GRID: 0.005}
+STUDY_S = 0.1
 #: Candidates drawn from the space to average a non-grid study's trial cost over (and a grid's points, at most).
 DRAWS = 256
 GRID_POINTS_COSTED = 4096
@@ -407,7 +409,7 @@ def predict(
     def wall(total: float) -> float:
         per = total / n
         # the last trials end one by one: on average half a trial of idle workers at the end
-        return setup + total / parallel + per * (parallel - 1) / (2 * parallel) + n * ask + refit
+        return STUDY_S + setup + total / parallel + per * (parallel - 1) / (2 * parallel) + n * ask + refit
 
     total = total_for(config.pruner)
     seconds = wall(total)
