@@ -75,8 +75,9 @@ def test_two_workers_halve_it_but_for_the_last_trials_idle_tail():
     two = predict(config(n_trials=20, workers=2), xgb_probe(), cores=4)
     assert two.parallel == 2
     assert two.seconds == pytest.approx(one.seconds / 2 + one.per_trial_s / 4)
-    # more workers than cores run no faster than the cores
+    # more workers than cores run no faster than the cores; a cluster's workers are its own
     assert predict(config(n_trials=20, workers=8), xgb_probe(), cores=2).parallel == 2
+    assert predict(config(n_trials=20, workers=8, executor=ExecutorName.DASK), xgb_probe(), cores=2).parallel == 8
 
 
 def test_a_grid_of_12_is_12_trials_whatever_the_trial_budget():
