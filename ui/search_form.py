@@ -297,11 +297,11 @@ def cost_preview(config: StudyConfig, grid_size: int | None, mean_trial_s: float
 def budget_notes(config: StudyConfig, n_trials: int) -> list[str]:
     """What the budget buys, said before Start: where TPE starts guiding, how many trials the early cut lets
     finish (the analysis needs complete trials)."""
-    notes = []
-    if config.strategy == "tpe" and config.n_trials:
+    notes = []  # a budget too small for the search is said once, by its fix (budget_fixes)
+    if config.strategy == "tpe" and config.n_trials and n_trials >= TPE_ENOUGH:
         k = startup_trials(n_trials)
         notes.append(f"TPE: the first {k} trials are random, the other {max(0, n_trials - k)} guided by the scores.")
-    if config.pruner != "none" and n_trials:
+    if config.pruner != "none" and n_trials >= 2 * MIN_COMPLETE:
         floor = min(MIN_COMPLETE, n_trials)
         notes.append(
             f"Early cut: at least {floor} of the {n_trials} trials run to the full budget (importance, the Pareto "
