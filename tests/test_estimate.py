@@ -3,17 +3,13 @@ and the ETA of a running study."""
 
 from __future__ import annotations
 
-import math
-
 import pytest
 
 from tuning import estimate as est
-from tuning.config import ExecutorName, PrunerName, ResolvedConfig, StrategyName, StudyConfig, Task, resolve_config
-from tuning.data import prepare_xy
+from tuning.config import ExecutorName, PrunerName, ResolvedConfig, StrategyName, Task
 from tuning.estimate import Estimate, Probe, eta_seconds, eta_words, ladder_fn, predict, promoted, reach
 from tuning.ladder import MIN_COMPLETE
 from tuning.space import SearchSpace
-from tuning.study import read_table, split_rows
 
 XGB_SPACE = {"n_estimators": {"value": 100}, "max_depth": {"type": "int", "low": 2, "high": 8}}
 
@@ -215,38 +211,15 @@ def test_eta_weights_recent_trials_and_counts_the_running_ones():
     assert eta_words(None) == "-" and eta_words(0.5) == "seconds" and eta_words(300) == "5 min"
 
 
-def _loaded(store, add_sample, name, target, **kw):
-    ds = add_sample(name)
-    t = read_table(store, ds, target=target, task=None)
-    rc = resolve_config(StudyConfig(dataset_id=ds, target=target, **kw), t.profile)
-    return rc, split_rows(prepare_xy(t.frame, t.profile), rc, task=rc.task.value)
-
-
-@pytest.mark.parametrize("model", ["xgboost", "knn"])
-def test_a_real_probe_on_a_sample_gives_a_positive_finite_estimate(store, add_sample, model):
-    rc, data = _loaded(store, add_sample, "breast_cancer.csv", "diagnosis", model=model, n_trials=10, cv=3)
-    e = est.estimate(rc, data)
-    assert math.isfinite(e.seconds) and e.seconds > 0 and 0 < e.low <= e.seconds <= e.high
-    assert e.probe.fold_rows == e.probe.probe_rows  # a small table: timed on all of a fold's rows
-    assert (e.probe.unit_param == "n_estimators") is (model == "xgboost")
-    assert e.words().startswith("about ")
-
-
-def test_a_probe_out_of_time_gives_a_lower_bound(store, add_sample):
-    rc, data = _loaded(store, add_sample, "breast_cancer.csv", "diagnosis", model="xgboost", n_trials=10, cv=3)
-    p = est.probe(rc, data, cap_s=0.0)
-    assert p.capped
-    assert predict(rc, p).words().startswith("at least")
-
-
-def test_a_large_table_is_probed_on_a_subsample_and_scaled(store, add_sample):
-    rc, data = _loaded(store, add_sample, "digits.csv", "digit", model="ridge", n_trials=4, cv=3)
-    p = est.probe(rc, data, max_rows=200)
-    assert p.probe_rows <= 200 < p.fold_rows
-    assert p.concurrent == 1 and not p.capped
-
-
-def test_processes_are_probed_one_copy_at_a_time(store, add_sample):
-    rc, data = _loaded(store, add_sample, "wine.csv", "cultivar", model="knn", n_trials=4, cv=3, workers=2)
-    assert est.probe(rc, data, cores=2).concurrent == 2  # threads: the copies share the GIL, as trials will
-    assert est.probe(rc.replace(executor=ExecutorName.PROCESSES), data, cores=2).concurrent == 1
+def test_deeper_trees_cost_what_the_probe_measured_at_the_deepest():
+    """The probe timed depth 3 and depth 6 (3x a round): a grid over both costs each at its own depth."""
+    space = {"n_estimators": {"value": 100}, "max_depth": {"values": [3, 6]}}
+    p = xgb_probe(depth=3, depth_hi=6, depth_factor=3.0)
+    assert p.depth_scale({"max_depth": 6}) == pytest.approx(3.0) and p.depth_scale({"max_depth": 3}) == 1.0
+    assert p.depth_scale({"max_depth": 4.5}) == pytest.approx(3**0.5)  # geometric in between
+    assert p.depth_scale({}) == 1.0 and xgb_probe().depth_scale({"max_depth": 6}) == 1.0
+    e = predict(config(space, strategy=StrategyName.GRID, n_trials=2), p, cores=4)
+    assert e.seconds == pytest.approx(5 * 100 * 0.001 * (1 + 3))
+    # up the rungs too: with no more trials than the floor, both climb every rung at their own depth
+    cut = predict(config(space, strategy=StrategyName.GRID, n_trials=2, pruner=PrunerName.ASHA), p, cores=4)
+    assert cut.seconds == pytest.approx(e.seconds)

@@ -1,9 +1,9 @@
 """Know the cost before you start: a study's duration estimated from one timed probe, and the ETA of a running one.
 
-Before a study starts, ``probe`` fits one small candidate (the space's centre) on the first of the study's
-real folds, on a row subsample when the table is large, under a hard time cap: a fit with few units of the
-family's cost parameter (boosting rounds / trees: ``n_estimators``) and one with more give the seconds per
-unit and the fixed part of a fit. ``predict`` then does plain arithmetic with that measurement: the
+Before a study starts, ``probe`` (tuning/probe.py) fits one small candidate (the space's centre) on the first
+of the study's real folds, on a row subsample when the table is large, under a hard time cap: the seconds
+per unit of the family's cost parameter (boosting rounds / trees: ``n_estimators``), the fixed part of a fit,
+and how tree depth multiplies a unit's cost. ``predict`` then does plain arithmetic with that measurement: the
 candidates the strategy would try (the grid's own points, or draws from the space for the other
 strategies), the rows (roughly linear), the folds, the pruner's rungs (what ASHA/Hyperband would let each
 candidate reach, with the ladder's floor of complete trials), the workers, and the stop rules. Tests give
@@ -15,14 +15,9 @@ running trials' elapsed time into the time left.
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import itertools
-import math
 import os
-import queue
-import threading
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -31,22 +26,28 @@ import numpy as np
 
 from tuning.config import ExecutorName, PrunerName, ResolvedConfig, StrategyName
 from tuning.context import EvalContext
-from tuning.errors import ConfigError
 from tuning.ladder import MIN_COMPLETE
-from tuning.protocol import Candidate, TrialState
-from tuning.space import CategoricalParam, FixedParam, FloatParam, IntParam, SearchSpace
+from tuning.probe import PROBE_CAP_S, PROBE_ROWS, ROW_EXPONENT, UNIT_PARAM, Probe, centre, probe, units_of
 from tuning.stoprule import MIN_TRIALS as PLATEAU_MIN_TRIALS
-from tuning.study import LoadedData, make_context, model_threads
+from tuning.study import LoadedData
 from tuning.trainers import trainer_for
 
-#: Seconds the probe may take in all (its fits run in a thread that is abandoned, and told to stop, past it).
-PROBE_CAP_S = 4.0
-#: Training rows the probe's fold fits on at most; larger tables are subsampled and scaled back up.
-PROBE_ROWS = 20_000
-#: How fit time grows with rows, per family (1 = linear); families not named are about linear.
-ROW_EXPONENT = {"svm": 2.0, "knn": 1.5, "random_forest": 1.1, "extra_trees": 1.1, "decision_tree": 1.1}
-#: The parameter whose value a fit's cost is proportional to (boosting rounds, trees).
-UNIT_PARAM = "n_estimators"
+__all__ = [
+    "PROBE_CAP_S",
+    "PROBE_ROWS",
+    "Estimate",
+    "Probe",
+    "duration_words",
+    "estimate",
+    "eta_seconds",
+    "eta_words",
+    "ladder_fn",
+    "predict",
+    "probe",
+    "promoted",
+    "reach",
+]
+
 #: Per-trial seconds outside the fit (asking the strategy, storing the outcome), and a study's own (creating it,
 #: starting its thread, recording its end): measured on small studies of a cheap model (bench_estimate).
 ASK_S = {StrategyName.TPE: 0.01, StrategyName.ANNEAL: 0.01, StrategyName.RANDOM: 0.005, StrategyName.GRID: 0.005}
@@ -57,37 +58,6 @@ GRID_POINTS_COSTED = 4096
 ETA = 3  # the pruners' reduction factor (the runner's)
 HYPERBAND_BRACKETS = 3
 _SAMPLING = ("subsample", "colsample_bytree", "colsample_bylevel", "colsample_bynode")
-
-
-@dataclass(frozen=True)
-class Probe:
-    """What the probe measured, per fold, at ``probe_rows`` training rows and ``threads`` model threads.
-
-    A fit of ``u`` units costs ``fit_s + unit_s * u`` (``unit_s`` is 0 for families without a unit
-    parameter); ``setup_s`` is paid once per fold and worker (preprocessing, XGBoost's matrices)."""
-
-    model: str
-    resource: str  # the trainer's: "rounds" (boosting continues between rungs) or "rows" (a refit per rung)
-    fold_rows: int  # training rows of one of the study's folds
-    probe_rows: int  # training rows the probe fitted on
-    fit_s: float
-    unit_s: float = 0.0
-    setup_s: float = 0.0
-    unit_param: str | None = None
-    threads: int = 1
-    concurrent: int = 1  # copies fitted at once (the study's parallel trials, with the threads executor)
-    n_classes: int = 0
-    capped: bool = False  # the probe ran out of time: the estimate is a lower bound
-    wall_s: float = 0.0  # what the probe itself took
-
-    def fold_cost(self, params: dict[str, Any], *, units: float | None = None, rows: float | None = None) -> float:
-        """Seconds of one fold's fit of ``params`` at ``units`` (default: the candidate's own) and ``rows``."""
-        if units is None:
-            units = _units(params, self.unit_param)
-        scale = ((rows if rows is not None else self.fold_rows) / max(1, self.probe_rows)) ** ROW_EXPONENT.get(
-            self.model, 1.0
-        )
-        return (self.fit_s + self.unit_s * units) * scale
 
 
 @dataclass(frozen=True)
@@ -114,150 +84,6 @@ class Estimate:
         if self.seconds_with_early_cut is not None and self.seconds_with_early_cut < 0.8 * self.seconds:
             text += f"; early cut would make it about {duration_words(self.seconds_with_early_cut)}"
         return text
-
-
-# -- the probe ------------------------------------------------------------------------------------------------
-
-
-def centre(space: SearchSpace) -> dict[str, Any]:
-    """Every range at its centre (geometric for log ranges), choices at their first value, fixed values kept."""
-    out: dict[str, Any] = {}
-    for p in space.params:
-        if not p.is_active(out):
-            continue
-        if isinstance(p, FixedParam):
-            out[p.name] = p.value
-        elif isinstance(p, CategoricalParam):
-            out[p.name] = p.values[0]
-        elif isinstance(p, (IntParam, FloatParam)):
-            mid = math.sqrt(p.low * p.high) if p.log and p.low > 0 else (p.low + p.high) / 2
-            out[p.name] = p.clip(mid)
-    return out
-
-
-def probe_context(config: ResolvedConfig, data: LoadedData, *, max_rows: int = PROBE_ROWS) -> EvalContext:
-    """The study's evaluation context cut to its first fold, on at most ``max_rows`` training rows."""
-    from tuning.trainers.sklearn import subsample
-
-    task = str(config.task or "")
-    k = config.cv
-    n_train = len(data.train_idx)
-    want = min(n_train, math.ceil(max_rows * k / max(1, k - 1)))
-    if want < n_train:
-        y = data.prepared.y[data.train_idx]
-        idx = subsample(y, want, seed=config.seed, stratify=task == "classification")
-        data = LoadedData(data.prepared, data.train_idx[np.sort(idx)], None)
-    threads = model_threads(config.workers) if config.executor is ExecutorName.THREADS else 1
-    ctx = make_context(config, data, n_jobs=threads)
-    return dataclasses.replace(ctx, folds=ctx.folds[:1], early_stopping_rounds=None, trial_timeout=None)
-
-
-def probe(
-    config: ResolvedConfig,
-    data: LoadedData,
-    *,
-    cap_s: float = PROBE_CAP_S,
-    max_rows: int = PROBE_ROWS,
-    cores: int | None = None,
-) -> Probe:
-    """Time the space's centre on the study's first fold (``cap_s`` seconds at most, whatever the fit costs).
-
-    With a unit parameter: a 1-unit fit (paying the fold's setup), the same again (the fixed part), then
-    one with as many units as the time left allows (the slope). With the threads executor, as many copies
-    fit at once as the study runs trials at once, so the measurement includes what they cost each other
-    (the GIL, memory, the cores). Raises ConfigError when the fit fails."""
-    t0 = time.perf_counter()
-    deadline = t0 + cap_s
-    ctx = probe_context(config, data, max_rows=max_rows)
-    y = data.prepared.y[data.train_idx]
-    probe_rows = len(ctx.folds[0][0])
-    # a fold's training rows: all but the largest validation fold (the probe's own when it used every row)
-    fold_rows = probe_rows if len(ctx.y) == len(y) else len(y) - math.ceil(len(y) / config.cv)
-    params = centre(config.space)
-    unit = UNIT_PARAM if isinstance(params.get(UNIT_PARAM), (int, float)) else None
-    at_once = max(1, min(config.workers, cores or os.cpu_count() or 1))
-    if config.executor is not ExecutorName.THREADS:
-        at_once = 1  # processes do not share a GIL: one copy says what each costs
-    common: dict[str, Any] = {
-        "model": config.model,
-        "resource": trainer_for(config.model).resource,
-        "fold_rows": fold_rows,
-        "probe_rows": probe_rows,
-        "unit_param": unit,
-        "threads": ctx.n_jobs,
-        "n_classes": int(y.max()) + 1 if config.task == "classification" and len(y) else 0,
-        "concurrent": at_once,
-    }
-
-    def done(**m: Any) -> Probe:
-        return Probe(**common, **m, wall_s=time.perf_counter() - t0)
-
-    with _Fitters(ctx, at_once) as fit:
-        if unit is None:
-            first = fit(params, deadline)
-            if first is None:
-                return done(fit_s=cap_s, capped=True)
-            again = fit(params, deadline)
-            return done(fit_s=again or first, setup_s=max(0.0, first - (again or first)))
-        full = max(1, int(params[unit]))
-        first = fit({**params, unit: 1}, deadline)
-        if first is None:
-            return done(fit_s=cap_s, capped=True)
-        base = fit({**params, unit: 1}, deadline)
-        if base is None:
-            return done(fit_s=first, capped=True)
-        left = deadline - time.perf_counter()
-        # the second point: as many units as a third of the time left buys, judged from the 1-unit fit
-        n = int(min(max(full, 8), max(4, (left / 3) / max(base, 1e-4))))
-        more = fit({**params, unit: n}, deadline)
-        if more is None:  # out of time: every unit costs at least what the rest of the time over n does
-            return done(fit_s=base, unit_s=max(0.0, (deadline - time.perf_counter()) / n), capped=True)
-        unit_s = max(0.0, (more - base) / (n - 1))
-        return done(fit_s=max(0.0, base - unit_s), unit_s=unit_s, setup_s=max(0.0, first - base))
-
-
-class _Fitters:
-    """``k`` probe threads that each fit the same candidate at once; a call returns their mean seconds, or None
-    when they were not all done by the deadline (they are told to stop and abandoned: the page never waits)."""
-
-    def __init__(self, ctx: EvalContext, k: int) -> None:
-        self.ctx, self.k = ctx, k
-        self.stop = threading.Event()
-        self.jobs: list[queue.SimpleQueue[dict[str, Any] | None]] = [queue.SimpleQueue() for _ in range(k)]
-        self.results: queue.SimpleQueue[Any] = queue.SimpleQueue()
-        for q in self.jobs:
-            threading.Thread(target=self._serve, args=(q,), daemon=True, name="estimate-probe").start()
-
-    def _serve(self, jobs: queue.SimpleQueue[dict[str, Any] | None]) -> None:
-        from tuning.evaluate import run_trial
-
-        while (params := jobs.get()) is not None:
-            self.results.put(run_trial(self.ctx, Candidate(0, params), self.stop))
-
-    def __enter__(self) -> Callable[[dict[str, Any], float], float | None]:
-        return self.fit
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop.set()
-        for q in self.jobs:
-            q.put(None)
-
-    def fit(self, params: dict[str, Any], deadline: float) -> float | None:
-        for q in self.jobs:
-            q.put(params)
-        outs = []
-        for _ in range(self.k):
-            try:
-                outs.append(self.results.get(timeout=max(0.0, deadline - time.perf_counter())))
-            except queue.Empty:
-                return None
-        bad = next((o for o in outs if o.state is not TrialState.COMPLETE), None)
-        if bad is not None:
-            raise ConfigError(
-                f"The time estimate could not fit the space's centre: {bad.error or bad.state.value}.",
-                fix="Check the search space; the search itself may still run.",
-            )
-        return float(np.mean([o.duration_s for o in outs]))
 
 
 # -- the arithmetic -----------------------------------------------------------------------------------------
@@ -296,11 +122,6 @@ def reach(n: float, n_rungs: int, *, start: int = 0, floor: float = 0.0, eta: in
     return tuple(c / n for c in counts)
 
 
-def _units(params: dict[str, Any], unit: str | None) -> float:
-    v = params.get(unit) if unit else None
-    return float(v) if isinstance(v, (int, float)) else 0.0
-
-
 def trial_cost(
     p: Probe, params: dict[str, Any], ladder: Sequence[int] | None, fractions: Sequence[float] | None, *, cv: int
 ) -> float:
@@ -313,7 +134,8 @@ def trial_cost(
         if f <= 0:
             continue
         if p.resource == "rounds":
-            step = p.fit_s * _row_scale(p, p.fold_rows) + p.unit_s * (budget - before) * _row_scale(p, p.fold_rows)
+            # boosting continues: a rung pays its fixed part and only the rounds it adds
+            step = (p.fit_s + p.unit_s * p.depth_scale(params) * (budget - before)) * _row_scale(p, p.fold_rows)
         else:
             step = p.fold_cost(params, rows=budget)
         total += f * step
@@ -335,7 +157,8 @@ def _staged_total(p: Probe, cands: list[dict[str, Any]], *, cv: int) -> float:
             total += cv * p.fold_cost(c)
             continue
         key = repr(sorted((k, repr(v)) for k, v in c.items() if k != UNIT_PARAM))
-        groups[key] = max(groups.get(key, 0.0), _units(c, p.unit_param))
+        # a group's candidates share their depth: its units cost at that depth
+        groups[key] = max(groups.get(key, 0.0), units_of(c, p.unit_param) * p.depth_scale(c))
         total += cv * p.fold_cost(c, units=0)
     return total + sum(cv * p.unit_s * u * _row_scale(p, p.fold_rows) for u in groups.values())
 
