@@ -7,8 +7,10 @@ import streamlit as st
 from tuning.config import StudyConfig
 from tuning.models import get_model
 from tuning.runner import start
+from ui.estimate_view import estimate_panel
 from ui.live import render_live
 from ui.search_form import (
+    budget_fix_buttons,
     budget_inputs,
     cost_preview,
     evaluation_inputs,
@@ -36,10 +38,11 @@ from ui.text import esc
 st.title("Search")
 sel = selection()
 store = get_store()
-if (sel["dataset"] is None or sel["target"] is None) and current_study_id() is not None:
+linked_id = current_study_id()
+if (sel["dataset"] is None or sel["target"] is None) and linked_id is not None:
     # A link to a study (?study=N) alone: take its dataset, target and task, so the study shows at once.
     try:
-        linked = store.get_study(current_study_id())
+        linked = store.get_study(linked_id)
         set_selection(dataset=linked.dataset_id, target=linked.config.target, task=linked.config.task)
         sel = selection()
     except Exception:  # an unknown study id: the page says what to choose instead
@@ -128,6 +131,9 @@ with st.expander("New search", expanded=study_id is None, icon=":material/tune:"
         durations = [t.duration_s for t in store.get_trials(last[-1].id) if t.duration_s]
         mean_s = sum(durations) / len(durations) if durations else None
     st.markdown(cost_preview(config, budget["grid_size"], mean_s))
+    budget_fix_buttons(config, budget["n_trials"], budget["grid_size"])
+    if space is not None:
+        estimate_panel(config, db_path())
     confirmed = grid_confirmation(config, budget["grid_size"])
     if st.button(
         "Start search",

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import streamlit as st
 
 from tuning.analysis import display_metric_name, display_score
 from tuning.charts import plot_history
+from tuning.estimate import eta_seconds, eta_words
 from tuning.models import get_model
 from tuning.store import StudyState, TrialState
 from tuning.study import open_study
@@ -16,14 +19,12 @@ from ui.study_data import study_frame
 from ui.text import esc
 
 
-def _eta(remaining: int, durations: list[float], workers: int) -> str:
-    """Time left from the mean trial duration so far: time spent stopped (before a resume) does not count."""
-    if remaining <= 0 or not durations:
-        return "-"
-    s = sum(durations) / len(durations) * remaining / max(1, workers)
-    if s < 1:
-        return "seconds"
-    return f"{s:.0f} s" if s < 120 else f"{s / 60:.0f} min" if s < 7200 else f"{s / 3600:.1f} h"
+def _elapsed(started: str | None, now: datetime) -> float:
+    """Seconds since a running trial's ISO start (0 when unknown)."""
+    try:
+        return max(0.0, (now - datetime.fromisoformat(started)).total_seconds()) if started else 0.0
+    except (TypeError, ValueError):  # an unreadable or zone-less time from an older store
+        return 0.0
 
 
 def _params(params: dict) -> str:
@@ -82,14 +83,19 @@ def render_live(study_id: int) -> None:
         best = display_score(metric, summary.best_score)
         cut = bool(early or n_pruned)
         finished = store.get_trials(study_id, states=(TrialState.COMPLETE, TrialState.PRUNED, TrialState.FAILED))
-        durations = [t.duration_s for t in finished if t.duration_s]
+        durations = [t.duration_s for t in sorted(finished, key=lambda t: t.finished or "") if t.duration_s]
+        now = store.get_trials(study_id, states=(TrialState.RUNNING,)) if summary.n_running else []
+        clock = datetime.now(UTC)
+        left = eta_seconds(
+            (total or 0) - done, durations, workers=cfg.workers, running=[_elapsed(t.started, clock) for t in now]
+        )
         metric_row(
             [
                 (f"Best {display_metric_name(metric)}", "-" if best is None else f"{best:.4g}"),
                 ("Complete", summary.n_complete),
                 ("Pruned / failed" if cut else "Failed", (f"{n_pruned} / " if cut else "") + str(summary.n_failed)),
                 ("Running now", summary.n_running),
-                ("Time left", _eta((total or 0) - done, durations, cfg.workers) if is_running and total else "-"),
+                ("Time left", eta_words(left) if is_running and total else "-"),
             ],
             width=120,
         )
@@ -98,8 +104,7 @@ def render_live(study_id: int) -> None:
         # the chart right under the numbers: at 1280x800 it was below the fold, under the parameter lines
         frame = study_frame(study_id)
         st.plotly_chart(plot_history(frame, metric=metric, height=340, n_folds=cfg.cv), key=f"live_history_{study_id}")
-        if summary.n_running:
-            now = store.get_trials(study_id, states=(TrialState.RUNNING,))
+        if now:
             st.caption(
                 "Running now: "
                 + "; ".join(

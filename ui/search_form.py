@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
@@ -19,6 +20,7 @@ from tuning.profile import DatasetProfile
 from tuning.protocol import DEFAULT_TRIAL_TIMEOUT
 from tuning.space import SearchSpace
 from tuning.space_table import KINDS, rows_to_space, space_to_rows
+from tuning.stoprule import MIN_TRIALS as PLATEAU_MIN_TRIALS
 from tuning.strategies import STRATEGIES
 from tuning.strategies.hyperopt_adapter import startup_trials
 from ui.run_on import run_on_inputs
@@ -142,6 +144,11 @@ PRUNER_HELP = (
 )
 
 
+def trials_key(strategy: str) -> str:
+    """The session key of the Trials input of ``strategy`` (one per strategy: a grid's follows its size)."""
+    return f"search_trials_{strategy}"
+
+
 def budget_inputs(strategy: str, space: dict[str, Any] | None, grid_points: int) -> dict[str, Any]:
     """Trials, timeout, patience and target score. For a grid, Trials follows the grid's size (a new model or
     a new space changes it) until the user types their own number."""
@@ -149,7 +156,7 @@ def budget_inputs(strategy: str, space: dict[str, Any] | None, grid_points: int)
     grid_size = None
     if strategy == "grid" and space is not None:
         grid_size = SearchSpace.from_dict(space, grid_points=grid_points).grid_size()
-    key = f"search_trials_{strategy}"
+    key = trials_key(strategy)
     auto = min(grid_size or 30, 100_000)
     auto_key = f"{key}__auto"  # the value we last filled in: equal to the widget's value means "not edited"
     if key not in st.session_state or st.session_state[key] == st.session_state.get(auto_key):
@@ -251,15 +258,24 @@ def evaluation_inputs(family_gpu: bool, *, n_rows: int = 0) -> dict[str, Any]:
     } | where
 
 
+PLATEAU_HELP = (
+    f"Ends the search once, after at least {PLATEAU_MIN_TRIALS} trials, its recent trials raised the best score by "
+    "less than that score's own fold-to-fold noise: more trials would not find a setting the folds can tell apart."
+)
+
+
 def run_options() -> dict[str, Any]:
-    """How the search spends its budget: StudyConfig fields, one select per column.
+    """How the search spends its budget: StudyConfig fields, one control per column.
 
     Add a new choice (e.g. where trials run) as another column here, returning its StudyConfig field.
     """
-    c = st.columns(2)
-    pruner = c[0].selectbox("Early cut", list(PRUNERS), format_func=PRUNERS.get, key="search_pruner", help=PRUNER_HELP)
+    c = st.columns(2, vertical_alignment="bottom")
+    pruner = c[0].selectbox(
+        "Early cut", list(PRUNERS), format_func=lambda k: PRUNERS.get(k, k), key="search_pruner", help=PRUNER_HELP
+    )
+    plateau = c[1].checkbox("Stop when the search has no more to give", key="search_plateau", help=PLATEAU_HELP)
     st.caption(PRUNER_HELP)
-    return {"pruner": pruner}
+    return {"pruner": pruner, "plateau": bool(plateau)}
 
 
 def cost_preview(config: StudyConfig, grid_size: int | None, mean_trial_s: float | None) -> str:
@@ -281,17 +297,86 @@ def cost_preview(config: StudyConfig, grid_size: int | None, mean_trial_s: float
 def budget_notes(config: StudyConfig, n_trials: int) -> list[str]:
     """What the budget buys, said before Start: where TPE starts guiding, how many trials the early cut lets
     finish (the analysis needs complete trials)."""
-    notes = []
-    if config.strategy == "tpe" and config.n_trials:
+    notes = []  # a budget too small for the search is said once, by its fix (budget_fixes)
+    if config.strategy == "tpe" and config.n_trials and n_trials >= TPE_ENOUGH:
         k = startup_trials(n_trials)
         notes.append(f"TPE: the first {k} trials are random, the other {max(0, n_trials - k)} guided by the scores.")
-    if config.pruner != "none" and n_trials:
+    if config.pruner != "none" and n_trials >= 2 * MIN_COMPLETE:
         floor = min(MIN_COMPLETE, n_trials)
         notes.append(
             f"Early cut: at least {floor} of the {n_trials} trials run to the full budget (importance, the Pareto "
             "front and the one-standard-error choice read those); the others may be cut at a rung."
         )
     return notes
+
+
+@dataclass(frozen=True)
+class BudgetFix:
+    """A budget too small for the search: what is wrong, and the trial count that fixes it in one click."""
+
+    note: str
+    trials: int
+
+    @property
+    def label(self) -> str:
+        return f"Use {self.trials:,} trials"
+
+
+def _tpe_enough() -> int:
+    """The fewest trials whose guided part is at least three times TPE's random start (20 today)."""
+    return next(n for n in range(1, 1000) if n - startup_trials(n) >= 3 * startup_trials(n))
+
+
+TPE_ENOUGH = _tpe_enough()
+#: Trials an early cut needs to cut a useful share: the floor of complete trials, three times over.
+EARLY_CUT_ENOUGH = 3 * MIN_COMPLETE
+
+
+def budget_fixes(config: StudyConfig, n_trials: int, grid_size: int | None) -> list[BudgetFix]:
+    """Budgets too small for the search they are given to (issue 19), each with its one-click fix."""
+    fixes = []
+    if grid_size is not None and config.strategy == "grid" and n_trials < grid_size <= 100_000:
+        fixes.append(
+            BudgetFix(
+                f"The grid has {grid_size:,} combinations; {n_trials:,} trials try only the first {n_trials:,} of them "
+                "(the last parameters vary, the first stay at their first values).",
+                grid_size,
+            )
+        )
+    if config.strategy == "tpe" and n_trials < TPE_ENOUGH:
+        k = startup_trials(n_trials)
+        fixes.append(
+            BudgetFix(
+                f"TPE spends its first {min(k, n_trials)} trials at random: {n_trials} trials leave it "
+                f"{max(0, n_trials - k)} guided ones. With {TPE_ENOUGH}, {TPE_ENOUGH - startup_trials(TPE_ENOUGH)} "
+                "are guided by the scores.",
+                TPE_ENOUGH,
+            )
+        )
+    if config.pruner != "none" and n_trials < 2 * MIN_COMPLETE:
+        cut = max(0, n_trials - MIN_COMPLETE)
+        fixes.append(
+            BudgetFix(
+                f"Early cut keeps at least {MIN_COMPLETE} trials to the full budget: with {n_trials} trials "
+                + ("nothing is cut." if cut == 0 else f"only {cut} may be cut.")
+                + f" With {EARLY_CUT_ENOUGH}, up to {EARLY_CUT_ENOUGH - MIN_COMPLETE} can be.",
+                EARLY_CUT_ENOUGH,
+            )
+        )
+    return fixes
+
+
+def budget_fix_buttons(config: StudyConfig, n_trials: int, grid_size: int | None) -> None:
+    """Each budget fix as a note and a button that sets the Trials input (before it is drawn, on the rerun)."""
+    key = trials_key(config.strategy)
+
+    def apply(trials: int) -> None:
+        st.session_state[key] = trials
+
+    for i, fix in enumerate(budget_fixes(config, n_trials, grid_size)):
+        note, act = st.columns([4, 1], vertical_alignment="center")
+        note.warning(fix.note, icon=":material/lightbulb:")
+        act.button(fix.label, key=f"search_fix_{i}", on_click=apply, args=(fix.trials,))
 
 
 def _duration(seconds: float) -> str:
@@ -306,7 +391,7 @@ def grid_confirmation(config: StudyConfig, grid_size: int | None) -> bool:
     """True when the search may start: a grid of more than GRID_CONFIRM_FITS fits needs a ticked box."""
     if config.strategy != "grid" or grid_size is None:
         return True
-    fits = min(config.n_trials, grid_size) * config.cv
+    fits = min(config.n_trials or grid_size, grid_size) * config.cv
     if fits <= GRID_CONFIRM_FITS:
         return True
     st.warning(
