@@ -112,3 +112,18 @@ def test_every_default_space_is_valid_for_its_model():
     for family in MODELS.values():
         for task in family.tasks:
             family.space().validate_against(family.allowed_params(task), model=family.label)
+
+
+def test_centre_is_the_middle_and_low_names_take_the_lowest():
+    space = SearchSpace.from_dict(
+        {
+            "n": {"type": "int", "low": 50, "high": 500},
+            "lr": {"type": "float", "low": 0.01, "high": 1.0, "log": True},
+            "depth": {"values": [8, 2, 4]},
+            "kind": {"values": ["a", "b"]},
+            "fixed": {"value": 7},
+        }
+    )
+    assert space.centre() == {"n": 275, "lr": pytest.approx(0.1), "depth": 4, "kind": "a", "fixed": 7}
+    low = space.centre(low={"n", "depth"})
+    assert (low["n"], low["depth"], low["lr"]) == (50, 2, pytest.approx(0.1))

@@ -36,7 +36,7 @@ from tuning.analysis import HARD_BOUNDS
 from tuning.config import StudyConfig
 from tuning.errors import ConfigError
 from tuning.protocol import TrialState
-from tuning.space import CategoricalParam, FixedParam, FloatParam, IntParam, Param, SearchSpace
+from tuning.space import CategoricalParam, FixedParam, FloatParam, IntParam, Param, SearchSpace, centre_value
 from tuning.store import Store, TrialRecord
 from tuning.strategies.base import params_key
 from tuning.study import Study, open_study
@@ -456,7 +456,7 @@ def fit(
         if p.name not in params:
             if not clip:
                 return None, f"has no value for {p.name}", False
-            out[p.name] = _centre(p)
+            out[p.name] = centre_value(p)
             continue
         v = params[p.name]
         if isinstance(p, CategoricalParam):
@@ -482,15 +482,6 @@ def fit(
         out[p.name] = p.clip(v)
         moved = True
     return out, None, moved
-
-
-def _centre(p: Param) -> Any:
-    if isinstance(p, CategoricalParam):
-        return p.values[0]
-    if isinstance(p, (IntParam, FloatParam)):
-        to, back = _scale(p)
-        return p.clip(back((to(p.low) + to(p.high)) / 2))
-    return getattr(p, "value", None)
 
 
 def _carried(

@@ -26,7 +26,7 @@ from tuning.config import ExecutorName, ResolvedConfig
 from tuning.context import EvalContext
 from tuning.errors import ConfigError
 from tuning.protocol import Candidate, TrialState
-from tuning.space import CategoricalParam, FixedParam, FloatParam, IntParam, SearchSpace
+from tuning.space import CategoricalParam, FloatParam, IntParam, SearchSpace
 from tuning.study import LoadedData, make_context, model_threads
 from tuning.trainers import trainer_for
 
@@ -89,21 +89,8 @@ class Probe:
 
 
 def centre(space: SearchSpace) -> dict[str, Any]:
-    """Every range at its centre (geometric for log ranges), numeric choices at their (lower) middle value, other
-    choices at their first, fixed values kept."""
-    out: dict[str, Any] = {}
-    for p in space.params:
-        if not p.is_active(out):
-            continue
-        if isinstance(p, FixedParam):
-            out[p.name] = p.value
-        elif isinstance(p, CategoricalParam):
-            numbers = sorted(v for v in p.values if _is_number(v))
-            out[p.name] = numbers[(len(numbers) - 1) // 2] if len(numbers) == len(p.values) else p.values[0]
-        elif isinstance(p, (IntParam, FloatParam)):
-            mid = math.sqrt(p.low * p.high) if p.log and p.low > 0 else (p.low + p.high) / 2
-            out[p.name] = p.clip(mid)
-    return out
+    """The candidate the probe fits: the space's centre (``SearchSpace.centre``)."""
+    return space.centre()
 
 
 def _is_number(v: Any) -> bool:

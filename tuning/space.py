@@ -155,6 +155,21 @@ def _is_number(v: Any) -> bool:
     return isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool)
 
 
+def centre_value(p: Param, *, low: bool = False) -> Any:
+    """One parameter's centre (see :meth:`SearchSpace.centre`); ``low``: a range's low end instead."""
+    if isinstance(p, FixedParam):
+        return p.value
+    if isinstance(p, CategoricalParam):
+        numbers = sorted(v for v in p.values if _is_number(v))
+        if len(numbers) != len(p.values):
+            return p.values[0]
+        return numbers[0] if low else numbers[(len(numbers) - 1) // 2]
+    if low:
+        return p.low
+    mid = math.sqrt(p.low * p.high) if p.log and p.low > 0 else (p.low + p.high) / 2
+    return p.clip(mid)
+
+
 def param_from_dict(name: str, spec: Any) -> Param:
     """Build one parameter from its JSON spec; the message names the parameter on any problem."""
     if not isinstance(spec, Mapping):
@@ -306,6 +321,15 @@ class SearchSpace:
         for p in self.params:
             if p.is_active(out) and p.name in values:
                 out[p.name] = values[p.name]
+        return out
+
+    def centre(self, *, low: frozenset[str] | set[str] = frozenset()) -> dict[str, Any]:
+        """Every range at its centre (geometric for log ranges), numeric choices at their (lower) middle value,
+        other choices at their first, fixed values kept; the parameters named in ``low`` at their lowest."""
+        out: dict[str, Any] = {}
+        for p in self.params:
+            if p.is_active(out):
+                out[p.name] = centre_value(p, low=p.name in low)
         return out
 
     def sample(self, rng: np.random.Generator) -> dict[str, Any]:

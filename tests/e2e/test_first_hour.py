@@ -285,7 +285,7 @@ def test_09_hostile_file_name_renders_as_typed(page: Page, tmp_path) -> None:
     shortcode is shown exactly as typed, with no link in the page."""
     name = ":smile: [x](http://evil.example) **b** :red[r] $m$.csv"
     path = tmp_path / "hostile.csv"
-    path.write_text("a,b,[t](http://evil.example)\n" + "\n".join(f"{i % 5},{i % 3},{i % 2}" for i in range(40)))
+    path.write_text("a,b,[t](http://evil.example)\n" + "\n".join(f"{i % 5},{i % 3},{i % 2}" for i in range(60)))
     page.set_viewport_size(VIEWPORT)
     page.goto("/")
     expect(title(page, "Data")).to_be_visible(timeout=FIRST_LOAD_MS)

@@ -141,25 +141,14 @@ class XGBoostTrainer(Trainer):
         _runs(ctx).pop(number)
 
     def cheap_start(self, space: Any) -> dict[str, Any] | None:
-        """The fewest rounds and shallowest trees of the space, every other range at its centre (geometric for
-        log ranges), choices at their first value: a first score in about a second."""
-        from tuning.space import CategoricalParam, FixedParam, FloatParam, IntParam
+        """The fewest rounds and shallowest trees of the space, everything else at the space's centre
+        (``SearchSpace.centre``): a first score in about a second."""
+        from tuning.space import FloatParam, IntParam
 
         cost = ("n_estimators", "max_depth")
         if not any(isinstance(p, (IntParam, FloatParam)) and p.name in cost for p in space.searched):
             return None
-        out: dict[str, Any] = {}
-        for p in space.params:
-            if not p.is_active(out):
-                continue
-            if isinstance(p, FixedParam):
-                out[p.name] = p.value
-            elif isinstance(p, CategoricalParam):
-                out[p.name] = p.values[0]
-            elif isinstance(p, (IntParam, FloatParam)):
-                mid = math.sqrt(p.low * p.high) if p.log and p.low > 0 else (p.low + p.high) / 2
-                out[p.name] = p.clip(p.low if p.name in cost else mid)
-        return out
+        return space.centre(low=set(cost))
 
     # -- evaluation -------------------------------------------------------------------------------
 
