@@ -15,24 +15,20 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import io
 import statistics
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
 import pandas as pd
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tuning.config import StudyConfig  # noqa: E402
+from benchmarks._tables import DATA, ROOT, store_rows, tpe_study, uptime  # noqa: E402
 from tuning.iterate import propose  # noqa: E402
 from tuning.runner import run  # noqa: E402
 from tuning.store import Store  # noqa: E402
 
-DATA = ROOT.parent / "shared" / "data"
 SPACE = {  # peers.py's space
     "n_estimators": {"type": "int", "low": 50, "high": 500},
     "max_depth": {"type": "int", "low": 2, "high": 10},
@@ -78,30 +74,16 @@ def main() -> None:
     ap.add_argument("--rows", type=int, default=8000, help="rows of each table used (the first, shuffled)")
     ap.add_argument("--tables", default="cps1988,credit,ames")
     a = ap.parse_args()
-    print(subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip())
+    print(uptime())
     seeds = [int(s) for s in a.seeds.split(",")]
     rows = []
     for name in a.tables.split(","):
         file, target, metric = TABLES[name]
         path = Path(file) if Path(file).is_absolute() else DATA / file
-        df = pd.read_csv(path).sample(frac=1.0, random_state=0).head(a.rows)
-        buf = io.StringIO()
-        df.to_csv(buf, index=False)
         with tempfile.TemporaryDirectory() as tmp:
             store = Store(Path(tmp) / "b.db")
-            ds = store.add_dataset(f"{name}.csv", buf.getvalue().encode())
-            base = StudyConfig(
-                dataset_id=ds,
-                target=target,
-                model="xgboost",
-                strategy="tpe",
-                n_trials=a.trials,
-                cv=3,
-                test_size=0.0,
-                metric=metric,
-                space=SPACE,
-                workers=1,
-            )
+            ds, df = store_rows(store, path, a.rows, name=f"{name}.csv")
+            base = tpe_study(ds, target, metric, SPACE, a.trials)
             runs: dict[str, list[tuple[list[tuple[float, float]], float]]] = {k: [] for k in ("cold", "refine", "seed")}
             for s in seeds:
                 parent = run(store, base.replace(seed=s))["study_id"]
@@ -131,7 +113,7 @@ def main() -> None:
             print(pd.DataFrame(rows[-3:]).to_string(index=False), flush=True)
     print()
     print(pd.DataFrame(rows).to_string(index=False))
-    print(subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip())
+    print(uptime())
 
 
 if __name__ == "__main__":

@@ -12,25 +12,20 @@ Usage: python benchmarks/bench_stoprule.py [--trials 60] [--rows 3000]
 from __future__ import annotations
 
 import argparse
-import io
 import statistics
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
 import pandas as pd
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tuning.config import StudyConfig  # noqa: E402
+from benchmarks._tables import DATA, SAMPLES, store_rows, tpe_study, uptime  # noqa: E402
 from tuning.runner import run  # noqa: E402
 from tuning.stoprule import plateau_reason  # noqa: E402
-from tuning.store import Store  # noqa: E402
+from tuning.store import Store, TrialState  # noqa: E402
 
-SAMPLES = ROOT / "sample_data"
-DATA = ROOT.parent / "shared" / "data"
 TABLES = [  # (file, target, metric)
     (SAMPLES / "breast_cancer.csv", "diagnosis", "roc_auc"),
     (SAMPLES / "wine.csv", "cultivar", "accuracy"),
@@ -57,7 +52,7 @@ def replay(trials: list, metric: str) -> int | None:
     """The number of finished trials after which the rule stops the study (None: it never does)."""
     seen: list[tuple[float | None, tuple[float, ...]]] = []
     for t in trials:
-        complete = t.state.value == "complete" and t.score is not None
+        complete = t.state is TrialState.COMPLETE and t.score is not None
         seen.append((t.score if complete else None, tuple(t.fold_scores.get(metric, ())) if complete else ()))
         if plateau_reason(seen) is not None:
             return len(seen)
@@ -69,31 +64,16 @@ def main() -> None:
     ap.add_argument("--trials", type=int, default=60)
     ap.add_argument("--rows", type=int, default=3000)
     a = ap.parse_args()
-    print(subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip())
+    print(uptime())
     rows = []
     for path, target, metric in TABLES:
         if not path.exists():
             print(f"skipped {path.name}: not here")
             continue
-        df = pd.read_csv(path).sample(frac=1.0, random_state=0).head(a.rows)
-        buf = io.StringIO()
-        df.to_csv(buf, index=False)
         with tempfile.TemporaryDirectory() as tmp:
             store = Store(Path(tmp) / "s.db")
-            ds = store.add_dataset(path.name, buf.getvalue().encode())
-            cfg = StudyConfig(
-                dataset_id=ds,
-                target=target,
-                model="xgboost",
-                strategy="tpe",
-                n_trials=a.trials,
-                cv=3,
-                test_size=0.0,
-                metric=metric,
-                space=SPACE,
-                workers=1,
-                seed=0,
-            )
+            ds, df = store_rows(store, path, a.rows)
+            cfg = tpe_study(ds, target, metric, SPACE, a.trials, seed=0)
             sid = run(store, cfg)["study_id"]
             trials = sorted(store.get_trials(sid), key=lambda t: t.finished or "")
             stop = replay(trials, metric)
@@ -120,7 +100,7 @@ def main() -> None:
         f"median saved {statistics.median(table['saved %']):.1f} %, median lost {statistics.median(table['lost %']):.3f} %, "
         f"worst lost {table['lost %'].max():.3f} %"
     )
-    print(subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip())
+    print(uptime())
 
 
 if __name__ == "__main__":
