@@ -43,6 +43,7 @@ TABLES = {  # name: (file, target, metric)
     "cps1988": ("cps1988_wage.csv", "wage", "r2"),
     "credit": ("credit_status.csv", "Status", "roc_auc"),
     "ames": ("ames_housing.csv", "Sale_Price", "r2"),
+    "hotel": ("hotel_rates.csv", "avg_price_per_room", "r2"),
     "breast": (str(ROOT / "sample_data" / "breast_cancer.csv"), "diagnosis", "roc_auc"),
 }
 

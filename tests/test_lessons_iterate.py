@@ -20,6 +20,7 @@ from tuning.lessons.iterating import (
     winners_curse,
 )
 from tuning.space import CategoricalParam, FixedParam, FloatParam, IntParam, SearchSpace
+from tuning.stoprule import MIN_TRIALS
 
 
 @pytest.fixture(scope="module")
@@ -137,7 +138,7 @@ def test_the_plateau_marker_appears_on_a_flat_curve_and_not_on_a_climbing_one():
     folds = [[0.80, 0.82, 0.78, 0.81, 0.79]] * 40
     flat = [0.80] * 40
     stop, reason = plateau_stop(flat, folds)
-    assert stop == 20 and reason is not None and "standard error" in reason
+    assert stop == MIN_TRIALS and reason is not None and "standard error" in reason
     climbing = [0.5 + 0.01 * i for i in range(40)]
     assert plateau_stop(climbing, folds) == (None, None)
     assert plateau_stop(flat, folds, min_trials=12)[0] == 12

@@ -19,7 +19,7 @@ def test_a_search_that_keeps_improving_goes_on():
 def test_a_flat_search_stops_with_its_evidence():
     scores = [0.8] * 5 + [0.85] + [0.84] * 34
     reason = plateau_reason(study(scores, noise=0.01))
-    assert reason is not None and "noise" in reason and "last 13 trials" in reason
+    assert reason is not None and "noise" in reason and "last 20 trials" in reason
 
 
 def test_too_few_trials_never_stop():

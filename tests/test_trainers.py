@@ -170,3 +170,29 @@ def test_every_trial_records_its_model_size(model, params, unit):
         assert out.model_size <= 12 * 4  # depth 2: at most 4 leaves a tree
     if model == "knn":
         assert out.model_size == 7
+
+
+def test_continue_fit_grows_a_forest_and_trains_a_network_on_from_its_weights():
+    """Fine-tune's "continue" asks the family's trainer: a forest adds half its trees on the new rows (the old
+    ones unchanged), a network takes more epochs; only the families whose ModelFamily says how are offered it."""
+    from sklearn.ensemble import RandomForestClassifier
+    from sklearn.neural_network import MLPRegressor
+
+    from tuning.models import MODELS
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(120, 3))
+    y = (X[:, 0] > 0).astype(int)
+    forest = RandomForestClassifier(n_estimators=10, random_state=0).fit(X, y)
+    first = forest.estimators_[0]
+    added, unit = trainer_for("random_forest").continue_fit(forest, X[:60], y[:60], task="classification", n_classes=2)
+    assert (added, unit) == (5, "trees") and len(forest.estimators_) == 15 and forest.estimators_[0] is first
+
+    net = MLPRegressor(hidden_layer_sizes=(4,), max_iter=5, random_state=0).fit(X, X[:, 0])
+    before = net.coefs_[0].copy()
+    added, unit = trainer_for("mlp").continue_fit(net, X, X[:, 0], task="regression", n_classes=1)
+    assert unit == "epochs" and added > 0 and not np.allclose(before, net.coefs_[0])
+
+    assert {n for n, f in MODELS.items() if f.continues} == {"random_forest", "mlp"}
+    with pytest.raises(NotImplementedError):
+        trainer_for("xgboost").continue_fit(None, X, y, task="classification", n_classes=2)

@@ -58,6 +58,10 @@ class ModelFamily:
     native_model: Callable[[Any], tuple[str, bytes, str]] | None = None
     #: the default space fitted to a table's shape: (default space, rows, feature columns) -> space; None: as is
     shaped: Callable[[dict[str, dict[str, Any]], int, int], dict[str, dict[str, Any]]] | None = None
+    #: what fine-tune's "continue" means for a fitted model of this family (its trainer's ``continue_fit``), in
+    #: words; None: the family retrains only. The linear models' warm_start only seeds the solver, which then
+    #: converges to the new data's optimum (a faster retrain, not a continuation), so they have none.
+    continues: str | None = None
 
     def default_space_for(self, n_rows: int, n_features: int) -> dict[str, dict[str, Any]]:
         """The default space for a table of this shape: a default that cannot finish on it is a bug (a saga
@@ -367,6 +371,8 @@ MODELS: dict[str, ModelFamily] = {
             },
             _FOREST_DOCS,
             threads=True,
+            continues="Adds trees fitted on the new rows only (warm_start); the old trees stay as they were. "
+            "scikit-learn's warm start means 'the same data, more capacity': here the extra capacity sees new data.",
             extra_space={
                 "min_samples_split": {"type": "int", "low": 2, "high": 20},
                 "bootstrap": {"values": [True, False]},
@@ -406,6 +412,8 @@ MODELS: dict[str, ModelFamily] = {
             },
             _MLP_DOCS,
             scale=True,
+            continues="More epochs on the new rows (partial_fit), starting from the learned weights. scikit-learn's "
+            "warm start means 'the same data, more training': on new data it slowly moves the weights, and forgets.",
             extra_space={"activation": {"values": ["relu", "tanh"]}, "early_stopping": {"values": [False, True]}},
             shaped=_mlp_shaped,
         ),

@@ -28,7 +28,7 @@ TOP_K = 10
 SEARCH_ROWS = (100, 150, 250, 400)
 TRIALS = (30, 40, 60, 80)
 BANDS = ("cold", "refined", "seeded")
-WAIT = (10, 15, 20, 30)
+WAIT = (10, 15, 20, 25, 30)
 
 
 def shared_controls() -> tuple[LessonData, int] | None:
@@ -97,8 +97,8 @@ def iterate_view(data: LessonData) -> None:
         "first re-runs the cold search's three best configurations, then samples the whole space. Each line is "
         "the best score so far; the band, for the search you pick, is ± the standard error of that trial's fold "
         "scores (the CV noise); the dotted line is the cold search's final best less that noise; ✕ marks where "
-        "the plateau rule stops: when the last trials (at least 10, or a third) raised the best by less than "
-        "the noise. **Why.** Refining spends trials where good ones were found; seeding keeps what was found. "
+        "the plateau rule stops: when the second half of the trials (at least 10) raised the best by less than "
+        "half the noise. **Why.** Refining spends trials where good ones were found; seeding keeps what was found. "
         "Once gains are smaller than the folds can tell apart, more trials mostly buy a luckier winner (see "
         "above). **What to do.** Refine or seed a second search rather than run the first one longer; stop when "
         "the rule fires, and spend the time on more rows or a better model instead.",

@@ -24,16 +24,6 @@ RESULT_KIND = "finetune_result"  # the artifacts' kind for a comparison's result
 SUPPORTED_METRICS = tuple(dict.fromkeys(CLASSIFICATION_BINARY + CLASSIFICATION_MULTI + REGRESSION))
 _MODEL_SUFFIXES = (".json", ".ubj")
 
-# What "continue" means for the scikit-learn families that can warm-start; the others retrain only. The linear
-# models' warm_start (logistic regression, lasso, elastic net) only seeds the solver, which then converges to
-# the new data's optimum: a faster retrain, not a continuation, so they are offered retrain.
-SKLEARN_CONTINUE = {
-    "random_forest": "Adds trees fitted on the new rows only (warm_start); the old trees stay as they were. "
-    "scikit-learn's warm start means 'the same data, more capacity': here the extra capacity sees new data.",
-    "mlp": "More epochs on the new rows (partial_fit), starting from the learned weights. scikit-learn's warm "
-    "start means 'the same data, more training': on new data it slowly moves the weights, and forgets.",
-}
-
 
 class ArmKind(str, Enum):
     """The ways to adapt a model, plus the base model as it is."""

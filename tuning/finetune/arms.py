@@ -18,7 +18,7 @@ from tuning.evaluate import (
     early_stopping_split,
     holdout_split,
 )
-from tuning.finetune._common import MAX_CURVE_POINTS, SKLEARN_CONTINUE, ArmKind, Steps
+from tuning.finetune._common import MAX_CURVE_POINTS, ArmKind, Steps
 from tuning.finetune.base import BaseModel
 from tuning.finetune.report import verdict
 from tuning.finetune.results import ArmResult, Curve, FinetuneResult, FinetuneSettings, SplitInfo
@@ -48,7 +48,7 @@ def planned_steps(base: BaseModel, settings: FinetuneSettings, *, has_old: bool)
         n += sum(k in arms for k in (ArmKind.REFRESH, ArmKind.STACK, ArmKind.RETRAIN_NEW))
         n += settings.tpe_trials if ArmKind.TUNED in arms else 0
     else:
-        n = int(ArmKind.CONTINUE in arms and base.family in SKLEARN_CONTINUE) + int(ArmKind.RETRAIN_NEW in arms)
+        n = int(ArmKind.CONTINUE in arms and base.continues is not None) + int(ArmKind.RETRAIN_NEW in arms)
     return n + int(ArmKind.RETRAIN_ALL in arms and has_old)
 
 
@@ -489,30 +489,21 @@ def _sklearn_arms(
             n, o = scores(base.estimator)
             t, lv = size(base.estimator)
             results.append(ArmResult(ArmKind.BASE, "base", n, o, 0.0, 0, t, lv))
-        if ArmKind.CONTINUE in arms and base.family in SKLEARN_CONTINUE:
+        if ArmKind.CONTINUE in arms and base.continues is not None:
             say("continue (warm start)")
             import copy
 
+            from tuning.trainers import trainer_for
+
             est = copy.deepcopy(base.estimator)  # the base stays as it was
-            model = est.named_steps["model"]
-            X_a, y_a = est.named_steps["prep"].transform(new_t.X.iloc[adapt_idx]), new_t.y[adapt_idx]
+            X_a = est.named_steps["prep"].transform(new_t.X.iloc[adapt_idx])
             t0 = time.perf_counter()
-            grows_trees = hasattr(model, "estimators_")  # a forest adds trees; a network takes more epochs
-            if grows_trees:
-                added = max(1, model.n_estimators // 2)
-                model.set_params(warm_start=True, n_estimators=model.n_estimators + added)
-                model.fit(X_a, y_a)
-            else:
-                added = 20
-                for _ in range(added):
-                    if base.task == "classification":
-                        model.partial_fit(X_a, y_a, classes=np.arange(base.n_classes or 2))
-                    else:
-                        model.partial_fit(X_a, y_a)
+            added, unit = trainer_for(base.family).continue_fit(
+                est.named_steps["model"], X_a, new_t.y[adapt_idx], task=base.task, n_classes=base.n_classes or 2
+            )
             dt = time.perf_counter() - t0
             n, o = scores(est)
             t, lv = size(est)
-            unit = "trees" if grows_trees else "epochs"
             results.append(
                 ArmResult(
                     ArmKind.CONTINUE,
@@ -524,7 +515,7 @@ def _sklearn_arms(
                     t,
                     lv,
                     {unit: added},
-                    note=SKLEARN_CONTINUE[base.family],
+                    note=base.continues,
                 )
             )
         for kind, label, rows in (

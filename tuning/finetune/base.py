@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tuning.errors import DataError
-from tuning.finetune._common import _MODEL_SUFFIXES, MODEL_FORMAT, MODEL_KIND, SKLEARN_CONTINUE, ArmKind
+from tuning.finetune._common import _MODEL_SUFFIXES, MODEL_FORMAT, MODEL_KIND, ArmKind
 from tuning.modelfile import check_model_file
 
 
@@ -58,12 +58,20 @@ class BaseModel:
         b.load_model(bytearray(self.booster_json or b""))
         return b
 
+    @property
+    def continues(self) -> str | None:
+        """What "continue" means for a scikit-learn model of this family (its ``ModelFamily.continues``)."""
+        from tuning.models import MODELS
+
+        family = MODELS.get(self.family)
+        return None if self.is_xgboost or family is None else family.continues
+
     def arms(self) -> tuple[ArmKind, ...]:
         """The arms this model can take."""
         if self.is_xgboost:
             return tuple(ArmKind)
         base = (ArmKind.BASE, ArmKind.RETRAIN_NEW, ArmKind.RETRAIN_ALL)
-        return base[:1] + (ArmKind.CONTINUE,) + base[1:] if self.family in SKLEARN_CONTINUE else base
+        return base[:1] + (ArmKind.CONTINUE,) + base[1:] if self.continues is not None else base
 
 
 def _booster_params(booster: Any) -> tuple[str, dict[str, Any], int | None]:

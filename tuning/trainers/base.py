@@ -289,6 +289,11 @@ class Trainer(ABC):
     def release(self, ctx: EvalContext, number: int) -> None:
         """Forget what was kept to continue candidate ``number`` (it was pruned or completed)."""
 
+    def continue_fit(self, model: Any, X: Any, y: np.ndarray, *, task: str, n_classes: int) -> tuple[int, str]:
+        """Go on training a fitted final estimator on new rows, in place (fine-tune's "continue" arm, for the
+        families whose ``ModelFamily.continues`` says how); returns (how much was added, its unit)."""
+        raise NotImplementedError(f"{type(self).__name__} does not continue a fitted model")
+
     def cheap_start(self, space: Any) -> dict[str, Any] | None:
         """A first candidate that costs little (FLAML's low-cost start), or None when the family has no cost
         parameter in ``space``."""

@@ -8,7 +8,7 @@ training rows, as in ``HalvingRandomSearchCV``.
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from sklearn.base import clone
@@ -25,6 +25,22 @@ if TYPE_CHECKING:
 
 class SklearnTrainer(Trainer):
     resource = "rows"
+
+    def continue_fit(self, model: Any, X: Any, y: np.ndarray, *, task: str, n_classes: int) -> tuple[int, str]:
+        """A forest grows half as many trees again on the new rows (warm_start); a network takes 20 more epochs
+        (partial_fit) from its learned weights."""
+        if hasattr(model, "estimators_"):
+            added = max(1, model.n_estimators // 2)
+            model.set_params(warm_start=True, n_estimators=model.n_estimators + added)
+            model.fit(X, y)
+            return added, "trees"
+        epochs = 20
+        for _ in range(epochs):
+            if task == "classification":
+                model.partial_fit(X, y, classes=np.arange(max(n_classes, 2)))
+            else:
+                model.partial_fit(X, y)
+        return epochs, "epochs"
 
     def evaluate(self, ctx: EvalContext, candidate: Candidate, stop: StopFlag) -> TrialOutcome:
         from tuning.models import get_model, make_estimator
