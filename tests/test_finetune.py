@@ -340,7 +340,12 @@ def test_a_scikit_learn_forest_continues_with_warm_start(study_db, drift):
     path, _, rf = study_db
     base = load_base_study(Store(path), rf)
     assert ArmKind.CONTINUE in base.arms() and ArmKind.REFRESH not in base.arms()
-    r = finetune(base, drift[1], target="label", old=drift[0])
+    heard: list[str] = []
+    r = finetune(base, drift[1], target="label", old=drift[0], progress=heard.append)
+    from tuning.finetune import planned_steps
+
+    assert len(heard) == planned_steps(base, FinetuneSettings(), has_old=True) == 3  # continue, retrain x2
+    assert r.time_kind == "wall" and not r.notes[:-1]
     cont = r.arm(ArmKind.CONTINUE)
     assert cont.trees == 30 + cont.rounds_added and "same data, more capacity" in cont.note
     assert cont.new_score > r.arm(ArmKind.BASE).new_score
@@ -551,7 +556,7 @@ def test_a_new_best_trial_gets_its_own_model_artifact(store, add_sample):
 
 
 def test_xgboost_errors_are_shown_as_their_own_sentence():
-    from tuning.finetune.arms import _xgb_reason
+    from tuning.finetune.booster_arms import _xgb_reason
 
     raw = (
         "[01:33:14] /__w/xgboost/src/gbm/gbtree.cc:227: Check failed: a == b (3 vs. 2) : A new dataset differs.\nStack"
