@@ -19,7 +19,7 @@ from tuning.finetune._common import ArmKind, Steps
 from tuning.finetune.base import BaseModel
 from tuning.finetune.booster_arms import BoosterArms
 from tuning.finetune.estimator_arms import EstimatorArms
-from tuning.finetune.parts import ArmEngine, Parts, fit_clock
+from tuning.finetune.parts import ArmEngine, Comparison, Parts, fit_clock
 from tuning.finetune.report import verdict
 from tuning.finetune.results import FinetuneResult, FinetuneSettings, SplitInfo
 from tuning.finetune.table import check_table, resolve_metric
@@ -122,7 +122,7 @@ def finetune(
     )
     parts = Parts(fit_idx, es_idx, hold_idx, old_train_idx, old_hold_idx)
     engine = engine_for(base)
-    results, models = engine.run(base, new_t, old_t, parts, arms, metric, settings, say)
+    results, models = engine.run(Comparison(base, new_t, old_t, parts, arms, metric, settings, say))
     stack = next((a for a in results if a.kind == ArmKind.STACK), None)
     notes = engine.notes(base)
     if base.study_id is not None and old_t is not None:

@@ -16,7 +16,7 @@ import pandas as pd
 from tuning.errors import DataError
 from tuning.finetune._common import MAX_CURVE_POINTS, ArmKind, Steps
 from tuning.finetune.base import BaseModel
-from tuning.finetune.parts import Parts, fit_clock, threads
+from tuning.finetune.parts import Comparison, fit_clock, threads
 from tuning.finetune.results import ArmResult, Curve, FinetuneSettings
 from tuning.finetune.table import Table, score_output
 
@@ -29,21 +29,11 @@ class BoosterArms:
         n += sum(k in arms for k in (ArmKind.REFRESH, ArmKind.STACK, ArmKind.RETRAIN_NEW))
         return n + (settings.tpe_trials if ArmKind.TUNED in arms else 0)
 
-    def run(
-        self,
-        base: BaseModel,
-        new_t: Table,
-        old_t: Table | None,
-        parts: Parts,
-        arms: Sequence[ArmKind],
-        metric: str,
-        settings: FinetuneSettings,
-        say: Steps,
-    ) -> tuple[list[ArmResult], dict[str, bytes]]:
+    def run(self, job: Comparison) -> tuple[list[ArmResult], dict[str, bytes]]:
         import xgboost as xgb
 
         try:
-            return _arms(base, new_t, old_t, parts, arms, metric, settings, say)
+            return _arms(job)
         except xgb.core.XGBoostError as exc:
             why = _xgb_reason(exc)
             raise DataError(
@@ -77,16 +67,9 @@ def _model_size(booster: Any) -> tuple[int, int]:
     return len(dump), sum(t.count("leaf=") for t in dump)
 
 
-def _arms(
-    base: BaseModel,
-    new_t: Table,
-    old_t: Table | None,
-    parts: Parts,
-    arms: Sequence[ArmKind],
-    metric: str,
-    settings: FinetuneSettings,
-    say: Steps,
-) -> tuple[list[ArmResult], dict[str, bytes]]:
+def _arms(job: Comparison) -> tuple[list[ArmResult], dict[str, bytes]]:
+    base, new_t, old_t, parts, arms, metric = job.base, job.new, job.old, job.parts, job.arms, job.metric
+    settings, say = job.settings, job.say
     import xgboost as xgb
 
     def matrix(t: Table, idx: np.ndarray, margin: bool = False) -> xgb.DMatrix:
@@ -104,7 +87,7 @@ def _arms(
     base_rounds = base_booster.num_boosted_rounds()
     trees_per_round = max(1, len(base_booster.get_dump()) // max(base_rounds, 1))
     n_classes = base.n_classes
-    has_old = old_t is not None and parts.old_hold is not None
+    has_old = job.has_old
     d_fit, d_es = matrix(new_t, parts.fit), matrix(new_t, parts.es)
     d_adapt = matrix(new_t, parts.adapt)
     d_hold = matrix(new_t, parts.hold)

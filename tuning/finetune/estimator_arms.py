@@ -11,11 +11,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from tuning.finetune._common import ArmKind, Steps
+from tuning.finetune._common import ArmKind
 from tuning.finetune.base import BaseModel
-from tuning.finetune.parts import Parts
+from tuning.finetune.parts import Comparison
 from tuning.finetune.results import ArmResult, FinetuneSettings
-from tuning.finetune.table import Table, score_output
+from tuning.finetune.table import score_output
 
 
 class EstimatorArms:
@@ -24,18 +24,8 @@ class EstimatorArms:
     def steps(self, base: BaseModel, settings: FinetuneSettings, arms: Sequence[ArmKind]) -> int:
         return int(ArmKind.CONTINUE in arms and base.continues is not None) + int(ArmKind.RETRAIN_NEW in arms)
 
-    def run(
-        self,
-        base: BaseModel,
-        new_t: Table,
-        old_t: Table | None,
-        parts: Parts,
-        arms: Sequence[ArmKind],
-        metric: str,
-        settings: FinetuneSettings,
-        say: Steps,
-    ) -> tuple[list[ArmResult], dict[str, bytes]]:
-        return _arms(base, new_t, old_t, parts, arms, metric, say), {}
+    def run(self, job: Comparison) -> tuple[list[ArmResult], dict[str, bytes]]:
+        return _arms(job), {}
 
     def notes(self, base: BaseModel) -> list[str]:
         return []
@@ -44,20 +34,14 @@ class EstimatorArms:
         return "wall"
 
 
-def _arms(
-    base: BaseModel,
-    new_t: Table,
-    old_t: Table | None,
-    parts: Parts,
-    arms: Sequence[ArmKind],
-    metric: str,
-    say: Steps,
-) -> list[ArmResult]:
+def _arms(job: Comparison) -> list[ArmResult]:
     """scikit-learn families: base, continue where warm_start exists, retrain."""
+    base, new_t, old_t, parts, arms, metric = job.base, job.new, job.old, job.parts, job.arms, job.metric
+    say = job.say
     from sklearn.base import clone
 
     adapt_idx = parts.adapt
-    has_old = old_t is not None and parts.old_hold is not None
+    has_old = job.has_old
 
     def out(est: Any, X: pd.DataFrame) -> np.ndarray:
         if base.task == "regression":

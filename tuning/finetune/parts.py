@@ -46,6 +46,25 @@ def fit_clock(settings: FinetuneSettings) -> Callable[[], float]:
     return time.thread_time if threads(settings) == 1 else time.perf_counter
 
 
+@dataclass(frozen=True)
+class Comparison:
+    """One fine-tune run as an arm engine takes it: the base model, the checked tables, the row parts, the
+    arms asked for, the metric, the settings and the step reporter."""
+
+    base: BaseModel
+    new: Table
+    old: Table | None
+    parts: Parts
+    arms: Sequence[ArmKind]
+    metric: str
+    settings: FinetuneSettings
+    say: Steps
+
+    @property
+    def has_old(self) -> bool:
+        return self.old is not None and self.parts.old_hold is not None
+
+
 class ArmEngine(Protocol):
     """How one kind of model is adapted: the steps it announces, the arms it runs, what it notes."""
 
@@ -53,17 +72,7 @@ class ArmEngine(Protocol):
         """Progress steps for ``arms`` (retrain on old + new aside: :func:`planned_steps` adds it)."""
         ...
 
-    def run(
-        self,
-        base: BaseModel,
-        new_t: Table,
-        old_t: Table | None,
-        parts: Parts,
-        arms: Sequence[ArmKind],
-        metric: str,
-        settings: FinetuneSettings,
-        say: Steps,
-    ) -> tuple[list[ArmResult], dict[str, bytes]]:
+    def run(self, job: Comparison) -> tuple[list[ArmResult], dict[str, bytes]]:
         """Each requested arm scored on the held-out new (and old) rows, and the kept models' bytes."""
         ...
 
