@@ -256,10 +256,11 @@ class _Progress:
             sys.stderr.write("\n")
 
 
-def _run_study(store: Any, runner: Any, as_json: bool) -> int:
-    """Wait for the runner's final state. Ctrl-C only asks the study to stop (a signal handler sets a flag;
-    the wait is on an Event, which a KeyboardInterrupt cannot corrupt as it can Thread.join): the
-    study ends ``stopped`` with its finished trials, resumable. A second Ctrl-C leaves at once."""
+def _run_study(store: Any, runner: Any, as_json: bool, progress: _Progress) -> int:
+    """Wait for the runner's final state (``progress`` draws it and is closed at the end), then print the
+    summary. Ctrl-C only asks the study to stop (a signal handler sets a flag; the wait is on an Event, which a
+    KeyboardInterrupt cannot corrupt as it can Thread.join): the study ends ``stopped`` with its finished
+    trials, resumable. A second Ctrl-C leaves at once."""
     import signal
 
     def on_sigint(signum: int, frame: Any) -> None:
@@ -275,6 +276,7 @@ def _run_study(store: Any, runner: Any, as_json: bool) -> int:
         while not runner.finished.wait(0.2):
             pass
     finally:
+        progress.close()
         if previous is not None:
             signal.signal(signal.SIGINT, previous)
     from tuning.study import open_study
@@ -314,7 +316,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from tuning.data import parse_table, read_bytes
     from tuning.device import cuda_status
     from tuning.executors import preflight
-    from tuning.runner import StudyRunner, create_study
+    from tuning.runner import start
     from tuning.space import SearchSpace
     from tuning.store import Store
 
@@ -369,15 +371,13 @@ def cmd_run(args: argparse.Namespace) -> int:
         executor=executor,
         scheduler=args.scheduler,
     )
-    study_id, resolved = create_study(store, config)
-    progress = _Progress(resolved.n_trials, resolved.metric or "")
-    sys.stderr.write(f"study {study_id}: {resolved.model} on {name}, {resolved.strategy}, metric {resolved.metric}\n")
+    progress = _Progress(config.n_trials, config.metric or "")
+    runner = start(store, config, on_progress=progress)  # the one start path: the table is parsed there, once
+    cfg = runner.config
+    progress.total, progress.metric = cfg.n_trials, cfg.metric
+    sys.stderr.write(f"study {runner.study_id}: {cfg.model} on {name}, {cfg.strategy.value}, metric {cfg.metric}\n")
     _say_where(executor, cluster)
-    runner = StudyRunner(store, study_id, on_progress=progress).start()
-    try:
-        return _run_study(store, runner, args.json)
-    finally:
-        progress.close()
+    return _run_study(store, runner, args.json, progress)
 
 
 def _say_where(executor: str, cluster: Any) -> None:
@@ -418,10 +418,7 @@ def cmd_next(args: argparse.Namespace) -> int:
     runner = start(store, proposal.config, on_progress=progress)  # the one start path
     cfg = runner.config
     sys.stderr.write(f"study {runner.study_id}: {cfg.model}, {cfg.strategy.value}, metric {cfg.metric}\n")
-    try:
-        return _run_study(store, runner, args.json)
-    finally:
-        progress.close()
+    return _run_study(store, runner, args.json, progress)
 
 
 def cmd_resume(args: argparse.Namespace) -> int:
@@ -444,10 +441,7 @@ def cmd_resume(args: argparse.Namespace) -> int:
     _say_where(executor, cluster)
     progress = _Progress(cfg.n_trials, cfg.metric)
     runner = resume(store, args.study_id, on_progress=progress)
-    try:
-        return _run_study(store, runner, args.json)
-    finally:
-        progress.close()
+    return _run_study(store, runner, args.json, progress)
 
 
 def cmd_list(args: argparse.Namespace) -> int:

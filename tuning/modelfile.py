@@ -166,7 +166,8 @@ def _decode_ubj(content: bytes, label: str) -> bytes:
     return out.stdout
 
 
-def _unreadable(content: bytes, label: str) -> DataError:
+def unreadable(content: bytes, label: str) -> DataError:
+    """The error for a model file XGBoost cannot read, saying what the bytes look like instead."""
     if content[:1] == b"\x80" or content[:2] in (b"PK", b"\x1f\x8b"):
         why = "it looks like a pickle or joblib file, which is never loaded here"
     elif label.lower().endswith(".json"):
@@ -187,6 +188,6 @@ def check_model_file(content: bytes, label: str) -> CheckedModel:
         raw = _decode_ubj(content, label) if label.lower().endswith(".ubj") else content
         doc = json.loads(raw)
     except (DataError, ValueError, RecursionError):
-        raise _unreadable(content, label) from None
+        raise unreadable(content, label) from None
     depth, n_trees = check_document(doc, label)
     return CheckedModel(raw, depth, n_trees)

@@ -47,6 +47,12 @@ def _stratifiable(task: str, y: np.ndarray) -> bool:
     return bool(counts[counts > 0].min() >= 3)
 
 
+def _held_out(task: str, y: np.ndarray, settings: FinetuneSettings) -> tuple[np.ndarray, np.ndarray]:
+    """(rows to adapt on, held-out rows) of one table, stratified where its classes allow."""
+    split_task = task if _stratifiable(task, y) else "regression"
+    return holdout_split(len(y), y, task=split_task, test_size=settings.holdout, seed=settings.seed)
+
+
 def finetune(
     base: BaseModel,
     new: pd.DataFrame,
@@ -89,27 +95,12 @@ def finetune(
     if len(new_t.y) < n_min:
         raise DataError(f"The new data has only {len(new_t.y)} rows with a target.", fix=f"Give at least {n_min}.")
     strat_ok = _stratifiable(base.task, new_t.y)
-    adapt_idx, hold_idx = holdout_split(
-        len(new_t.y),
-        new_t.y,
-        task=base.task if strat_ok else "regression",
-        test_size=settings.holdout,
-        seed=settings.seed,
-    )
+    adapt_idx, hold_idx = _held_out(base.task, new_t.y, settings)
     fit_rel, es_rel = early_stopping_split(
         new_t.y[adapt_idx], task=base.task if strat_ok else "regression", seed=settings.seed
     )
     fit_idx, es_idx = adapt_idx[fit_rel], adapt_idx[es_rel]
-    old_train_idx = old_hold_idx = None
-    if old_t is not None:
-        old_ok = _stratifiable(base.task, old_t.y)
-        old_train_idx, old_hold_idx = holdout_split(
-            len(old_t.y),
-            old_t.y,
-            task=base.task if old_ok else "regression",
-            test_size=settings.holdout,
-            seed=settings.seed,
-        )
+    old_train_idx, old_hold_idx = _held_out(base.task, old_t.y, settings) if old_t is not None else (None, None)
     split = SplitInfo(
         seed=settings.seed,
         holdout=settings.holdout,

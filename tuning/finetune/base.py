@@ -8,7 +8,7 @@ from typing import Any
 
 from tuning.errors import DataError
 from tuning.finetune._common import _MODEL_SUFFIXES, MODEL_FORMAT, MODEL_KIND, ArmKind
-from tuning.modelfile import check_model_file
+from tuning.modelfile import check_model_file, unreadable
 
 
 @dataclass(frozen=True)
@@ -136,16 +136,7 @@ def load_base_file(content: bytes, name: str) -> BaseModel:
     try:
         booster.load_model(bytearray(checked.json_bytes))
     except xgb.core.XGBoostError:
-        if content[:1] == b"\x80" or content[:2] in (b"PK", b"\x1f\x8b"):
-            why = "it looks like a pickle or joblib file, which is never loaded here"
-        elif label.lower().endswith(".json"):
-            why = "it is not JSON, or it is truncated" if content.lstrip()[:1] != b"{" else "it is truncated or damaged"
-        else:
-            why = "it is not UBJSON, or it is truncated"
-        raise DataError(
-            f"{label} is not a model XGBoost can read: {why}.",
-            fix="Upload the file booster.save_model('model.json') or ('model.ubj') wrote, complete.",
-        ) from None
+        raise unreadable(content, label) from None
     try:
         if booster.num_boosted_rounds() == 0:
             raise DataError(f"{label} holds no trees.", fix="Upload a trained model.")

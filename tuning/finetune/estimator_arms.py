@@ -15,7 +15,7 @@ from tuning.finetune._common import ArmKind
 from tuning.finetune.base import BaseModel
 from tuning.finetune.parts import Comparison
 from tuning.finetune.results import ArmResult, FinetuneSettings
-from tuning.finetune.table import score_output
+from tuning.finetune.table import Table, score_output
 
 
 class EstimatorArms:
@@ -51,24 +51,15 @@ def _arms(job: Comparison) -> list[ArmResult]:
         pred = est.predict(X).astype(int)
         return np.eye(max(base.n_classes or 2, 2))[pred]
 
-    def scores(est: Any) -> tuple[float, float | None]:
-        new_s = score_output(
-            out(est, new_t.X.iloc[parts.hold]),
-            new_t.y[parts.hold],
-            task=base.task,
-            n_classes=base.n_classes,
-            metric=metric,
+    def on(est: Any, t: Table, rows: np.ndarray) -> float:
+        return score_output(
+            out(est, t.X.iloc[rows]), t.y[rows], task=base.task, n_classes=base.n_classes, metric=metric
         )
+
+    def scores(est: Any) -> tuple[float, float | None]:
         if not has_old or old_t is None or parts.old_hold is None:
-            return new_s, None
-        o = score_output(
-            out(est, old_t.X.iloc[parts.old_hold]),
-            old_t.y[parts.old_hold],
-            task=base.task,
-            n_classes=base.n_classes,
-            metric=metric,
-        )  # type: ignore[union-attr,index]
-        return new_s, o
+            return on(est, new_t, parts.hold), None
+        return on(est, new_t, parts.hold), on(est, old_t, parts.old_hold)
 
     def size(est: Any) -> tuple[int, int]:
         m = est.named_steps["model"] if hasattr(est, "named_steps") else est
