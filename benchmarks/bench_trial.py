@@ -29,6 +29,7 @@ from xgboost import XGBClassifier, XGBRegressor  # noqa: E402
 
 from tuning.context import EvalContext  # noqa: E402
 from tuning.evaluate import evaluate  # noqa: E402
+from tuning.protocol import TrialState  # noqa: E402
 
 SPACE = {  # peers.py's space
     "n_estimators": (50, 500, True, False),
@@ -92,7 +93,7 @@ def main() -> None:
                     cross_val_score(Est(**p, n_jobs=1, tree_method="hist"), X, y, cv=folds, scoring=scoring)
                 else:
                     out = evaluate(ctx_on if name == "engine" else ctx_off, p)
-                    assert out.state == "complete", out.error
+                    assert out.state is TrialState.COMPLETE, out.error
                 per[name].append(time.perf_counter() - t)
         for k in times:
             times[k].append(statistics.median(per[k]))
