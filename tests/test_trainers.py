@@ -133,6 +133,19 @@ def test_rungs_continue_boosters_and_the_last_rung_equals_one_full_fit():
     assert outs[0].score != outs[-1].score
 
 
+def test_a_cut_trial_is_evaluated_only_at_the_points_of_its_full_fits_curve():
+    """Curve points are spaced over the trial's full rounds: cut at 30 of 320 rounds, it is evaluated 11 times
+    (8 first rounds, every 10th, its last), and its curve is the start of the full fit's."""
+    _, ctx = _ctx("breast_cancer.csv", "diagnosis", "xgboost", "roc_auc", task="classification", record_curves=True)
+    params = {"n_estimators": 320, "max_depth": 2, "learning_rate": 0.1}
+    cut = run_trial(ctx, Candidate(1, params, budget=30, rung=0))
+    full = run_trial(ctx, Candidate(2, params, budget=320, rung=0))
+    n = len(cut.curves["rounds"])
+    assert list(cut.curves["rounds"]) == [*range(8), 9, 19, 29] == list(full.curves["rounds"][:n])
+    assert list(cut.curves["val_mean"]) == list(full.curves["val_mean"][:n])
+    assert len(full.curves["rounds"]) == 8 + 32  # rounds 9, 19, ..., 319
+
+
 def test_rows_are_the_resource_for_families_without_rounds():
     _, ctx = _ctx("breast_cancer.csv", "diagnosis", "logistic_regression", "accuracy", task="classification")
     trainer = trainer_for("logistic_regression")
