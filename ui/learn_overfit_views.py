@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pandas as pd
 import streamlit as st
 
@@ -23,7 +25,7 @@ from tuning.models import get_model
 from tuning.study import open_study
 from ui.jobs import compute
 from ui.layout import metric_row
-from ui.learn_data import pick_data
+from ui.learn_data import compute_on, pick_data
 from ui.learn_presets import BIAS_VARIANCE, BOUNDARY_KNOBS, FIT1D_KNOBS, SWEEPS, fmt
 from ui.state import get_store
 from ui.text import esc
@@ -61,6 +63,21 @@ def _pin_buttons(key: str, item: object, label: str) -> None:
         pins.clear()
 
 
+def _knob_slider(prefix: str, model: str, knob: tuple[str, list[Any], Any]) -> tuple[str, Any]:
+    """The slider of ``model``'s one knob (name, values, default): (its name, the chosen value)."""
+    param, values, default = knob
+    value = st.select_slider(param, options=values, value=default, key=f"{prefix}_{model}_{param}", format_func=fmt)
+    return param, value
+
+
+def _resample_seed(prefix: str) -> int:
+    """The data's seed, kept in the session; the "Resample the data" button moves it on by one."""
+    seed = st.session_state.setdefault(f"{prefix}_seed", 0)
+    if st.button("Resample the data", key=f"{prefix}_resample", icon=":material/casino:"):
+        st.session_state[f"{prefix}_seed"] = seed = seed + 1
+    return seed
+
+
 def _sweep_controls(prefix: str, task: str) -> tuple[str, str, list, str, dict]:
     models = [m for m in SWEEPS if task in get_model(m).tasks]
     c1, c2 = st.columns(2)
@@ -84,14 +101,11 @@ def validation_curve_view() -> None:
         return
     model, param, values, simpler, fixed = _sweep_controls("vc", data.task)
     cv = st.slider("CV folds", 3, 10, 5, key="vc_cv")
-    curve = compute(
-        f"vc|{data.label}|{model}|{param}|{values}|{fixed}|{cv}",
+    curve = compute_on(
+        data,
         lessons.validation_curve,
         label="Fitting every setting",
-        X=data.X,
-        y=data.y,
         model=model,
-        task=data.task,
         param=param,
         values=values,
         fixed=fixed,
@@ -141,18 +155,7 @@ def learning_curve_view() -> None:
     curves = []
     for v in (a, b):
         params = {**fixed, param: v}
-        curves.append(
-            compute(
-                f"lc|{data.label}|{model}|{params}",
-                lessons.learning_curve,
-                label=f"{param}={fmt(v)}",
-                X=data.X,
-                y=data.y,
-                model=model,
-                task=data.task,
-                params=params,
-            )
-        )
+        curves.append(compute_on(data, lessons.learning_curve, label=f"{param}={fmt(v)}", model=model, params=params))
     if any(cv is None for cv in curves):
         return
     st.plotly_chart(plot_learning_curve(curves, [f"{param}={fmt(a)}", f"{param}={fmt(b)}"]), key="lc_chart")
@@ -179,13 +182,10 @@ def boosting_view() -> None:
     if not rates:
         st.warning("Pick at least one learning rate.")
         return
-    res = compute(
-        f"bo|{data.label}|{sorted(rates)}|{patience}|{rounds}",
+    res = compute_on(
+        data,
         lessons.boosting_rounds,
         label="Boosting",
-        X=data.X,
-        y=data.y,
-        task=data.task,
         learning_rates=sorted(rates, reverse=True),
         early_stopping_rounds=patience,
         n_estimators=rounds,
@@ -229,11 +229,8 @@ def boundary_view() -> None:
     noise = c[1].slider("Noise", 0.0, 1.0, 0.3, 0.05, key="db_noise")
     n = c[2].select_slider("Points", [50, 100, 200, 400, 800], value=200, key="db_n")
     model = c[3].selectbox("Model", list(BOUNDARY_KNOBS), key="db_model", format_func=lambda m: get_model(m).label)
-    param, values, default = BOUNDARY_KNOBS[model]
-    value = st.select_slider(param, options=values, value=default, key=f"db_{model}_{param}", format_func=fmt)
-    seed = st.session_state.setdefault("db_seed", 0)
-    if st.button("Resample the data", key="db_resample", icon=":material/casino:"):
-        st.session_state["db_seed"] = seed = seed + 1
+    param, value = _knob_slider("db", model, BOUNDARY_KNOBS[model])
+    seed = _resample_seed("db")
     params = {param: value}
     res = compute(
         f"db|{shape}|{noise}|{n}|{model}|{params}|{seed}",
@@ -262,11 +259,8 @@ def fit_1d_view() -> None:
     model = c[0].selectbox("Model", list(FIT1D_KNOBS), key="f1_model")
     noise = c[1].slider("Noise", 0.0, 1.0, 0.3, 0.05, key="f1_noise")
     n = c[2].select_slider("Points", [20, 30, 60, 120, 300], value=30, key="f1_n")
-    param, values, default = FIT1D_KNOBS[model]
-    value = st.select_slider(param, options=values, value=default, key=f"f1_{model}_{param}", format_func=fmt)
-    seed = st.session_state.setdefault("f1_seed", 0)
-    if st.button("Resample the data", key="f1_resample", icon=":material/casino:"):
-        st.session_state["f1_seed"] = seed = seed + 1
+    param, value = _knob_slider("f1", model, FIT1D_KNOBS[model])
+    seed = _resample_seed("f1")
     res = compute(
         f"f1|{model}|{param}={value}|{noise}|{n}|{seed}",
         lessons.fit_1d,

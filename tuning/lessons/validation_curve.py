@@ -24,6 +24,7 @@ from tuning.lessons._common import (
     make_context,
     quiet,
     raise_if_all_failed,
+    score_columns,
     standard_error,
     tick,
 )
@@ -69,13 +70,7 @@ class ValidationCurve:
         return pd.DataFrame(
             {
                 "value": list(self.values),
-                "train_mean": self.train_mean,
-                "train_std": self.train_std,
-                "val_mean": self.val_mean,
-                "val_std": self.val_std,
-                "val_se": self.val_se,
-                "gap": self.gap,
-                "fit_time": self.fit_time,
+                **score_columns(self, "val_se", "gap", "fit_time"),
                 "regime": list(self.regimes),
             }
         )
