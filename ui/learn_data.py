@@ -12,7 +12,7 @@ import streamlit as st
 
 from tuning.data import parse_table, prepare_xy
 from tuning.profile import profile_table
-from ui.jobs import compute
+from ui.jobs import call_key, compute
 from ui.state import SAMPLES, db_path, load_dataset, sample_catalog, selection
 
 MAX_ROWS = 2000  # lessons refit many models: larger tables are subsampled (stratified by seed)
@@ -77,8 +77,7 @@ def pick_data(key: str, *, default_file: str, task: str | None = None) -> Lesson
 
 
 def compute_on(data: LessonData, fn: Callable[..., Any], *, label: str, **kwargs: Any) -> Any | None:
-    """:func:`ui.jobs.compute` of ``fn(X=, y=, task=)`` on ``data``, keyed by the function, the data's label and
-    ``kwargs`` (every argument that is not the data, so equal arguments share one computation)."""
-    args = (f"{k}={v}" for k, v in sorted(kwargs.items()))
-    key = "|".join([f"{fn.__module__}.{fn.__qualname__}", data.label, *args])
+    """:func:`ui.jobs.compute` of ``fn(X=, y=, task=, **kwargs)`` on ``data``, keyed by the function, the data's
+    label and ``kwargs`` (:func:`ui.jobs.call_key`)."""
+    key = call_key(fn, data.label, **kwargs)
     return compute(key, fn, label=label, X=data.X, y=data.y, task=data.task, **kwargs)

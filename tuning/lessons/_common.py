@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import warnings
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -28,6 +29,19 @@ TASKS = ("classification", "regression")
 
 SCORE_COLUMNS = ("train_mean", "train_std", "val_mean", "val_std")
 """The CV score fields every curve lesson has, in the order its ``frame()`` lists them (:func:`score_columns`)."""
+
+
+@dataclass(frozen=True)
+class Sweep:
+    """One hyperparameter ``param`` over ``values``: the CV score means and stds at each (higher is better).
+    The first fields of the lessons that sweep one setting (validation curve, XGBoost knob)."""
+
+    param: str
+    values: tuple[Any, ...]
+    train_mean: np.ndarray
+    train_std: np.ndarray
+    val_mean: np.ndarray
+    val_std: np.ndarray
 
 
 @contextlib.contextmanager

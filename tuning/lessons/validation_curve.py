@@ -18,6 +18,7 @@ from tuning.errors import ConfigError
 from tuning.evaluate import evaluate
 from tuning.lessons._common import (
     Progress,
+    Sweep,
     dummy_score,
     failure_note,
     fold_scores,
@@ -34,7 +35,7 @@ REGIMES = ("underfit", "sweet spot", "overfit")
 
 
 @dataclass(frozen=True)
-class ValidationCurve:
+class ValidationCurve(Sweep):
     """Scores in the scorer's convention (higher is better), one entry per value of ``param``.
 
     ``train_folds``/``val_folds`` are (n_values, n_folds); ``gap`` is train mean minus validation
@@ -45,12 +46,6 @@ class ValidationCurve:
     have NaN scores and a line in ``failures``.
     """
 
-    param: str
-    values: tuple[Any, ...]
-    train_mean: np.ndarray
-    train_std: np.ndarray
-    val_mean: np.ndarray
-    val_std: np.ndarray
     val_se: np.ndarray
     gap: np.ndarray
     train_folds: np.ndarray

@@ -19,7 +19,7 @@ import pandas as pd
 
 from tuning.errors import ConfigError
 from tuning.evaluate import EvalContext, evaluate
-from tuning.lessons._common import Progress, dummy_score, fold_scores, make_context, quiet, score_columns, tick
+from tuning.lessons._common import Progress, Sweep, dummy_score, fold_scores, make_context, quiet, score_columns, tick
 from tuning.protocol import TrialState
 
 DART_MAX_ROUNDS = 50
@@ -62,7 +62,7 @@ def tree_size(booster: Any) -> TreeSize:
 
 
 @dataclass(frozen=True)
-class KnobCurve:
+class KnobCurve(Sweep):
     """One XGBoost knob over its grid, other settings at ``fixed`` (XGBoost's defaults otherwise).
 
     Scores are CV means/stds (higher is better); ``n_leaves``, ``n_zero_leaves`` and
@@ -70,12 +70,6 @@ class KnobCurve:
     fold fit. ``best_index`` has the highest validation mean.
     """
 
-    param: str
-    values: tuple[Any, ...]
-    train_mean: np.ndarray
-    train_std: np.ndarray
-    val_mean: np.ndarray
-    val_std: np.ndarray
     n_leaves: np.ndarray
     n_zero_leaves: np.ndarray
     n_features_used: np.ndarray
