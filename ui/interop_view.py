@@ -13,7 +13,7 @@ import os
 import shutil
 import tempfile
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -58,23 +58,26 @@ def _export_mlflow(store: Store, study_id: int) -> tuple[str, bytes]:
         return f"{out.name}.zip", _zip_dir(out)
 
 
+def _keep_export(state_key: str, spinner: str, export: Callable[[], tuple]) -> None:
+    """Run ``export`` under a spinner and keep its result in the session for the download button; on an error,
+    show it and keep nothing new."""
+    try:
+        with st.spinner(spinner):
+            st.session_state[state_key] = export()
+    except Exception as exc:
+        show_error(exc)
+
+
 def render_interop_export(store: Store, study_id: int) -> None:
     """Buttons: Optuna storage (.db), MLflow tracking store (.zip), W&B sweep (.yaml)."""
     st.markdown("**To other tools**")
     c = st.columns(3)
     key = f"interop_{study_id}"
     if c[0].button("Export to Optuna", key="exp_optuna", help="An Optuna RDB storage (SQLite) for optuna-dashboard"):
-        try:
-            with st.spinner("Writing the Optuna storage..."):
-                st.session_state[f"{key}_optuna"] = _export_optuna(store, study_id)
-        except Exception as exc:
-            show_error(exc)
+        _keep_export(f"{key}_optuna", "Writing the Optuna storage...", lambda: _export_optuna(store, study_id))
     if c[1].button("Export to MLflow", key="exp_mlflow", help="An MLflow tracking store (SQLite + artifacts), zipped"):
-        try:
-            with st.spinner("Writing the MLflow runs and logging the refit best model..."):
-                st.session_state[f"{key}_mlflow"] = _export_mlflow(store, study_id)
-        except Exception as exc:
-            show_error(exc)
+        spinner = "Writing the MLflow runs and logging the refit best model..."
+        _keep_export(f"{key}_mlflow", spinner, lambda: _export_mlflow(store, study_id))
     cfg = open_study(store, study_id).config
 
     def sweep() -> str:

@@ -145,3 +145,15 @@ def compute(key: str, fn: Callable[..., Any], *, label: str, **kwargs: Any) -> A
 
     waiting()
     return None
+
+
+def call_key(fn: Callable[..., Any], *parts: object, **kwargs: Any) -> str:
+    """A :func:`compute` key for ``fn`` called with ``kwargs``: its qualified name, ``parts``, then every
+    argument as ``name=value`` (sorted by name), so equal arguments share one computation."""
+    args = (f"{k}={v}" for k, v in sorted(kwargs.items()))
+    return "|".join([f"{fn.__module__}.{fn.__qualname__}", *map(str, parts), *args])
+
+
+def compute_call(fn: Callable[..., Any], *, label: str, **kwargs: Any) -> Any | None:
+    """:func:`compute` of ``fn(**kwargs)``, keyed by :func:`call_key`."""
+    return compute(call_key(fn, **kwargs), fn, label=label, **kwargs)

@@ -17,8 +17,7 @@ import streamlit as st
 
 from tuning.analysis import display_metric_name, display_score
 from tuning.config import ResolvedConfig
-from ui.results_view import trials_table
-from ui.text import mixed_as_text
+from ui.results_view import select_trial, trials_table
 
 PAGED_ABOVE = 2000
 PAGE_SIZE = 100
@@ -118,16 +117,7 @@ def paged_trials_table(frame: pd.DataFrame, cfg: ResolvedConfig) -> int | None:
     st.caption(
         f"{n:,} trials match; showing {len(shown)} ({(page - 1) * PAGE_SIZE + 1:,}-{(page - 1) * PAGE_SIZE + len(shown):,})."
     )
-    event = st.dataframe(
-        mixed_as_text(shown),
-        hide_index=True,
-        on_select="rerun",
-        selection_mode="single-row",
-        key="res_pg_trials",
-        height=320,
-    )
-    rows = event.selection.rows if event is not None else []
-    return int(shown.iloc[rows[0]]["number"]) if rows else None
+    return select_trial(shown, key="res_pg_trials")
 
 
 __all__ = ["PAGED_ABOVE", "SAMPLE_ABOVE", "chart_sample", "page_of", "paged_trials_table", "sample_rows"]

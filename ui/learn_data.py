@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -10,6 +12,7 @@ import streamlit as st
 
 from tuning.data import parse_table, prepare_xy
 from tuning.profile import profile_table
+from ui.jobs import call_key, compute
 from ui.state import SAMPLES, db_path, load_dataset, sample_catalog, selection
 
 MAX_ROWS = 2000  # lessons refit many models: larger tables are subsampled (stratified by seed)
@@ -71,3 +74,10 @@ def pick_data(key: str, *, default_file: str, task: str | None = None) -> Lesson
 
         show_error(exc)
         return None
+
+
+def compute_on(data: LessonData, fn: Callable[..., Any], *, label: str, **kwargs: Any) -> Any | None:
+    """:func:`ui.jobs.compute` of ``fn(X=, y=, task=, **kwargs)`` on ``data``, keyed by the function, the data's
+    label and ``kwargs`` (:func:`ui.jobs.call_key`)."""
+    key = call_key(fn, data.label, **kwargs)
+    return compute(key, fn, label=label, X=data.X, y=data.y, task=data.task, **kwargs)

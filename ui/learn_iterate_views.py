@@ -15,8 +15,7 @@ from tuning.lessons.iterating import (
     winners_curse,
 )
 from tuning.stoprule import MIN_TRIALS
-from ui.jobs import compute
-from ui.learn_data import LessonData, pick_data
+from ui.learn_data import LessonData, compute_on, pick_data
 from ui.learn_overfit_views import explain
 from ui.text import esc
 
@@ -64,13 +63,10 @@ def winners_curse_view(data: LessonData, rows: int) -> None:
         "of a big search as real.",
         "move the rows from 60 to 250: with more rows each CV score is less noisy and the gap closes.",
     )
-    res = compute(
-        f"it_curse|{data.label}|{rows}|{POOL}|{SPLITS}",
+    res = compute_on(
+        data,
         winners_curse,
         label="Scoring random configurations",
-        X=data.X,
-        y=data.y,
-        task=data.task,
         model=MODEL,
         n_rows=rows,
         n_candidates=POOL,
@@ -112,13 +108,10 @@ def iterate_view(data: LessonData) -> None:
     rows = c1.select_slider("Rows for these searches", options=options, value=options[-1], key="it_search_rows")
     trials = c2.select_slider("Trials per search", options=TRIALS, value=60, key="it_trials")
     seed = int(c3.number_input("Seed", 0, 100, 0, key="it_seed"))
-    res = compute(
-        f"it_search|{data.label}|{rows}|{trials}|{seed}",
+    res = compute_on(
+        data,
         iterate_search,
         label="Running three searches",
-        X=data.X,
-        y=data.y,
-        task=data.task,
         model=MODEL,
         space=TREE_SPACE,
         n_rows=int(rows),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pandas as pd
 import streamlit as st
 
@@ -21,9 +23,9 @@ from tuning.charts.learn import (
 from tuning.lessons.learning_curve import LOW_VERDICT
 from tuning.models import get_model
 from tuning.study import open_study
-from ui.jobs import compute
+from ui.jobs import compute, compute_call
 from ui.layout import metric_row
-from ui.learn_data import pick_data
+from ui.learn_data import compute_on, pick_data
 from ui.learn_presets import BIAS_VARIANCE, BOUNDARY_KNOBS, FIT1D_KNOBS, SWEEPS, fmt
 from ui.state import get_store
 from ui.text import esc
@@ -61,6 +63,25 @@ def _pin_buttons(key: str, item: object, label: str) -> None:
         pins.clear()
 
 
+def _knob_slider(prefix: str, model: str, knob: tuple[str, list[Any], Any]) -> tuple[str, Any]:
+    """The slider of ``model``'s one knob (name, values, default): (its name, the chosen value)."""
+    param, values, default = knob
+    return param, _value_slider(param, values, default, f"{prefix}_{model}_{param}")
+
+
+def _value_slider(label: str, values: list[Any], default: Any, key: str, where: Any = st) -> Any:
+    """A slider over a preset's ``values`` (drawn by :func:`fmt`), in ``where`` (the page or a column)."""
+    return where.select_slider(label, options=values, value=default, key=key, format_func=fmt)
+
+
+def _resample_seed(prefix: str) -> int:
+    """The data's seed, kept in the session; the "Resample the data" button moves it on by one."""
+    seed = st.session_state.setdefault(f"{prefix}_seed", 0)
+    if st.button("Resample the data", key=f"{prefix}_resample", icon=":material/casino:"):
+        st.session_state[f"{prefix}_seed"] = seed = seed + 1
+    return seed
+
+
 def _sweep_controls(prefix: str, task: str) -> tuple[str, str, list, str, dict]:
     models = [m for m in SWEEPS if task in get_model(m).tasks]
     c1, c2 = st.columns(2)
@@ -84,14 +105,11 @@ def validation_curve_view() -> None:
         return
     model, param, values, simpler, fixed = _sweep_controls("vc", data.task)
     cv = st.slider("CV folds", 3, 10, 5, key="vc_cv")
-    curve = compute(
-        f"vc|{data.label}|{model}|{param}|{values}|{fixed}|{cv}",
+    curve = compute_on(
+        data,
         lessons.validation_curve,
         label="Fitting every setting",
-        X=data.X,
-        y=data.y,
         model=model,
-        task=data.task,
         param=param,
         values=values,
         fixed=fixed,
@@ -100,13 +118,7 @@ def validation_curve_view() -> None:
     )
     if curve is None:
         return
-    current = st.select_slider(
-        f"Current {param}",
-        options=values,
-        value=values[curve.best_index],
-        key=f"vc_current_{model}_{param}",
-        format_func=fmt,
-    )
+    current = _value_slider(f"Current {param}", values, values[curve.best_index], f"vc_current_{model}_{param}")
     i = values.index(current)
     m = curve.metric
     log_x = min(values) > 0 and max(values) / min(values) >= 50 if all(_is_num(v) for v in values) else False
@@ -136,23 +148,12 @@ def learning_curve_view() -> None:
         return
     model, param, values, _, fixed = _sweep_controls("lc", data.task)
     c1, c2 = st.columns(2)
-    a = c1.select_slider("Setting A", options=values, value=values[1], key=f"lc_a_{model}_{param}", format_func=fmt)
-    b = c2.select_slider("Setting B", options=values, value=values[-2], key=f"lc_b_{model}_{param}", format_func=fmt)
+    a = _value_slider("Setting A", values, values[1], f"lc_a_{model}_{param}", where=c1)
+    b = _value_slider("Setting B", values, values[-2], f"lc_b_{model}_{param}", where=c2)
     curves = []
     for v in (a, b):
         params = {**fixed, param: v}
-        curves.append(
-            compute(
-                f"lc|{data.label}|{model}|{params}",
-                lessons.learning_curve,
-                label=f"{param}={fmt(v)}",
-                X=data.X,
-                y=data.y,
-                model=model,
-                task=data.task,
-                params=params,
-            )
-        )
+        curves.append(compute_on(data, lessons.learning_curve, label=f"{param}={fmt(v)}", model=model, params=params))
     if any(cv is None for cv in curves):
         return
     st.plotly_chart(plot_learning_curve(curves, [f"{param}={fmt(a)}", f"{param}={fmt(b)}"]), key="lc_chart")
@@ -179,13 +180,10 @@ def boosting_view() -> None:
     if not rates:
         st.warning("Pick at least one learning rate.")
         return
-    res = compute(
-        f"bo|{data.label}|{sorted(rates)}|{patience}|{rounds}",
+    res = compute_on(
+        data,
         lessons.boosting_rounds,
         label="Boosting",
-        X=data.X,
-        y=data.y,
-        task=data.task,
         learning_rates=sorted(rates, reverse=True),
         early_stopping_rounds=patience,
         n_estimators=rounds,
@@ -229,22 +227,11 @@ def boundary_view() -> None:
     noise = c[1].slider("Noise", 0.0, 1.0, 0.3, 0.05, key="db_noise")
     n = c[2].select_slider("Points", [50, 100, 200, 400, 800], value=200, key="db_n")
     model = c[3].selectbox("Model", list(BOUNDARY_KNOBS), key="db_model", format_func=lambda m: get_model(m).label)
-    param, values, default = BOUNDARY_KNOBS[model]
-    value = st.select_slider(param, options=values, value=default, key=f"db_{model}_{param}", format_func=fmt)
-    seed = st.session_state.setdefault("db_seed", 0)
-    if st.button("Resample the data", key="db_resample", icon=":material/casino:"):
-        st.session_state["db_seed"] = seed = seed + 1
+    param, value = _knob_slider("db", model, BOUNDARY_KNOBS[model])
+    seed = _resample_seed("db")
     params = {param: value}
-    res = compute(
-        f"db|{shape}|{noise}|{n}|{model}|{params}|{seed}",
-        lessons.decision_boundary,
-        label="Fitting",
-        data=shape,
-        model=model,
-        params=params,
-        n=n,
-        noise=noise,
-        seed=seed,
+    res = compute_call(
+        lessons.decision_boundary, label="Fitting", data=shape, model=model, params=params, n=n, noise=noise, seed=seed
     )
     if res is None:
         return
@@ -262,21 +249,9 @@ def fit_1d_view() -> None:
     model = c[0].selectbox("Model", list(FIT1D_KNOBS), key="f1_model")
     noise = c[1].slider("Noise", 0.0, 1.0, 0.3, 0.05, key="f1_noise")
     n = c[2].select_slider("Points", [20, 30, 60, 120, 300], value=30, key="f1_n")
-    param, values, default = FIT1D_KNOBS[model]
-    value = st.select_slider(param, options=values, value=default, key=f"f1_{model}_{param}", format_func=fmt)
-    seed = st.session_state.setdefault("f1_seed", 0)
-    if st.button("Resample the data", key="f1_resample", icon=":material/casino:"):
-        st.session_state["f1_seed"] = seed = seed + 1
-    res = compute(
-        f"f1|{model}|{param}={value}|{noise}|{n}|{seed}",
-        lessons.fit_1d,
-        label="Fitting",
-        model=model,
-        params={param: value},
-        n=n,
-        noise=noise,
-        seed=seed,
-    )
+    param, value = _knob_slider("f1", model, FIT1D_KNOBS[model])
+    seed = _resample_seed("f1")
+    res = compute_call(lessons.fit_1d, label="Fitting", model=model, params={param: value}, n=n, noise=noise, seed=seed)
     if res is None:
         return
     pins = _pins("f1_pins")
@@ -296,8 +271,7 @@ def bias_variance_view() -> None:
     noise = c[1].slider("Noise", 0.05, 1.0, 0.3, 0.05, key="bv_noise")
     repeats = c[2].select_slider("Resamples", [10, 20, 40, 80], value=20, key="bv_repeats")
     param, values = BIAS_VARIANCE[model]
-    res = compute(
-        f"bv|{model}|{param}|{values}|{noise}|{repeats}",
+    res = compute_call(
         lessons.bias_variance,
         label="Refitting on fresh samples",
         model=model,
@@ -308,13 +282,7 @@ def bias_variance_view() -> None:
     )
     if res is None:
         return
-    current = st.select_slider(
-        f"Show fits for {param}",
-        options=values,
-        value=values[len(values) // 2],
-        key=f"bv_current_{model}",
-        format_func=fmt,
-    )
+    current = _value_slider(f"Show fits for {param}", values, values[len(values) // 2], f"bv_current_{model}")
     st.plotly_chart(plot_bias_variance(res, current=current), key="bv_chart")
     st.plotly_chart(plot_bias_variance_fits(res, values.index(current)), key="bv_fits")
 

@@ -8,7 +8,7 @@ import streamlit as st
 from tuning import lessons
 from tuning.charts.learn import plot_attributions, plot_linear_paths, plot_sparsity, plot_xgboost_knobs
 from ui.jobs import compute
-from ui.learn_data import pick_data
+from ui.learn_data import compute_on, pick_data
 from ui.learn_overfit_views import explain
 
 SPARSITY_ROWS = 600
@@ -28,15 +28,7 @@ def linear_view() -> None:
         return
     lo, hi = st.select_slider("Strength range (log10)", options=list(range(-4, 5)), value=(-3, 3), key="lin_range")
     strengths = [float(v) for v in np.logspace(lo, hi, hi - lo + 1)]  # one per decade keeps the first view quick
-    res = compute(
-        f"lin|{data.label}|{strengths}",
-        lessons.linear_paths,
-        label="Fitting every penalty and strength",
-        X=data.X,
-        y=data.y,
-        task=data.task,
-        strengths=strengths,
-    )
+    res = compute_on(data, lessons.linear_paths, label="Fitting every penalty and strength", strengths=strengths)
     if res is not None:
         st.plotly_chart(plot_linear_paths(res), key="lin_chart")
 
@@ -91,15 +83,7 @@ def knobs_view() -> None:
     if data is None:
         return
     rounds = st.select_slider("Boosting rounds", [50, 100, 200], value=100, key="kn_rounds")
-    res = compute(
-        f"kn|{data.label}|{rounds}",
-        lessons.xgboost_knobs,
-        label="Sweeping XGBoost's knobs (DART is slow)",
-        X=data.X,
-        y=data.y,
-        task=data.task,
-        n_estimators=rounds,
-    )
+    res = compute_on(data, lessons.xgboost_knobs, label="Sweeping XGBoost's knobs (DART is slow)", n_estimators=rounds)
     if res is not None:
         # two panels a row: four put the subplot titles into each other in a narrow window
         st.plotly_chart(plot_xgboost_knobs(res, cols=2), key="kn_chart")
@@ -122,15 +106,6 @@ def attributions_view() -> None:
         "gamma": [0.0, 0.5, 2.0, 5.0, 10.0],
         "min_child_weight": [0.1, 1.0, 10.0, 30.0, 100.0],
     }[param]
-    res = compute(
-        f"at|{data.label}|{param}",
-        lessons.xgboost_attributions,
-        label="Fitting and explaining",
-        X=data.X,
-        y=data.y,
-        task=data.task,
-        param=param,
-        reg_values=values,
-    )
+    res = compute_on(data, lessons.xgboost_attributions, label="Fitting and explaining", param=param, reg_values=values)
     if res is not None:
         st.plotly_chart(plot_attributions(res), key="at_chart")

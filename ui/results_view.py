@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 import streamlit as st
@@ -163,17 +165,23 @@ def trials_table(frame: pd.DataFrame, cfg: ResolvedConfig) -> int | None:
         for n, e in zip(view.get("note", view["error"]), view["error"], strict=True)
     ]
     shown.columns = [c.removeprefix("param_") for c in shown.columns]
+    column_config = {
+        "state": st.column_config.TextColumn("state", width="small"),
+        "budget": st.column_config.NumberColumn("budget", format="%d", help="boosting rounds or training rows"),
+    }
+    return select_trial(shown, key="res_trials", column_config=column_config)
+
+
+def select_trial(shown: pd.DataFrame, *, key: str, column_config: dict[str, Any] | None = None) -> int | None:
+    """``shown`` (one trial a row) as a table with single-row selection: the selected trial's number, or None."""
     event = st.dataframe(
         mixed_as_text(shown),
         hide_index=True,
         on_select="rerun",
         selection_mode="single-row",
-        key="res_trials",
+        key=key,
         height=320,
-        column_config={
-            "state": st.column_config.TextColumn("state", width="small"),
-            "budget": st.column_config.NumberColumn("budget", format="%d", help="boosting rounds or training rows"),
-        },
+        column_config=column_config,
     )
     rows = event.selection.rows if event is not None else []
     return int(shown.iloc[rows[0]]["number"]) if rows else None

@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import warnings
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -25,6 +26,22 @@ Progress = Callable[[int, int], None]
 """Called as ``progress(done, total)`` after each unit of work, from the computing thread."""
 
 TASKS = ("classification", "regression")
+
+SCORE_COLUMNS = ("train_mean", "train_std", "val_mean", "val_std")
+"""The CV score fields every curve lesson has, in the order its ``frame()`` lists them (:func:`score_columns`)."""
+
+
+@dataclass(frozen=True)
+class Sweep:
+    """One hyperparameter ``param`` over ``values``: the CV score means and stds at each (higher is better).
+    The first fields of the lessons that sweep one setting (validation curve, XGBoost knob)."""
+
+    param: str
+    values: tuple[Any, ...]
+    train_mean: np.ndarray
+    train_std: np.ndarray
+    val_mean: np.ndarray
+    val_std: np.ndarray
 
 
 @contextlib.contextmanager
@@ -190,6 +207,16 @@ def dummy_score(ctx: EvalContext) -> float:
 def perfect_score(metric: str) -> float:
     """The best value a scorer can reach: 0 for losses (neg_*), 1 for accuracy/AUC/R²/F1."""
     return 0.0 if metric.startswith("neg_") else 1.0
+
+
+def field_columns(obj: Any, *names: str) -> dict[str, Any]:
+    """``obj``'s fields ``names`` as frame columns of the same names, in that order."""
+    return {n: getattr(obj, n) for n in names}
+
+
+def score_columns(obj: Any, *names: str) -> dict[str, Any]:
+    """A curve's :data:`SCORE_COLUMNS` then its fields ``names``, as frame columns."""
+    return field_columns(obj, *SCORE_COLUMNS, *names)
 
 
 def tick(progress: Progress | None, done: int, total: int) -> None:

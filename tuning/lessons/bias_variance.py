@@ -16,7 +16,7 @@ import pandas as pd
 
 from tuning.errors import ConfigError
 from tuning.lessons import synthetic
-from tuning.lessons._common import Progress, quiet, tick
+from tuning.lessons._common import Progress, field_columns, quiet, tick
 from tuning.lessons.boundary import make_1d_model, model_input
 
 N_SAMPLE_CURVES = 10
@@ -51,17 +51,8 @@ class BiasVariance:
     n: int
 
     def frame(self) -> pd.DataFrame:
-        return pd.DataFrame(
-            {
-                "value": list(self.values),
-                "bias2": self.bias2,
-                "variance": self.variance,
-                "noise": self.noise,
-                "total": self.total,
-                "test_mse": self.test_mse,
-                "train_mse": self.train_mse,
-            }
-        )
+        columns = field_columns(self, "bias2", "variance", "noise", "total", "test_mse", "train_mse")
+        return pd.DataFrame({"value": list(self.values), **columns})
 
 
 def bias_variance(

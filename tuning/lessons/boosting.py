@@ -16,7 +16,7 @@ import pandas as pd
 
 from tuning.errors import ConfigError
 from tuning.evaluate import evaluate
-from tuning.lessons._common import Progress, make_context, quiet, tick
+from tuning.lessons._common import Progress, make_context, quiet, score_columns, tick
 from tuning.protocol import TrialState
 
 # XGBoost evaluation metrics that grow with quality; every other one (logloss, rmse, error...) is a loss.
@@ -55,10 +55,7 @@ class BoostingRun:
             {
                 "learning_rate": self.learning_rate,
                 "round": self.rounds,
-                "train_mean": self.train_mean,
-                "train_std": self.train_std,
-                "val_mean": self.val_mean,
-                "val_std": self.val_std,
+                **score_columns(self),
             }
         )
 

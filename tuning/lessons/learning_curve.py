@@ -26,6 +26,7 @@ from tuning.lessons._common import (
     perfect_score,
     quiet,
     raise_if_all_failed,
+    score_columns,
     tick,
 )
 from tuning.protocol import TrialState
@@ -70,12 +71,7 @@ class LearningCurve:
             {
                 "fraction": self.fractions,
                 "train_size": self.train_sizes,
-                "train_mean": self.train_mean,
-                "train_std": self.train_std,
-                "val_mean": self.val_mean,
-                "val_std": self.val_std,
-                "gap": self.gap,
-                "fit_time": self.fit_time,
+                **score_columns(self, "gap", "fit_time"),
             }
         )
 

@@ -18,12 +18,14 @@ from tuning.errors import ConfigError
 from tuning.evaluate import evaluate
 from tuning.lessons._common import (
     Progress,
+    Sweep,
     dummy_score,
     failure_note,
     fold_scores,
     make_context,
     quiet,
     raise_if_all_failed,
+    score_columns,
     standard_error,
     tick,
 )
@@ -33,7 +35,7 @@ REGIMES = ("underfit", "sweet spot", "overfit")
 
 
 @dataclass(frozen=True)
-class ValidationCurve:
+class ValidationCurve(Sweep):
     """Scores in the scorer's convention (higher is better), one entry per value of ``param``.
 
     ``train_folds``/``val_folds`` are (n_values, n_folds); ``gap`` is train mean minus validation
@@ -44,12 +46,6 @@ class ValidationCurve:
     have NaN scores and a line in ``failures``.
     """
 
-    param: str
-    values: tuple[Any, ...]
-    train_mean: np.ndarray
-    train_std: np.ndarray
-    val_mean: np.ndarray
-    val_std: np.ndarray
     val_se: np.ndarray
     gap: np.ndarray
     train_folds: np.ndarray
@@ -69,13 +65,7 @@ class ValidationCurve:
         return pd.DataFrame(
             {
                 "value": list(self.values),
-                "train_mean": self.train_mean,
-                "train_std": self.train_std,
-                "val_mean": self.val_mean,
-                "val_std": self.val_std,
-                "val_se": self.val_se,
-                "gap": self.gap,
-                "fit_time": self.fit_time,
+                **score_columns(self, "val_se", "gap", "fit_time"),
                 "regime": list(self.regimes),
             }
         )

@@ -14,7 +14,7 @@ import pandas as pd
 from sklearn.metrics import get_scorer
 
 from tuning.errors import ConfigError
-from tuning.lessons._common import Progress, quiet, tick
+from tuning.lessons._common import Progress, field_columns, quiet, tick
 from tuning.store import Store, TrialState
 from tuning.study import open_study
 
@@ -42,16 +42,8 @@ class ValidationOverfit:
     n_test: int
 
     def frame(self) -> pd.DataFrame:
-        return pd.DataFrame(
-            {
-                "number": self.numbers,
-                "cv_score": self.cv_score,
-                "best_cv": self.best_cv,
-                "best_number": self.best_number,
-                "test_score": self.test_score,
-                "optimism": self.optimism,
-            }
-        )
+        columns = field_columns(self, "cv_score", "best_cv", "best_number", "test_score", "optimism")
+        return pd.DataFrame({"number": self.numbers, **columns})
 
 
 def validation_overfitting(
