@@ -66,9 +66,13 @@ def rgba(hex_colour: str, alpha: float) -> str:
     return f"rgba({r},{g},{b},{alpha})"
 
 
-def points_trace(x: Any, y: Any, name: str, marker: dict[str, Any], hover: str, **kw: Any) -> go.Scatter:
-    """Markers at (x, y): trials, a best point, a stop (``kw``: legend group, customdata...)."""
-    return go.Scatter(x=x, y=y, mode="markers", name=name, marker=marker, hovertemplate=hover, **kw)
+def points_trace(
+    x: Any, y: Any, name: str, marker: dict[str, Any], hover: str, *, many: bool = False, **kw: Any
+) -> go.Scatter | go.Scattergl:
+    """Markers at (x, y): trials, a best point, a stop (``kw``: legend group, customdata...). ``many``: points
+    that can number thousands (every trial of a study), drawn with WebGL above ``WEBGL_MIN_POINTS``."""
+    cls = scatter_class(len(x)) if many else go.Scatter
+    return cls(x=x, y=y, mode="markers", name=name, marker=marker, hovertemplate=hover, **kw)
 
 
 def curve_trace(x: Any, y: Any, name: str, line: dict[str, Any], hover: str | None, **kw: Any) -> go.Scatter:

@@ -73,12 +73,12 @@ def plot_adaptation_curves(result: FinetuneResult, *, kinds: tuple[ArmKind, ...]
     fig = go.Figure()
     for i, line in enumerate(info.lines):
         color = PALETTE[i % len(PALETTE)]
-        for rows, scores, dash in (("new", line.new, {}), ("old", line.old, {"dash": "dash"})):
-            if scores is not None:
+        for rows, values, dashed in (("new", line.new, {}), ("old", line.old, {"dash": "dash"})):
+            if values is not None:
                 hover = f"%{{x}} trees added<br>{rows} %{{y:.4f}}<extra>" + line.label + "</extra>"
-                style = {"color": color, "width": 2, **dash}
+                style = {"color": color, "width": 2, **dashed}
                 name = f"{line.label}: {rows}"
-                fig.add_trace(curve_trace(line.rounds, scores, name, style, hover, legendgroup=line.label))
+                fig.add_trace(curve_trace(line.rounds, values, name, style, hover, legendgroup=line.label))
         if line.best_round is not None and line.best_new is not None:
             star = {"symbol": "star", "size": 14, "color": color, "line": {"color": "white", "width": 1}}
             hover = "early stop at %{x} trees added<br>new %{y:.4f}<extra></extra>"
@@ -147,10 +147,10 @@ def plot_arms(result: FinetuneResult) -> go.Figure:
         vertical_spacing=0.2,
         horizontal_spacing=0.08,
     )
-    for scores, name, colour in ((info.new, "new rows", NEW_COLOR), (info.old, "old rows", OLD_COLOR)):
-        if any(v is not None for v in scores):
+    for heights, name, colour in ((info.new, "new rows", NEW_COLOR), (info.old, "old rows", OLD_COLOR)):
+        if any(v is not None for v in heights):
             text = {"texttemplate": "%{y:.3f}", "textposition": "outside"}
-            fig.add_trace(go.Bar(x=info.labels, y=scores, name=name, marker_color=colour, **text), row=1, col=1)
+            fig.add_trace(go.Bar(x=info.labels, y=heights, name=name, marker_color=colour, **text), row=1, col=1)
     fig.add_trace(
         go.Bar(x=info.labels, y=info.fit_time_s, name="fit time", marker_color="#ff7f0e", showlegend=False),
         row=2,

@@ -99,8 +99,8 @@ def plot_boosting_rounds(rounds: BoostingRounds) -> go.Figure:
             hover = f"{part}<br>round %{{x}}<br>{info.metric} %{{y:.4g}}<extra></extra>"
             fig.add_trace(mean_trace(x, mean, part, colour, show=first, hover=hover), row=1, col=j)
         hover = f"best round %{{x}}<br>{info.metric} %{{y:.4g}}<extra></extra>"
-        group = {"legendgroup": "best", "showlegend": first}
-        best = points_trace([p.best_round], [p.best_value], "best validation round", STAR, hover, **group)
+        name = "best validation round"
+        best = points_trace([p.best_round], [p.best_value], name, STAR, hover, legendgroup="best", showlegend=first)
         fig.add_trace(best, row=1, col=j)
         if p.es_best_round != p.best_round:
             kept = {"symbol": "star-open", "size": 14, "color": VALIDATION, "line": {"width": 2}}

@@ -152,8 +152,10 @@ def _add_boundary(
                 "line": {"color": "white", "width": 1},
             }
             hover = f"{name}<br>%{{x:.3g}}, %{{y:.3g}}<extra></extra>"
-            group = {"legendgroup": f"{part}{cp.label}", "showlegend": first}
-            fig.add_trace(points_trace(pts[:, 0], pts[:, 1], name, marker, hover, **group), **where)
+            group = f"{part}{cp.label}"
+            fig.add_trace(
+                points_trace(pts[:, 0], pts[:, 1], name, marker, hover, legendgroup=group, showlegend=first), **where
+            )
 
 
 def plot_decision_boundary(

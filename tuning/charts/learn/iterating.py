@@ -18,6 +18,7 @@ from tuning.charts._common import (
     VALIDATION,
     axis_title,
     band_trace,
+    curve_trace,
     empty_figure,
     points_trace,
     rgba,
@@ -254,17 +255,10 @@ def plot_iterate_search(
             points_trace(r.x, r.scores, f"{label}: trials", dots, hover, legendgroup=r.name, showlegend=False)
         )
         noise = " ± noise" if r.name == info.band else ""
-        fig.add_trace(
-            go.Scatter(
-                x=r.step_x,
-                y=r.best_steps,
-                mode="lines",
-                name=f"{label} (best so far{noise})",
-                legendgroup=r.name,
-                line={"color": colour, "width": 3 if r.name == "cold" else 2, "dash": RUN_DASHES.get(r.name, "solid")},
-                hovertemplate=f"{label}<br>{xfmt}<br>best %{{y:.4g}}<extra></extra>",
-            )
-        )
+        style = {"color": colour, "width": 3 if r.name == "cold" else 2, "dash": RUN_DASHES.get(r.name, "solid")}
+        hover = f"{label}<br>{xfmt}<br>best %{{y:.4g}}<extra></extra>"
+        name = f"{label} (best so far{noise})"
+        fig.add_trace(curve_trace(r.step_x, r.best_steps, name, style, hover, legendgroup=r.name))
         if r.stop is not None:
             cross = {"symbol": "x", "size": 13, "color": colour, "line": {"color": "black", "width": 1}}
             hover = f"{label}<br>the plateau rule stops after trial {r.stop}<extra></extra>"

@@ -10,7 +10,7 @@ Over 600 lines because the five regularization views share one layout of small m
 from __future__ import annotations
 
 import math
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 import plotly.graph_objects as go
@@ -73,7 +73,7 @@ KNOB_TITLES = {
 PENALTY_STYLE = {"l1": ("solid", "circle"), "l2": ("dot", "square")}
 
 
-def _legend(group: str, show: bool) -> dict[str, object]:
+def _legend(group: str, show: bool) -> dict[str, Any]:
     """One legend entry for a trace drawn in every panel (``show`` in the first)."""
     return {"legendgroup": group, "showlegend": show}
 
