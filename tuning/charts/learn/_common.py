@@ -1,4 +1,5 @@
-"""What the Learn-page charts share: colours, dashes, x axes (log where natural), bands, gap shading, legends.
+"""What the Learn-page charts share: colours, dashes, x axes (log where natural), gap shading, the CV and
+held-out score lines, legends and the layout (points, lines and ± bands are in ``tuning.charts._common``).
 
 Private to ``tuning.charts.learn``; each chart module imports what it draws with.
 """

@@ -148,8 +148,18 @@ def plot_bias_variance_fits(bv: BiasVariance, index: int) -> go.Figure:
     fig = go.Figure()
     grey = {"color": "rgba(110,110,110,0.45)", "width": 1}
     for k, s in enumerate(info.samples):
-        one = {"legendgroup": "samples", "showlegend": k == 0, "hoverinfo": "skip"}
-        fig.add_trace(curve_trace(info.grid, s, "fit on one sample", grey, None, **one))
+        fig.add_trace(
+            curve_trace(
+                info.grid,
+                s,
+                "fit on one sample",
+                grey,
+                None,
+                legendgroup="samples",
+                showlegend=k == 0,
+                hoverinfo="skip",
+            )
+        )
     mean_style = {"color": BIAS2, "width": 3}
     hover = "mean fit %{y:.3f}<extra></extra>"
     fig.add_trace(curve_trace(info.grid, info.mean, f"mean of {bv.n_repeats} fits", mean_style, hover))

@@ -307,10 +307,10 @@ def plot_fit_1d(fits: Fit1D | Sequence[Fit1D], labels: Sequence[str] | None = No
     fig = go.Figure()
     if info.truth is not None:
         fig.add_trace(curve_trace(info.grid, info.truth, "truth", TRUTH, None))
-    white = {"line": {"color": "white", "width": 1}}
+    edge = {"color": "white", "width": 1}
     for part, x, y, marker in (
-        ("train", info.x_train, info.y_train, {"color": TRAIN, "size": 7, **white}),
-        ("validation", info.x_val, info.y_val, {"color": VALIDATION, "size": 8, "symbol": "diamond", **white}),
+        ("train", info.x_train, info.y_train, {"color": TRAIN, "size": 7, "line": edge}),
+        ("validation", info.x_val, info.y_val, {"color": VALIDATION, "size": 8, "symbol": "diamond", "line": edge}),
     ):
         fig.add_trace(
             points_trace(x, y, f"{part} points", marker, f"{part}<br>x %{{x:.3g}}<br>y %{{y:.3g}}<extra></extra>")

@@ -96,8 +96,19 @@ def plot_learning_curve(
             name = f"{part}: {run.label}"
             hover = f"{name}<br>%{{x:.0f}} rows<br>%{{y:.4g}} ± %{{customdata:.3g}}<extra></extra>"
             marker = {"symbol": run.symbol, "size": 7, "color": colour}
-            kw = {"legendgroup": run.label, "marker": marker, "customdata": std, "hovertemplate": hover}
-            fig.add_trace(line_trace(x, mean, colour, name, dash=run.dash, **kw))
+            fig.add_trace(
+                line_trace(
+                    x,
+                    mean,
+                    colour,
+                    name,
+                    dash=run.dash,
+                    legendgroup=run.label,
+                    marker=marker,
+                    customdata=std,
+                    hovertemplate=hover,
+                )
+            )
     edges: list[np.ndarray] = []
     for run in info.runs:
         edges += band_edges(run.train_mean, run.train_std) + band_edges(run.val_mean, run.val_std)

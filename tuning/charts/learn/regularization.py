@@ -10,7 +10,7 @@ Over 600 lines because the five regularization views share one layout of small m
 from __future__ import annotations
 
 import math
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 import numpy as np
 import plotly.graph_objects as go
@@ -73,14 +73,10 @@ KNOB_TITLES = {
 PENALTY_STYLE = {"l1": ("solid", "circle"), "l2": ("dot", "square")}
 
 
-def _legend(group: str, show: bool) -> dict[str, Any]:
-    """One legend entry for a trace drawn in every panel (``show`` in the first)."""
-    return {"legendgroup": group, "showlegend": show}
-
-
 def _zeros(x: object, y: object, where: str, show: bool) -> go.Scatter:
     """Crosses on the coefficients that are exactly zero; ``where`` is the hover's first line."""
-    return points_trace(x, y, "exactly 0", ZERO_MARK, f"{where}<br>exactly 0<extra></extra>", **_legend("zero", show))
+    hover = f"{where}<br>exactly 0<extra></extra>"
+    return points_trace(x, y, "exactly 0", ZERO_MARK, hover, legendgroup="zero", showlegend=show)
 
 
 def _score_label(metric: str, value: float) -> str:
@@ -208,7 +204,8 @@ def plot_linear_paths(paths: LinearPaths, *, output: int = 0) -> go.Figure:
             fig.add_trace(mean_trace(x, mean, part, colour, show=first, hover=hover), row=3, col=j)
         b = info.best_index[p]
         hover = "best strength %{x:.3g}<br>validation %{y:.4g}<extra></extra>"
-        best = points_trace([x[b]], [info.val_mean[p][b]], "best validation", STAR, hover, **_legend("best", first))
+        y = [info.val_mean[p][b]]
+        best = points_trace([x[b]], y, "best validation", STAR, hover, legendgroup="best", showlegend=first)
         fig.add_trace(best, row=3, col=j)
         add_baseline(fig, info.dummy, shown=view.baseline_shown, legend=first, row=3, col=j)
         if math.isfinite(info.none_val):
@@ -344,7 +341,9 @@ def plot_xgboost_knobs(knobs: XGBoostKnobs, *, cols: int = KNOB_COLS) -> go.Figu
         b = p.best_index
         hover = f"best {p.param} %{{x}}<br>validation %{{y:.4g}}<extra></extra>"
         star = {**STAR, "size": 14}
-        best = points_trace([x[b]], [p.val_mean[b]], "best validation", star, hover, **_legend("best", first))
+        best = points_trace(
+            [x[b]], [p.val_mean[b]], "best validation", star, hover, legendgroup="best", showlegend=first
+        )
         fig.add_trace(best, row=r, col=c, secondary_y=False)
         add_baseline(fig, info.dummy, shown=info.baseline_shown, legend=first, row=r, col=c, secondary_y=False)
         fig.update_xaxes(type="category", title_text=p.param, title_standoff=4, row=r, col=c)
