@@ -1,8 +1,10 @@
-"""What every chart shares: colours, the empty figure, display units, parameter axes and the layout."""
+"""What every chart shares: colours, the empty figure, display units, parameter axes, the layout and the
+traces drawn the same way everywhere (points, a ± band around a line)."""
 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -23,6 +25,10 @@ STATE_COLORS = {
     TrialState.PRUNED.value: "#7f7f7f",
     TrialState.RUNNING.value: "#9467bd",
 }
+# the best point of a curve or a study
+STAR = {"symbol": "star", "size": 16, "color": VALIDATION, "line": {"color": "black", "width": 1}}
+# pruned trials: grey crosses
+PRUNED_MARK = {"color": STATE_COLORS[TrialState.PRUNED.value], "symbol": "x"}
 NO_TRIALS = "No complete trials yet"
 INACTIVE = "inactive"
 # Above this many points a scatter trace is drawn with WebGL; below it SVG keeps browsers' few WebGL contexts free.
@@ -53,6 +59,45 @@ def score_colorscale(metric: str) -> dict[str, Any]:
 
 def scatter_class(n_points: int) -> type[go.Scatter] | type[go.Scattergl]:
     return go.Scattergl if n_points > WEBGL_MIN_POINTS else go.Scatter
+
+
+def rgba(hex_colour: str, alpha: float) -> str:
+    r, g, b = (int(hex_colour[i : i + 2], 16) for i in (1, 3, 5))
+    return f"rgba({r},{g},{b},{alpha})"
+
+
+def points_trace(
+    x: Any, y: Any, name: str, marker: dict[str, Any], hover: str, *, many: bool = False, **kw: Any
+) -> go.Scatter | go.Scattergl:
+    """Markers at (x, y): trials, a best point, a stop (``kw``: legend group, customdata...). ``many``: points
+    that can number thousands (every trial of a study), drawn with WebGL above ``WEBGL_MIN_POINTS``."""
+    cls = scatter_class(len(x)) if many else go.Scatter
+    return cls(x=x, y=y, mode="markers", name=name, marker=marker, hovertemplate=hover, **kw)
+
+
+def curve_trace(x: Any, y: Any, name: str, line: dict[str, Any], hover: str | None, **kw: Any) -> go.Scatter:
+    """A line through (x, y) in the given style (colour, dash, width, shape)."""
+    return go.Scatter(x=x, y=y, mode="lines", name=name, line=line, hovertemplate=hover, **kw)
+
+
+def band_trace(x: Sequence[Any], mean: Any, std: Any, colour: str, *, group: str, **kw: Any) -> go.Scatter:
+    """Mean ± std as one filled polygon, no legend entry (points where either is missing are dropped)."""
+    mean, std = np.asarray(mean, dtype=float), np.asarray(std, dtype=float)
+    ok = np.isfinite(mean) & np.isfinite(std)
+    xs = [v for v, k in zip(x, ok) if k]
+    lo, hi = (mean - std)[ok], (mean + std)[ok]
+    return go.Scatter(
+        x=xs + xs[::-1],
+        y=np.concatenate([hi, lo[::-1]]),
+        fill="toself",
+        fillcolor=rgba(colour, 0.15),
+        line={"width": 0},
+        mode="lines",
+        legendgroup=group,
+        showlegend=False,
+        hoverinfo="skip",
+        **kw,
+    )
 
 
 def empty_figure(message: str = NO_TRIALS, *, title: str | None = None) -> go.Figure:

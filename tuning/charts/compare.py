@@ -11,11 +11,13 @@ import plotly.graph_objects as go
 
 from tuning.charts._common import (
     NO_TRIALS,
-    STATE_COLORS,
+    PRUNED_MARK,
     apply_layout,
     axis_title,
     complete_trials,
+    curve_trace,
     empty_figure,
+    points_trace,
     running_best,
     step_points,
     to_display,
@@ -60,16 +62,8 @@ def plot_compare_history(frames: Mapping[str, pd.DataFrame], *, metric: str) -> 
     fig = go.Figure()
     for name, x, best in zip(info.studies, info.x, info.best, strict=True):
         sx, sy = step_points(x, best)
-        fig.add_trace(
-            go.Scatter(
-                x=sx,
-                y=sy,
-                mode="lines",
-                name=name,
-                line={"shape": "hv", "width": 2},
-                hovertemplate=f"{name}<br>trial %{{x}}<br>best so far %{{y:.5g}}<extra></extra>",
-            )
-        )
+        hover = f"{name}<br>trial %{{x}}<br>best so far %{{y:.5g}}<extra></extra>"
+        fig.add_trace(curve_trace(sx, sy, name, {"shape": "hv", "width": 2}, hover))
     return apply_layout(
         fig,
         title=title,
@@ -104,14 +98,8 @@ def plot_compare_distributions(
     if show_pruned:
         for name, cut in zip(info.studies, info.pruned, strict=True):
             if cut.size:
+                hover = f"{name}<br>pruned trial %{{y:.5g}}<extra></extra>"
                 fig.add_trace(
-                    go.Scatter(
-                        x=[name] * cut.size,
-                        y=cut,
-                        mode="markers",
-                        name=f"{name} (pruned)",
-                        marker={"color": STATE_COLORS[TrialState.PRUNED.value], "symbol": "x", "size": 6},
-                        hovertemplate=f"{name}<br>pruned trial %{{y:.5g}}<extra></extra>",
-                    )
+                    points_trace([name] * cut.size, cut, f"{name} (pruned)", {**PRUNED_MARK, "size": 6}, hover)
                 )
     return apply_layout(fig, title=title, x_title="study", y_title=axis_title(metric, "validation"), showlegend=False)

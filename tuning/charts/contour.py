@@ -25,7 +25,7 @@ from tuning.charts._common import (
     param_axis,
     param_by_name,
     param_title,
-    scatter_class,
+    points_trace,
     score_colorscale,
     to_display,
 )
@@ -111,18 +111,10 @@ def plot_contour(
             hoverongaps=False,
         )
     )
-    fig.add_trace(
-        scatter_class(info.scores.size)(
-            x=info.x,
-            y=info.y,
-            mode="markers",
-            name="trial",
-            showlegend=False,
-            marker={"color": "black", "size": 4, "opacity": 0.5},
-            customdata=np.column_stack([info.numbers, info.scores]),
-            hovertemplate="trial #%{customdata[0]}<br>score %{customdata[1]:.5g}<extra></extra>",
-        )
-    )
+    marker = {"color": "black", "size": 4, "opacity": 0.5}
+    hover = "trial #%{customdata[0]}<br>score %{customdata[1]:.5g}<extra></extra>"
+    custom = np.column_stack([info.numbers, info.scores])
+    fig.add_trace(points_trace(info.x, info.y, "trial", marker, hover, many=True, showlegend=False, customdata=custom))
     for axis, update in ((info.x_axis, fig.update_xaxes), (info.y_axis, fig.update_yaxes)):
         ticks = axis_ticks(axis)
         update(title_text=param_title(axis), showgrid=False, zeroline=False)

@@ -8,7 +8,16 @@ from typing import NamedTuple
 import numpy as np
 import plotly.graph_objects as go
 
-from tuning.charts._common import TRAIN, VALIDATION, apply_layout, empty_figure
+from tuning.charts._common import (
+    STAR,
+    TRAIN,
+    VALIDATION,
+    apply_layout,
+    band_trace,
+    curve_trace,
+    empty_figure,
+    points_trace,
+)
 from tuning.protocol import Curves
 from tuning.store import TrialRecord
 
@@ -88,57 +97,25 @@ def plot_learning_curves(trials: Sequence[TrialRecord], *, max_trials: int = MAX
             ("train", tc.train_mean, tc.train_std, TRAIN),
             ("validation", tc.val_mean, tc.val_std, VALIDATION),
         ):
-            _add_band(fig, tc.rounds, mean, std, colour, label)
-            fig.add_trace(
-                go.Scatter(
-                    x=tc.rounds,
-                    y=mean,
-                    mode="lines",
-                    name=f"{label} {part}",
-                    legendgroup=label,
-                    line={"color": colour, "dash": dash, "width": 2},
-                    hovertemplate=f"{label} {part}<br>round %{{x}}<br>{tc.metric} %{{y:.5g}}<extra></extra>",
-                )
-            )
+            if (np.isfinite(mean) & np.isfinite(std)).any():
+                fig.add_trace(band_trace(list(tc.rounds), mean, std, colour, group=label))
+            hover = f"{label} {part}<br>round %{{x}}<br>{tc.metric} %{{y:.5g}}<extra></extra>"
+            style = {"color": colour, "dash": dash, "width": 2}
+            fig.add_trace(curve_trace(tc.rounds, mean, f"{label} {part}", style, hover, legendgroup=label))
+        hover = f"{label} best validation<br>round %{{x}}<br>{tc.metric} %{{y:.5g}}<extra></extra>"
+        star = {**STAR, "size": 15}
         fig.add_trace(
-            go.Scatter(
-                x=[tc.best_round],
-                y=[tc.best_value],
-                mode="markers",
-                name=f"{label} best round",
+            points_trace(
+                [tc.best_round],
+                [tc.best_value],
+                f"{label} best round",
+                star,
+                hover,
                 legendgroup=label,
                 showlegend=False,
-                marker={"symbol": "star", "size": 15, "color": VALIDATION, "line": {"color": "black", "width": 1}},
-                hovertemplate=f"{label} best validation<br>round %{{x}}<br>{tc.metric} %{{y:.5g}}<extra></extra>",
             )
         )
     metrics = sorted({tc.metric for tc in info.trials})
     better = {"higher" if curve_higher_is_better(m) else "lower" for m in metrics}
     y_title = ", ".join(metrics) + (f" ({better.pop()} is better)" if len(better) == 1 else "")
     return apply_layout(fig, title=title, x_title="boosting round", y_title=y_title)
-
-
-def _add_band(fig: go.Figure, x: np.ndarray, mean: np.ndarray, std: np.ndarray, colour: str, group: str) -> None:
-    """Mean ± std as one filled polygon (rounds where either is missing are dropped)."""
-    ok = np.isfinite(mean) & np.isfinite(std)
-    if not ok.any():
-        return
-    xs, lo, hi = x[ok], (mean - std)[ok], (mean + std)[ok]
-    fig.add_trace(
-        go.Scatter(
-            x=np.concatenate([xs, xs[::-1]]),
-            y=np.concatenate([hi, lo[::-1]]),
-            fill="toself",
-            fillcolor=_rgba(colour, 0.15),
-            line={"width": 0},
-            mode="lines",
-            legendgroup=group,
-            showlegend=False,
-            hoverinfo="skip",
-        )
-    )
-
-
-def _rgba(hex_colour: str, alpha: float) -> str:
-    r, g, b = (int(hex_colour[i : i + 2], 16) for i in (1, 3, 5))
-    return f"rgba({r},{g},{b},{alpha})"

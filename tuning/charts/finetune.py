@@ -11,7 +11,7 @@ from typing import NamedTuple
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from tuning.charts._common import apply_layout, axis_title, empty_figure, to_display
+from tuning.charts._common import apply_layout, axis_title, curve_trace, empty_figure, points_trace, to_display
 from tuning.finetune import ArmKind, FinetuneResult
 
 PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#17becf")
@@ -73,40 +73,19 @@ def plot_adaptation_curves(result: FinetuneResult, *, kinds: tuple[ArmKind, ...]
     fig = go.Figure()
     for i, line in enumerate(info.lines):
         color = PALETTE[i % len(PALETTE)]
-        fig.add_trace(
-            go.Scatter(
-                x=line.rounds,
-                y=line.new,
-                mode="lines",
-                name=f"{line.label}: new",
-                legendgroup=line.label,
-                line={"color": color, "width": 2},
-                hovertemplate="%{x} trees added<br>new %{y:.4f}<extra>" + line.label + "</extra>",
-            )
-        )
-        if line.old is not None:
-            fig.add_trace(
-                go.Scatter(
-                    x=line.rounds,
-                    y=line.old,
-                    mode="lines",
-                    name=f"{line.label}: old",
-                    legendgroup=line.label,
-                    line={"color": color, "width": 2, "dash": "dash"},
-                    hovertemplate="%{x} trees added<br>old %{y:.4f}<extra>" + line.label + "</extra>",
-                )
-            )
+        for rows, values, dashed in (("new", line.new, {}), ("old", line.old, {"dash": "dash"})):
+            if values is not None:
+                hover = f"%{{x}} trees added<br>{rows} %{{y:.4f}}<extra>" + line.label + "</extra>"
+                style = {"color": color, "width": 2, **dashed}
+                name = f"{line.label}: {rows}"
+                fig.add_trace(curve_trace(line.rounds, values, name, style, hover, legendgroup=line.label))
         if line.best_round is not None and line.best_new is not None:
+            star = {"symbol": "star", "size": 14, "color": color, "line": {"color": "white", "width": 1}}
+            hover = "early stop at %{x} trees added<br>new %{y:.4f}<extra></extra>"
+            name = f"{line.label}: early stop"
             fig.add_trace(
-                go.Scatter(
-                    x=[line.best_round],
-                    y=[line.best_new],
-                    mode="markers",
-                    name=f"{line.label}: early stop",
-                    legendgroup=line.label,
-                    showlegend=False,
-                    marker={"symbol": "star", "size": 14, "color": color, "line": {"color": "white", "width": 1}},
-                    hovertemplate="early stop at %{x} trees added<br>new %{y:.4f}<extra></extra>",
+                points_trace(
+                    [line.best_round], [line.best_new], name, star, hover, legendgroup=line.label, showlegend=False
                 )
             )
     for value, text, dash, where in (
@@ -168,31 +147,10 @@ def plot_arms(result: FinetuneResult) -> go.Figure:
         vertical_spacing=0.2,
         horizontal_spacing=0.08,
     )
-    fig.add_trace(
-        go.Bar(
-            x=info.labels,
-            y=info.new,
-            name="new rows",
-            marker_color=NEW_COLOR,
-            texttemplate="%{y:.3f}",
-            textposition="outside",
-        ),
-        row=1,
-        col=1,
-    )
-    if any(v is not None for v in info.old):
-        fig.add_trace(
-            go.Bar(
-                x=info.labels,
-                y=info.old,
-                name="old rows",
-                marker_color=OLD_COLOR,
-                texttemplate="%{y:.3f}",
-                textposition="outside",
-            ),
-            row=1,
-            col=1,
-        )
+    for heights, name, colour in ((info.new, "new rows", NEW_COLOR), (info.old, "old rows", OLD_COLOR)):
+        if any(v is not None for v in heights):
+            text = {"texttemplate": "%{y:.3f}", "textposition": "outside"}
+            fig.add_trace(go.Bar(x=info.labels, y=heights, name=name, marker_color=colour, **text), row=1, col=1)
     fig.add_trace(
         go.Bar(x=info.labels, y=info.fit_time_s, name="fit time", marker_color="#ff7f0e", showlegend=False),
         row=2,

@@ -16,7 +16,7 @@ from tuning.charts._common import (
     complete_trials,
     empty_figure,
     lower_is_better,
-    scatter_class,
+    points_trace,
     to_display,
 )
 
@@ -67,29 +67,16 @@ def plot_train_vs_validation(frame: pd.DataFrame, *, metric: str) -> go.Figure:
             hoverinfo="skip",
         )
     )
+    marker = {"color": VALIDATION, "size": 6, "opacity": 0.6}
     fig.add_trace(
-        scatter_class(info.train.size)(
-            x=info.train,
-            y=info.validation,
-            mode="markers",
-            name="trial",
-            marker={"color": VALIDATION, "size": 6, "opacity": 0.6},
-            customdata=custom,
-            hovertemplate=hover + "<extra></extra>",
+        points_trace(
+            info.train, info.validation, "trial", marker, hover + "<extra></extra>", many=True, customdata=custom
         )
     )
     b = info.best_index
-    fig.add_trace(
-        go.Scatter(
-            x=[info.train[b]],
-            y=[info.validation[b]],
-            mode="markers",
-            name=f"best (#{info.numbers[b]})",
-            marker={"color": "#d62728", "size": 14, "symbol": "star", "line": {"color": "white", "width": 1}},
-            customdata=custom[b : b + 1],
-            hovertemplate="best " + hover + "<extra></extra>",
-        )
-    )
+    star = {"color": "#d62728", "size": 14, "symbol": "star", "line": {"color": "white", "width": 1}}
+    x, y, name = [info.train[b]], [info.validation[b]], f"best (#{info.numbers[b]})"
+    fig.add_trace(points_trace(x, y, name, star, "best " + hover + "<extra></extra>", customdata=custom[b : b + 1]))
     # Overfitting puts validation below train for scores and above it for losses.
     loss = lower_is_better(metric)
     fig.add_annotation(

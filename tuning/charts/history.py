@@ -17,14 +17,14 @@ from plotly.subplots import make_subplots
 from tuning.charts._common import (
     MARGIN,
     NO_TRIALS,
-    STATE_COLORS,
+    PRUNED_MARK,
     VALIDATION,
     apply_layout,
     axis_title,
     complete_trials,
     empty_figure,
+    points_trace,
     running_best,
-    scatter_class,
     step_points,
     to_display,
     utc_naive,
@@ -162,49 +162,27 @@ def plot_history(
         ),
         **at,
     )
-    trace = scatter_class(info.y.size)
-    fig.add_trace(
-        trace(
-            x=info.x,
-            y=info.y,
-            mode="markers",
-            name="trial",
-            marker={"color": VALIDATION, "size": 8, "opacity": 0.9, "line": {"width": 0.5, "color": "white"}},
-            customdata=info.numbers,
-            hovertemplate="trial #%{customdata}<br>score %{y:.5g}<extra></extra>",
-        ),
-        **at,
-    )
+    marker = {"color": VALIDATION, "size": 8, "opacity": 0.9, "line": {"width": 0.5, "color": "white"}}
+    hover = "trial #%{customdata}<br>score %{y:.5g}<extra></extra>"
+    fig.add_trace(points_trace(info.x, info.y, "trial", marker, hover, many=True, customdata=info.numbers), **at)
     if info.y.size:
         i = int(np.flatnonzero(info.y == info.best[-1])[0])
-        fig.add_trace(
-            go.Scatter(
-                x=[info.x[i]],
-                y=[info.y[i]],
-                mode="markers",
-                name=f"best: #{int(info.numbers[i])}",
-                marker={"color": BEST_LINE, "size": 15, "symbol": "star", "line": {"width": 1, "color": "white"}},
-                hovertemplate=f"best trial #{int(info.numbers[i])}<br>score %{{y:.5g}}<extra></extra>",
-            ),
-            **at,
-        )
+        star = {"color": BEST_LINE, "size": 15, "symbol": "star", "line": {"width": 1, "color": "white"}}
+        hover = f"best trial #{int(info.numbers[i])}<br>score %{{y:.5g}}<extra></extra>"
+        fig.add_trace(points_trace([info.x[i]], [info.y[i]], f"best: #{int(info.numbers[i])}", star, hover), **at)
     if two:
         rung = ["?" if np.isnan(r) else f"{int(r)}" for r in info.pruned_rung]
         budget = ["?" if np.isnan(b) else f"{int(b):,}" for b in info.pruned_budget]
-        fig.add_trace(
-            scatter_class(info.pruned_y.size)(
-                x=info.pruned_x,
-                y=info.pruned_y,
-                mode="markers",
-                name="pruned (cut early)",
-                marker={"color": STATE_COLORS[TrialState.PRUNED.value], "size": 7, "symbol": "x", "opacity": 0.8},
-                customdata=np.column_stack([info.pruned_numbers, rung, budget]),
-                hovertemplate="trial #%{customdata[0]} pruned at rung %{customdata[1]}"
-                "<br>budget %{customdata[2]}<br>score %{y:.5g}<extra></extra>",
-            ),
-            row=2,
-            col=1,
+        marker = {**PRUNED_MARK, "size": 7, "opacity": 0.8}
+        hover = (
+            "trial #%{customdata[0]} pruned at rung %{customdata[1]}<br>budget %{customdata[2]}<br>score %{y:.5g}"
+            "<extra></extra>"
         )
+        custom = np.column_stack([info.pruned_numbers, rung, budget])
+        pruned = points_trace(
+            info.pruned_x, info.pruned_y, "pruned (cut early)", marker, hover, many=True, customdata=custom
+        )
+        fig.add_trace(pruned, row=2, col=1)
     if x == "number":
         last = max(info.x.max() if info.x.size else 0, info.pruned_x.max() if info.pruned_x.size else 0)
         fig.update_xaxes(tickformat="d", rangemode="tozero", **({"dtick": 1} if last < 15 else {}))

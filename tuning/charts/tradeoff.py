@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from tuning.charts._common import apply_layout, axis_title, empty_figure, scatter_class, to_display
+from tuning.charts._common import apply_layout, axis_title, empty_figure, points_trace, to_display
 from tuning.tradeoff import Cost, complete, describe, one_standard_error, pareto_front, size_unit
 
 MAX_POINTS = 4000
@@ -189,23 +189,10 @@ def draw_tradeoff(info: TradeoffInfo, *, metric: str) -> go.Figure:
     groups = list(zip(info.studies, info.numbers, info.x, info.y, strict=True))
     # the largest study first, so a small one beside it is drawn on top; the legend keeps the given order
     for rank, (name, nums, x, y) in sorted(enumerate(groups), key=lambda g: -len(g[1][2])):
-        Scatter = scatter_class(len(x))
-        fig.add_trace(
-            Scatter(
-                x=x,
-                y=y,
-                mode="markers",
-                name="trials" if single else name,
-                legendrank=rank,
-                marker={
-                    "size": 6,
-                    "opacity": 0.55,
-                    "color": POINTS if single else STUDY_COLORS[rank % len(STUDY_COLORS)],
-                },
-                customdata=nums,
-                hovertemplate=f"{name + ' ' if name else ''}trial %{{customdata}}<br>%{{x:.4g}}<br>score %{{y:.5g}}<extra></extra>",
-            )
-        )
+        marker = {"size": 6, "opacity": 0.55, "color": POINTS if single else STUDY_COLORS[rank % len(STUDY_COLORS)]}
+        hover = f"{name + ' ' if name else ''}trial %{{customdata}}<br>%{{x:.4g}}<br>score %{{y:.5g}}<extra></extra>"
+        label = "trials" if single else name
+        fig.add_trace(points_trace(x, y, label, marker, hover, many=True, legendrank=rank, customdata=nums))
     fx = [m.x for m in info.front]
     fy = [m.y for m in info.front]
     fig.add_trace(
@@ -226,16 +213,11 @@ def draw_tradeoff(info: TradeoffInfo, *, metric: str) -> go.Figure:
     ):
         if m is None:
             continue
-        fig.add_trace(
-            go.Scatter(
-                x=[m.x],
-                y=[m.y],
-                mode="markers",
-                name=f"{label} (#{m.number})",
-                marker={"color": colour, "size": 16, "symbol": symbol, "line": {"color": "black", "width": 1}},
-                hovertemplate=f"{label}: {m.study + ' ' if m.study else ''}#{m.number}<br>%{{x:.4g}}<br>score %{{y:.5g}}<extra></extra>",
-            )
+        marker = {"color": colour, "size": 16, "symbol": symbol, "line": {"color": "black", "width": 1}}
+        hover = (
+            f"{label}: {m.study + ' ' if m.study else ''}#{m.number}<br>%{{x:.4g}}<br>score %{{y:.5g}}<extra></extra>"
         )
+        fig.add_trace(points_trace([m.x], [m.y], f"{label} (#{m.number})", marker, hover))
     if info.log_x:
         fig.update_xaxes(type="log")
     return apply_layout(

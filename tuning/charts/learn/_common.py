@@ -1,4 +1,5 @@
-"""What the Learn-page charts share: colours, dashes, x axes (log where natural), bands, gap shading, legends.
+"""What the Learn-page charts share: colours, dashes, x axes (log where natural), gap shading, the CV and
+held-out score lines, legends and the layout (points, lines and ± bands are in ``tuning.charts._common``).
 
 Private to ``tuning.charts.learn``; each chart module imports what it draws with.
 """
@@ -13,10 +14,7 @@ from typing import Any, NamedTuple
 import numpy as np
 import plotly.graph_objects as go
 
-from tuning.charts._common import (
-    VALIDATION,
-    fmt_number,
-)
+from tuning.charts._common import TEST, TEST_DASH, VALIDATION, apply_layout, fmt_number
 
 MAX_PINNED = 4
 MAX_VALUE_TICKS = 12  # a log axis with at most this many values gets a tick at each value
@@ -27,6 +25,7 @@ SYMBOLS = ("circle", "square", "diamond", "triangle-up")
 BASELINE = "#7f7f7f"
 GAP_FILL = "rgba(127,127,127,0.12)"
 CURRENT = "#444444"
+TRUTH = {"color": "black", "dash": "dot", "width": 2}  # the true function of a 1-D fit
 REGIME_COLORS = {
     "underfit": "rgba(148,103,189,0.10)",
     "sweet spot": "rgba(44,160,44,0.12)",
@@ -38,7 +37,6 @@ REGIME_TEXT = {"underfit": "#6a4c93", "sweet spot": "#2b7a2b", "overfit": "#b222
 BIAS2 = "#9467bd"
 VARIANCE = "#e377c2"
 NOISE = "#c7c7c7"
-STAR = {"symbol": "star", "size": 16, "color": VALIDATION, "line": {"color": "black", "width": 1}}
 TOP_LEGEND = {"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 1, "xanchor": "right"}
 BOTTOM_LEGEND = {"orientation": "h", "y": -0.18, "yanchor": "top", "x": 0, "xanchor": "left"}
 BASELINE_REACH = 2.0  # a baseline farther than this many score spans away is left off the axis
@@ -46,11 +44,6 @@ BASELINE_REACH = 2.0  # a baseline farther than this many score spans away is le
 
 # ----------------------------------------------------------------------------------------------
 # Shared helpers (also used by learn_regularization and learn_boundary)
-
-
-def rgba(hex_colour: str, alpha: float) -> str:
-    r, g, b = (int(hex_colour[i : i + 2], 16) for i in (1, 3, 5))
-    return f"rgba({r},{g},{b},{alpha})"
 
 
 def run_label(model: str, params: dict[str, Any] | None = None) -> str:
@@ -168,28 +161,6 @@ def shape_x(ax: XAxis, value: Any) -> float | None:
     return v
 
 
-def band_trace(
-    x: Sequence[Any], mean: np.ndarray, std: np.ndarray, colour: str, *, group: str, **kw: Any
-) -> go.Scatter:
-    """Mean ± std as one filled polygon (points where either is missing are dropped)."""
-    mean, std = np.asarray(mean, dtype=float), np.asarray(std, dtype=float)
-    ok = np.isfinite(mean) & np.isfinite(std)
-    xs = [v for v, k in zip(x, ok) if k]
-    lo, hi = (mean - std)[ok], (mean + std)[ok]
-    return go.Scatter(
-        x=xs + xs[::-1],
-        y=np.concatenate([hi, lo[::-1]]),
-        fill="toself",
-        fillcolor=rgba(colour, 0.15),
-        line={"width": 0},
-        mode="lines",
-        legendgroup=group,
-        showlegend=False,
-        hoverinfo="skip",
-        **kw,
-    )
-
-
 def mean_trace(
     x: Sequence[Any], mean: np.ndarray, part: str, colour: str, *, show: bool, hover: str, **kw: Any
 ) -> go.Scatter:
@@ -243,6 +214,24 @@ def legend_line(fig: go.Figure, name: str, colour: str, dash: str, **kw: Any) ->
             x=[None], y=[None], mode="lines", name=name, line={"color": colour, "dash": dash, "width": 1.5}, **kw
         )
     )
+
+
+def legend_marker(fig: go.Figure, name: str, marker: dict[str, Any]) -> None:
+    """A legend-only entry for a marker (what an ✕ or a shaded square on the chart means)."""
+    fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name=name, marker=marker))
+
+
+def score_line(x: Any, y: Any, name: str, hover: str, *, held_out: bool = False, **kw: Any) -> go.Scatter:
+    """A thick line of CV scores (orange), or with ``held_out`` of the same models' held-out scores (green dashed)."""
+    line = {"color": TEST, "dash": TEST_DASH, "width": 2.5} if held_out else {"color": VALIDATION, "width": 2.5}
+    return go.Scatter(x=x, y=y, mode="lines", name=name, line=line, hovertemplate=hover, **kw)
+
+
+def learn_layout(
+    fig: go.Figure, title: str, x_title: str, y_title: str, height: int, legend: dict[str, Any] = BOTTOM_LEGEND
+) -> go.Figure:
+    """The Learn charts' layout: titled axes, a fixed height and the legend under the plot unless told."""
+    return apply_layout(fig, title=title, x_title=x_title, y_title=y_title, height=height, legend=legend)
 
 
 def add_baseline(

@@ -1,7 +1,4 @@
-"""Bias-variance decomposition against complexity, and the resampled fits behind it.
-
-A pure function of a lesson dataclass (``tuning.lessons``): ``_get_<x>_info`` makes plain data, ``plot_<x>`` draws it.
-"""
+"""Bias-variance decomposition against complexity, and the resampled fits behind it."""
 
 from __future__ import annotations
 
@@ -11,27 +8,21 @@ from typing import Any, NamedTuple
 import numpy as np
 import plotly.graph_objects as go
 
-from tuning.charts._common import (
-    TEST,
-    TEST_DASH,
-    TRAIN,
-    apply_layout,
-)
+from tuning.charts._common import STAR, TEST, TEST_DASH, TRAIN, curve_trace, points_trace, rgba
 from tuning.charts.learn._common import (
     BIAS2,
-    BOTTOM_LEGEND,
     CLIP_FACTOR,
     CURRENT,
     NOISE,
-    STAR,
     TOP_LEGEND,
+    TRUTH,
     VARIANCE,
     XAxis,
     _fmt_value,
     axis_layout,
+    learn_layout,
     legend_line,
     line_trace,
-    rgba,
     shape_x,
     x_axis,
 )
@@ -88,18 +79,9 @@ def plot_bias_variance(bv: BiasVariance, *, current: Any = None, log_x: bool | N
         ("bias²", info.bias2, BIAS2),
         ("variance", info.variance, VARIANCE),
     ):
-        fig.add_trace(
-            go.Scatter(
-                x=x,
-                y=y,
-                mode="lines",
-                name=name,
-                stackgroup="mse",
-                line={"color": colour, "width": 0.5},
-                fillcolor=rgba(colour, 0.55),
-                hovertemplate=f"{name}<br>{info.param} %{{x}}<br>%{{y:.4g}}<extra></extra>",
-            )
-        )
+        hover = f"{name}<br>{info.param} %{{x}}<br>%{{y:.4g}}<extra></extra>"
+        style = {"color": colour, "width": 0.5}
+        fig.add_trace(curve_trace(x, y, name, style, hover, stackgroup="mse", fillcolor=rgba(colour, 0.55)))
     fig.add_trace(line_trace(x, info.train_mse, TRAIN, "train MSE", hovertemplate="train MSE %{y:.4g}<extra></extra>"))
     fig.add_trace(
         line_trace(
@@ -112,16 +94,8 @@ def plot_bias_variance(bv: BiasVariance, *, current: Any = None, log_x: bool | N
         )
     )
     b = info.best_index
-    fig.add_trace(
-        go.Scatter(
-            x=[x[b]],
-            y=[info.test_mse[b]],
-            mode="markers",
-            name="lowest test MSE",
-            marker={**STAR, "color": TEST},
-            hovertemplate=f"lowest test MSE<br>{info.param} %{{x}}<br>%{{y:.4g}}<extra></extra>",
-        )
-    )
+    hover = f"lowest test MSE<br>{info.param} %{{x}}<br>%{{y:.4g}}<extra></extra>"
+    fig.add_trace(points_trace([x[b]], [info.test_mse[b]], "lowest test MSE", {**STAR, "color": TEST}, hover))
     if info.current_x is not None:
         fig.add_vline(x=info.current_x, line={"color": CURRENT, "width": 1.5, "dash": "dashdot"})
         legend_line(fig, f"current {info.param}", CURRENT, "dashdot")
@@ -140,14 +114,7 @@ def plot_bias_variance(bv: BiasVariance, *, current: Any = None, log_x: bool | N
             font={"size": 11, "color": "#666"},
         )
     x_title = info.param + (" (log scale)" if ax.kind == "log" else "")
-    return apply_layout(
-        fig,
-        title=f"Bias-variance: {bv.model}",
-        x_title=x_title,
-        y_title="mean squared error (lower is better)",
-        height=420,
-        legend=BOTTOM_LEGEND,
-    )
+    return learn_layout(fig, f"Bias-variance: {bv.model}", x_title, "mean squared error (lower is better)", 420)
 
 
 class BiasVarianceFitsInfo(NamedTuple):
@@ -179,38 +146,26 @@ def plot_bias_variance_fits(bv: BiasVariance, index: int) -> go.Figure:
     their mean (purple: its distance to the truth is the bias) and the truth (black dotted)."""
     info = _get_bias_variance_fits_info(bv, index)
     fig = go.Figure()
+    grey = {"color": "rgba(110,110,110,0.45)", "width": 1}
     for k, s in enumerate(info.samples):
         fig.add_trace(
-            go.Scatter(
-                x=info.grid,
-                y=s,
-                mode="lines",
-                name="fit on one sample",
+            curve_trace(
+                info.grid,
+                s,
+                "fit on one sample",
+                grey,
+                None,
                 legendgroup="samples",
                 showlegend=k == 0,
-                line={"color": "rgba(110,110,110,0.45)", "width": 1},
                 hoverinfo="skip",
             )
         )
-    fig.add_trace(
-        go.Scatter(
-            x=info.grid,
-            y=info.mean,
-            mode="lines",
-            name=f"mean of {bv.n_repeats} fits",
-            line={"color": BIAS2, "width": 3},
-            hovertemplate="mean fit %{y:.3f}<extra></extra>",
-        )
-    )
-    fig.add_trace(
-        go.Scatter(
-            x=info.grid, y=info.truth, mode="lines", name="truth", line={"color": "black", "dash": "dot", "width": 2}
-        )
-    )
+    mean_style = {"color": BIAS2, "width": 3}
+    hover = "mean fit %{y:.3f}<extra></extra>"
+    fig.add_trace(curve_trace(info.grid, info.mean, f"mean of {bv.n_repeats} fits", mean_style, hover))
+    fig.add_trace(curve_trace(info.grid, info.truth, "truth", TRUTH, None))
     fig.update_yaxes(range=info.y_range)
-    return apply_layout(
-        fig, title=f"Resampled fits at {info.label}", x_title="x", y_title="y", height=380, legend=TOP_LEGEND
-    )
+    return learn_layout(fig, f"Resampled fits at {info.label}", "x", "y", 380, TOP_LEGEND)
 
 
 # ----------------------------------------------------------------------------------------------

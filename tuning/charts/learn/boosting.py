@@ -1,7 +1,4 @@
-"""Boosting-round curves with early stopping: the best and stop rounds, wasted rounds shaded.
-
-A pure function of a lesson dataclass (``tuning.lessons``): ``_get_<x>_info`` makes plain data, ``plot_<x>`` draws it.
-"""
+"""Boosting-round curves with early stopping: the best and stop rounds, wasted rounds shaded."""
 
 from __future__ import annotations
 
@@ -12,20 +9,22 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from tuning.charts._common import (
+    STAR,
     TRAIN,
     VALIDATION,
     apply_layout,
+    band_trace,
     empty_figure,
     fmt_number,
+    points_trace,
 )
 from tuning.charts.learn._common import (
     BOTTOM_LEGEND,
     CURRENT,
-    STAR,
     WASTED,
-    band_trace,
     gap_trace,
     legend_line,
+    legend_marker,
     mean_trace,
 )
 from tuning.lessons.boosting import BoostingRounds
@@ -99,31 +98,16 @@ def plot_boosting_rounds(rounds: BoostingRounds) -> go.Figure:
             fig.add_trace(band_trace(x, mean, std, colour, group=part), row=1, col=j)
             hover = f"{part}<br>round %{{x}}<br>{info.metric} %{{y:.4g}}<extra></extra>"
             fig.add_trace(mean_trace(x, mean, part, colour, show=first, hover=hover), row=1, col=j)
-        fig.add_trace(
-            go.Scatter(
-                x=[p.best_round],
-                y=[p.best_value],
-                mode="markers",
-                name="best validation round",
-                legendgroup="best",
-                showlegend=first,
-                marker=STAR,
-                hovertemplate=f"best round %{{x}}<br>{info.metric} %{{y:.4g}}<extra></extra>",
-            ),
-            row=1,
-            col=j,
-        )
+        hover = f"best round %{{x}}<br>{info.metric} %{{y:.4g}}<extra></extra>"
+        name = "best validation round"
+        best = points_trace([p.best_round], [p.best_value], name, STAR, hover, legendgroup="best", showlegend=first)
+        fig.add_trace(best, row=1, col=j)
         if p.es_best_round != p.best_round:
+            kept = {"symbol": "star-open", "size": 14, "color": VALIDATION, "line": {"width": 2}}
+            hover = "kept by early stopping<br>round %{x}<extra></extra>"
+            x_kept, y_kept = [p.es_best_round], [p.val_mean[p.es_best_round - 1]]
             fig.add_trace(
-                go.Scatter(
-                    x=[p.es_best_round],
-                    y=[p.val_mean[p.es_best_round - 1]],
-                    mode="markers",
-                    name="round early stopping keeps",
-                    legendgroup="kept",
-                    marker={"symbol": "star-open", "size": 14, "color": VALIDATION, "line": {"width": 2}},
-                    hovertemplate="kept by early stopping<br>round %{x}<extra></extra>",
-                ),
+                points_trace(x_kept, y_kept, "round early stopping keeps", kept, hover, legendgroup="kept"),
                 row=1,
                 col=j,
             )
@@ -132,15 +116,7 @@ def plot_boosting_rounds(rounds: BoostingRounds) -> go.Figure:
             fig.add_vline(x=p.stop_round, line={"color": CURRENT, "dash": "dot", "width": 1.5}, row=1, col=j)
         fig.update_xaxes(title_text="boosting round", row=1, col=j)
     legend_line(fig, f"early stop (patience {info.patience})", CURRENT, "dot")
-    fig.add_trace(
-        go.Scatter(
-            x=[None],
-            y=[None],
-            mode="markers",
-            name="wasted rounds (after the stop)",
-            marker={"symbol": "square", "size": 14, "color": WASTED},
-        )
-    )
+    legend_marker(fig, "wasted rounds (after the stop)", {"symbol": "square", "size": 14, "color": WASTED})
     fig.update_annotations(font_size=12)
     better = "higher" if info.higher_is_better else "lower"
     fig.update_yaxes(title_text=f"{info.metric} ({better} is better)", row=1, col=1)

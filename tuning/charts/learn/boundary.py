@@ -14,8 +14,8 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from tuning.charts._common import TRAIN, VALIDATION, apply_layout, empty_figure
-from tuning.charts.learn._common import MAX_PINNED, TOP_LEGEND, bottom_legend, run_label
+from tuning.charts._common import TRAIN, VALIDATION, apply_layout, curve_trace, empty_figure, points_trace
+from tuning.charts.learn._common import MAX_PINNED, TOP_LEGEND, TRUTH, bottom_legend, run_label
 from tuning.lessons.boundary import DecisionBoundary, Fit1D
 
 # Classes: purple and green (clear of train blue / validation orange); the map uses light tints of the
@@ -144,23 +144,17 @@ def _add_boundary(
         )
     for cp in info.points:
         for part, pts, symbol in (("train", cp.train, "circle"), ("validation", cp.val, "x")):
+            name = f"{part}, class {cp.label}"
+            marker = {
+                "symbol": symbol,
+                "size": size + (1 if symbol == "x" else 0),
+                "color": cp.colour,
+                "line": {"color": "white", "width": 1},
+            }
+            hover = f"{name}<br>%{{x:.3g}}, %{{y:.3g}}<extra></extra>"
+            group = f"{part}{cp.label}"
             fig.add_trace(
-                go.Scatter(
-                    x=pts[:, 0],
-                    y=pts[:, 1],
-                    mode="markers",
-                    name=f"{part}, class {cp.label}",
-                    legendgroup=f"{part}{cp.label}",
-                    showlegend=first,
-                    marker={
-                        "symbol": symbol,
-                        "size": size + (1 if symbol == "x" else 0),
-                        "color": cp.colour,
-                        "line": {"color": "white", "width": 1},
-                    },
-                    hovertemplate=f"{part}, class {cp.label}<br>%{{x:.3g}}, %{{y:.3g}}<extra></extra>",
-                ),
-                **where,
+                points_trace(pts[:, 0], pts[:, 1], name, marker, hover, legendgroup=group, showlegend=first), **where
             )
 
 
@@ -312,46 +306,18 @@ def plot_fit_1d(fits: Fit1D | Sequence[Fit1D], labels: Sequence[str] | None = No
     info = _get_fit_1d_info(runs, labels)
     fig = go.Figure()
     if info.truth is not None:
+        fig.add_trace(curve_trace(info.grid, info.truth, "truth", TRUTH, None))
+    edge = {"color": "white", "width": 1}
+    for part, x, y, marker in (
+        ("train", info.x_train, info.y_train, {"color": TRAIN, "size": 7, "line": edge}),
+        ("validation", info.x_val, info.y_val, {"color": VALIDATION, "size": 8, "symbol": "diamond", "line": edge}),
+    ):
         fig.add_trace(
-            go.Scatter(
-                x=info.grid,
-                y=info.truth,
-                mode="lines",
-                name="truth",
-                line={"color": "black", "dash": "dot", "width": 2},
-            )
+            points_trace(x, y, f"{part} points", marker, f"{part}<br>x %{{x:.3g}}<br>y %{{y:.3g}}<extra></extra>")
         )
-    fig.add_trace(
-        go.Scatter(
-            x=info.x_train,
-            y=info.y_train,
-            mode="markers",
-            name="train points",
-            marker={"color": TRAIN, "size": 7, "line": {"color": "white", "width": 1}},
-            hovertemplate="train<br>x %{x:.3g}<br>y %{y:.3g}<extra></extra>",
-        )
-    )
-    fig.add_trace(
-        go.Scatter(
-            x=info.x_val,
-            y=info.y_val,
-            mode="markers",
-            name="validation points",
-            marker={"color": VALIDATION, "size": 8, "symbol": "diamond", "line": {"color": "white", "width": 1}},
-            hovertemplate="validation<br>x %{x:.3g}<br>y %{y:.3g}<extra></extra>",
-        )
-    )
     for line in info.fits:
-        fig.add_trace(
-            go.Scatter(
-                x=line.grid,
-                y=line.pred,
-                mode="lines",
-                name=line.label,
-                line={"color": line.colour, "width": 2.5},
-                hovertemplate="x %{x:.3g}<br>fit %{y:.3g}<extra></extra>",
-            )
-        )
+        style, hover = {"color": line.colour, "width": 2.5}, "x %{x:.3g}<br>fit %{y:.3g}<extra></extra>"
+        fig.add_trace(curve_trace(line.grid, line.pred, line.label, style, hover))
     fig.update_yaxes(range=info.y_range)
     if not info.same_data:
         title += " (points of the first run; pinned runs were fitted on other samples)"

@@ -16,12 +16,23 @@ from tuning.charts._common import (
     TEST,
     TEST_DASH,
     VALIDATION,
-    apply_layout,
     axis_title,
+    band_trace,
+    curve_trace,
     empty_figure,
+    points_trace,
+    rgba,
     to_display,
 )
-from tuning.charts.learn._common import BOTTOM_LEGEND, CURRENT, band_edges, band_trace, gap_trace, rgba, score_view
+from tuning.charts.learn._common import (
+    CURRENT,
+    band_edges,
+    gap_trace,
+    learn_layout,
+    legend_marker,
+    score_line,
+    score_view,
+)
 from tuning.charts.learn.validation_overfit import steps
 from tuning.lessons.iterating import IterateLesson, WinnersCurse
 from tuning.stoprule import MIN_TRIALS
@@ -70,27 +81,11 @@ def plot_winners_curse(w: WinnersCurse, n: int | None = None) -> go.Figure:
     fig.add_trace(gap_trace(x, info.best_mean, info.held_mean, name="optimism (CV − held-out)"))
     fig.add_trace(band_trace(x, info.best_mean, info.best_std, VALIDATION, group="cv", name="CV band"))
     fig.add_trace(band_trace(x, info.held_mean, info.held_std, TEST, group="held", name="held-out band"))
+    cv_name, hover = "winner's CV score (mean ± std over splits)", "best of %{x}<br>CV %{y:.4g}<extra></extra>"
+    fig.add_trace(score_line(x, info.best_mean, cv_name, hover, legendgroup="cv"))
+    hover = "best of %{x}<br>held-out %{y:.4g}<extra></extra>"
     fig.add_trace(
-        go.Scatter(
-            x=x,
-            y=info.best_mean,
-            mode="lines",
-            name="winner's CV score (mean ± std over splits)",
-            legendgroup="cv",
-            line={"color": VALIDATION, "width": 2.5},
-            hovertemplate="best of %{x}<br>CV %{y:.4g}<extra></extra>",
-        )
-    )
-    fig.add_trace(
-        go.Scatter(
-            x=x,
-            y=info.held_mean,
-            mode="lines",
-            name="same models on held-out rows",
-            legendgroup="held",
-            line={"color": TEST, "dash": TEST_DASH, "width": 2.5},
-            hovertemplate="best of %{x}<br>held-out %{y:.4g}<extra></extra>",
-        )
+        score_line(x, info.held_mean, "same models on held-out rows", hover, held_out=True, legendgroup="held")
     )
     i = info.current - 1
     fig.add_vline(x=info.current, line={"color": CURRENT, "dash": "dot", "width": 1.5})
@@ -106,14 +101,7 @@ def plot_winners_curse(w: WinnersCurse, n: int | None = None) -> go.Figure:
         font={"color": "#333"},
         bgcolor="rgba(255,255,255,0.8)",
     )
-    return apply_layout(
-        fig,
-        title=title,
-        x_title="candidates searched (N)",
-        y_title=axis_title(info.metric),
-        height=420,
-        legend=BOTTOM_LEGEND,
-    )
+    return learn_layout(fig, title, "candidates searched (N)", axis_title(info.metric), 420)
 
 
 class TopKInfo(NamedTuple):
@@ -161,16 +149,10 @@ def plot_top_k(w: WinnersCurse, n: int, k: int = 10) -> go.Figure:
         ("CV score", info.cv, VALIDATION, "circle"),
         ("held-out score", info.held, TEST, "diamond"),
     ):
-        fig.add_trace(
-            go.Scatter(
-                x=(info.ranks[None, :] + jitter[:, None]).ravel(),
-                y=values.ravel(),
-                mode="markers",
-                name=f"{part}, one split",
-                marker={"color": rgba(colour, 0.45), "size": 7, "symbol": symbol},
-                hovertemplate=f"rank %{{x:.0f}}<br>{part} %{{y:.4g}}<extra></extra>",
-            )
-        )
+        x = (info.ranks[None, :] + jitter[:, None]).ravel()
+        marker = {"color": rgba(colour, 0.45), "size": 7, "symbol": symbol}
+        hover = f"rank %{{x:.0f}}<br>{part} %{{y:.4g}}<extra></extra>"
+        fig.add_trace(points_trace(x, values.ravel(), f"{part}, one split", marker, hover))
         fig.add_trace(
             go.Scatter(
                 x=info.ranks,
@@ -183,14 +165,7 @@ def plot_top_k(w: WinnersCurse, n: int, k: int = 10) -> go.Figure:
             )
         )
     fig.update_xaxes(tickmode="array", tickvals=list(info.ranks))
-    return apply_layout(
-        fig,
-        title=title,
-        x_title="rank by CV score (1 = the winner)",
-        y_title=axis_title(info.metric),
-        height=380,
-        legend=BOTTOM_LEGEND,
-    )
+    return learn_layout(fig, title, "rank by CV score (1 = the winner)", axis_title(info.metric), 380)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -274,42 +249,22 @@ def plot_iterate_search(
             )
             trace.update(fillcolor=rgba(colour, 0.08), line={"width": 1, "color": rgba(colour, 0.45)})
             fig.add_trace(trace)
+        hover = f"{label}<br>{xfmt}<br>CV %{{y:.4g}}<extra></extra>"
+        dots = {"color": rgba(colour, 0.35), "size": 5}
         fig.add_trace(
-            go.Scatter(
-                x=r.x,
-                y=r.scores,
-                mode="markers",
-                name=f"{label}: trials",
-                legendgroup=r.name,
-                showlegend=False,
-                marker={"color": rgba(colour, 0.35), "size": 5},
-                hovertemplate=f"{label}<br>{xfmt}<br>CV %{{y:.4g}}<extra></extra>",
-            )
+            points_trace(r.x, r.scores, f"{label}: trials", dots, hover, legendgroup=r.name, showlegend=False)
         )
         noise = " ± noise" if r.name == info.band else ""
-        fig.add_trace(
-            go.Scatter(
-                x=r.step_x,
-                y=r.best_steps,
-                mode="lines",
-                name=f"{label} (best so far{noise})",
-                legendgroup=r.name,
-                line={"color": colour, "width": 3 if r.name == "cold" else 2, "dash": RUN_DASHES.get(r.name, "solid")},
-                hovertemplate=f"{label}<br>{xfmt}<br>best %{{y:.4g}}<extra></extra>",
-            )
-        )
+        style = {"color": colour, "width": 3 if r.name == "cold" else 2, "dash": RUN_DASHES.get(r.name, "solid")}
+        hover = f"{label}<br>{xfmt}<br>best %{{y:.4g}}<extra></extra>"
+        name = f"{label} (best so far{noise})"
+        fig.add_trace(curve_trace(r.step_x, r.best_steps, name, style, hover, legendgroup=r.name))
         if r.stop is not None:
+            cross = {"symbol": "x", "size": 13, "color": colour, "line": {"color": "black", "width": 1}}
+            hover = f"{label}<br>the plateau rule stops after trial {r.stop}<extra></extra>"
+            name = f"{label}: plateau stop"
             fig.add_trace(
-                go.Scatter(
-                    x=[r.stop_x],
-                    y=[r.stop_best],
-                    mode="markers",
-                    name=f"{label}: plateau stop",
-                    legendgroup=r.name,
-                    showlegend=False,
-                    marker={"symbol": "x", "size": 13, "color": colour, "line": {"color": "black", "width": 1}},
-                    hovertemplate=f"{label}<br>the plateau rule stops after trial {r.stop}<extra></extra>",
-                )
+                points_trace([r.stop_x], [r.stop_best], name, cross, hover, legendgroup=r.name, showlegend=False)
             )
     if np.isfinite(info.target):
         fig.add_hline(y=info.target, line={"color": RUN_COLOURS["cold"], "dash": "dot", "width": 1})
@@ -324,20 +279,11 @@ def plot_iterate_search(
             bgcolor="rgba(255,255,255,0.7)",
             font={"color": "#555", "size": 11},
         )
-    fig.add_trace(
-        go.Scatter(
-            x=[None],
-            y=[None],
-            mode="markers",
-            name=f"✕ plateau stop (after ≥ {info.min_trials} trials)",
-            marker={"symbol": "x", "size": 11, "color": "#555", "line": {"color": "black", "width": 1}},
-        )
-    )
+    cross = {"symbol": "x", "size": 11, "color": "#555", "line": {"color": "black", "width": 1}}
+    legend_marker(fig, f"✕ plateau stop (after ≥ {info.min_trials} trials)", cross)
     if info.y_range is not None:
         fig.update_yaxes(range=info.y_range)
     x_title = (
         "seconds spent fitting each trial's 5 folds (measured: varies with the machine's load)" if seconds else "trial"
     )
-    return apply_layout(
-        fig, title=title, x_title=x_title, y_title=axis_title(info.metric, "CV"), height=440, legend=BOTTOM_LEGEND
-    )
+    return learn_layout(fig, title, x_title, axis_title(info.metric, "CV"), 440)

@@ -1,7 +1,4 @@
-"""Learning curves: train and validation against the training-set size, with a verdict.
-
-A pure function of a lesson dataclass (``tuning.lessons``): ``_get_<x>_info`` makes plain data, ``plot_<x>`` draws it.
-"""
+"""Learning curves: train and validation against the training-set size, with a verdict."""
 
 from __future__ import annotations
 
@@ -11,23 +8,16 @@ from typing import NamedTuple
 import numpy as np
 import plotly.graph_objects as go
 
-from tuning.charts._common import (
-    TRAIN,
-    VALIDATION,
-    apply_layout,
-    axis_title,
-    empty_figure,
-    to_display,
-)
+from tuning.charts._common import TRAIN, VALIDATION, axis_title, band_trace, empty_figure, to_display
 from tuning.charts.learn._common import (
-    BOTTOM_LEGEND,
     DASHES,
     MAX_PINNED,
     SYMBOLS,
     add_baseline,
     band_edges,
-    band_trace,
     gap_trace,
+    learn_layout,
+    line_trace,
     run_label,
     score_view,
 )
@@ -103,17 +93,20 @@ def plot_learning_curve(
             ("validation", run.val_mean, run.val_std, VALIDATION),
         ):
             fig.add_trace(band_trace(x, mean, std, colour, group=run.label))
+            name = f"{part}: {run.label}"
+            hover = f"{name}<br>%{{x:.0f}} rows<br>%{{y:.4g}} ± %{{customdata:.3g}}<extra></extra>"
+            marker = {"symbol": run.symbol, "size": 7, "color": colour}
             fig.add_trace(
-                go.Scatter(
-                    x=x,
-                    y=mean,
-                    mode="lines+markers",
-                    name=f"{part}: {run.label}",
+                line_trace(
+                    x,
+                    mean,
+                    colour,
+                    name,
+                    dash=run.dash,
                     legendgroup=run.label,
-                    line={"color": colour, "dash": run.dash, "width": 2},
-                    marker={"symbol": run.symbol, "size": 7, "color": colour},
+                    marker=marker,
                     customdata=std,
-                    hovertemplate=f"{part}: {run.label}<br>%{{x:.0f}} rows<br>%{{y:.4g}} ± %{{customdata:.3g}}<extra></extra>",
+                    hovertemplate=hover,
                 )
             )
     edges: list[np.ndarray] = []
@@ -124,14 +117,7 @@ def plot_learning_curve(
     fig.update_yaxes(range=view.range)
     if info.skipped:
         title += f" ({info.skipped} not shown)"
-    return apply_layout(
-        fig,
-        title=title,
-        x_title="training rows (per fold)",
-        y_title=axis_title(info.metric),
-        height=420,
-        legend=BOTTOM_LEGEND,
-    )
+    return learn_layout(fig, title, "training rows (per fold)", axis_title(info.metric), 420)
 
 
 # ----------------------------------------------------------------------------------------------

@@ -18,16 +18,27 @@ from plotly.colors import qualitative
 from plotly.subplots import make_subplots
 
 from tuning.analysis import display_metric_name
-from tuning.charts._common import TRAIN, VALIDATION, apply_layout, axis_title, empty_figure, fmt_number, to_display
+from tuning.charts._common import (
+    STAR,
+    TRAIN,
+    VALIDATION,
+    apply_layout,
+    axis_title,
+    band_trace,
+    curve_trace,
+    empty_figure,
+    fmt_number,
+    points_trace,
+    to_display,
+)
 from tuning.charts.learn._common import (
     BASELINE,
-    STAR,
     TOP_LEGEND,
     add_baseline,
     band_edges,
-    band_trace,
     bottom_legend,
     gap_trace,
+    learn_layout,
     legend_line,
     mean_trace,
     score_view,
@@ -60,6 +71,12 @@ KNOB_TITLES = {
 }
 # Validation lines of the two penalties in plot_sparsity_cost: told apart by dash and marker.
 PENALTY_STYLE = {"l1": ("solid", "circle"), "l2": ("dot", "square")}
+
+
+def _zeros(x: object, y: object, where: str, show: bool) -> go.Scatter:
+    """Crosses on the coefficients that are exactly zero; ``where`` is the hover's first line."""
+    hover = f"{where}<br>exactly 0<extra></extra>"
+    return points_trace(x, y, "exactly 0", ZERO_MARK, hover, legendgroup="zero", showlegend=show)
 
 
 def _score_label(metric: str, value: float) -> str:
@@ -153,20 +170,11 @@ def plot_linear_paths(paths: LinearPaths, *, output: int = 0) -> go.Figure:
         first = j == 1
         c = info.coefs[p]
         for f in range(c.shape[1]):
-            fig.add_trace(
-                go.Scatter(
-                    x=x,
-                    y=c[:, f],
-                    mode="lines",
-                    name=names[f] if f < len(names) else f"x{f}",
-                    legendgroup="coefs",
-                    showlegend=False,
-                    line={"color": FEATURE_COLORS[f % len(FEATURE_COLORS)], "width": 1.3},
-                    hovertemplate=f"{names[f] if f < len(names) else f}<br>strength %{{x:.3g}}<br>coef %{{y:.4g}}<extra></extra>",
-                ),
-                row=1,
-                col=j,
-            )
+            name = names[f] if f < len(names) else f"x{f}"
+            hover = f"{names[f] if f < len(names) else f}<br>strength %{{x:.3g}}<br>coef %{{y:.4g}}<extra></extra>"
+            style = {"color": FEATURE_COLORS[f % len(FEATURE_COLORS)], "width": 1.3}
+            path = curve_trace(x, c[:, f], name, style, hover, legendgroup="coefs", showlegend=False)
+            fig.add_trace(path, row=1, col=j)
         fig.add_hline(y=0, line={"color": "#999", "width": 1}, row=1, col=j)
         fig.add_trace(
             go.Scatter(
@@ -195,20 +203,10 @@ def plot_linear_paths(paths: LinearPaths, *, output: int = 0) -> go.Figure:
             hover = f"{part}<br>strength %{{x:.3g}}<br>%{{y:.4g}}<extra></extra>"
             fig.add_trace(mean_trace(x, mean, part, colour, show=first, hover=hover), row=3, col=j)
         b = info.best_index[p]
-        fig.add_trace(
-            go.Scatter(
-                x=[x[b]],
-                y=[info.val_mean[p][b]],
-                mode="markers",
-                name="best validation",
-                legendgroup="best",
-                showlegend=first,
-                marker=STAR,
-                hovertemplate="best strength %{x:.3g}<br>validation %{y:.4g}<extra></extra>",
-            ),
-            row=3,
-            col=j,
-        )
+        hover = "best strength %{x:.3g}<br>validation %{y:.4g}<extra></extra>"
+        y = [info.val_mean[p][b]]
+        best = points_trace([x[b]], y, "best validation", STAR, hover, legendgroup="best", showlegend=first)
+        fig.add_trace(best, row=3, col=j)
         add_baseline(fig, info.dummy, shown=view.baseline_shown, legend=first, row=3, col=j)
         if math.isfinite(info.none_val):
             fig.add_hline(y=info.none_val, line={"color": VALIDATION, "dash": "dot", "width": 1}, row=3, col=j)
@@ -341,21 +339,12 @@ def plot_xgboost_knobs(knobs: XGBoostKnobs, *, cols: int = KNOB_COLS) -> go.Figu
                 secondary_y=False,
             )
         b = p.best_index
-        fig.add_trace(
-            go.Scatter(
-                x=[x[b]],
-                y=[p.val_mean[b]],
-                mode="markers",
-                name="best validation",
-                legendgroup="best",
-                showlegend=first,
-                marker={**STAR, "size": 14},
-                hovertemplate=f"best {p.param} %{{x}}<br>validation %{{y:.4g}}<extra></extra>",
-            ),
-            row=r,
-            col=c,
-            secondary_y=False,
+        hover = f"best {p.param} %{{x}}<br>validation %{{y:.4g}}<extra></extra>"
+        star = {**STAR, "size": 14}
+        best = points_trace(
+            [x[b]], [p.val_mean[b]], "best validation", star, hover, legendgroup="best", showlegend=first
         )
+        fig.add_trace(best, row=r, col=c, secondary_y=False)
         add_baseline(fig, info.dummy, shown=info.baseline_shown, legend=first, row=r, col=c, secondary_y=False)
         fig.update_xaxes(type="category", title_text=p.param, title_standoff=4, row=r, col=c)
         fig.update_yaxes(range=info.y_range, row=r, col=c, secondary_y=False)
@@ -501,20 +490,7 @@ def plot_sparsity(sp: Sparsity, *, index: int | None = None, class_index: int = 
                 col=j,
             )
             zr, zc = np.nonzero(zero)
-            fig.add_trace(
-                go.Scatter(
-                    x=zc,
-                    y=zr,
-                    mode="markers",
-                    name="exactly 0",
-                    legendgroup="zero",
-                    showlegend=j == 1,
-                    marker=ZERO_MARK,
-                    hovertemplate="row %{y}, col %{x}<br>exactly 0<extra></extra>",
-                ),
-                row=1,
-                col=j,
-            )
+            fig.add_trace(_zeros(zc, zr, "row %{y}, col %{x}", j == 1), row=1, col=j)
             axis = "" if j == 1 else str(j)
             fig.update_yaxes(autorange="reversed", scaleanchor=f"x{axis}", constrain="domain", row=1, col=j)
             fig.update_xaxes(constrain="domain", row=1, col=j)
@@ -538,20 +514,8 @@ def plot_sparsity(sp: Sparsity, *, index: int | None = None, class_index: int = 
             row=1,
             col=j,
         )
-        fig.add_trace(
-            go.Scatter(
-                x=np.zeros(int(zero.sum())),
-                y=[f for f, z in zip(info.features, zero) if z],
-                mode="markers",
-                name="exactly 0",
-                legendgroup="zero",
-                showlegend=j == 1,
-                marker=ZERO_MARK,
-                hovertemplate="%{y}<br>exactly 0<extra></extra>",
-            ),
-            row=1,
-            col=j,
-        )
+        zero_features = [f for f, z in zip(info.features, zero) if z]
+        fig.add_trace(_zeros(np.zeros(int(zero.sum())), zero_features, "%{y}", j == 1), row=1, col=j)
     fig.update_yaxes(autorange="reversed", categoryorder="array", categoryarray=info.features)
     fig.update_yaxes(title_text="feature", row=1, col=1)
     fig.update_xaxes(
@@ -621,14 +585,8 @@ def plot_sparsity_cost(sp: Sparsity) -> go.Figure:
     add_baseline(fig, info.dummy, shown=view.baseline_shown)
     fig.update_yaxes(range=view.range)
     fig.update_xaxes(tickformat=".0%", range=[-0.03, 1.03])
-    return apply_layout(
-        fig,
-        title="The cost of sparsity",
-        x_title="coefficients exactly zero (labels: strength)",
-        y_title=axis_title(info.metric),
-        height=400,
-        legend=TOP_LEGEND,
-    )
+    x_title = "coefficients exactly zero (labels: strength)"
+    return learn_layout(fig, "The cost of sparsity", x_title, axis_title(info.metric), 400, TOP_LEGEND)
 
 
 # ----------------------------------------------------------------------------------------------

@@ -1,7 +1,4 @@
-"""The validation curve with regimes: train and validation against one hyperparameter, the best and one-SE points.
-
-A pure function of a lesson dataclass (``tuning.lessons``): ``_get_<x>_info`` makes plain data, ``plot_<x>`` draws it.
-"""
+"""The validation curve with regimes: train and validation against one hyperparameter, the best and one-SE points."""
 
 from __future__ import annotations
 
@@ -13,30 +10,30 @@ import numpy as np
 import plotly.graph_objects as go
 
 from tuning.charts._common import (
+    STAR,
     TRAIN,
     VALIDATION,
-    apply_layout,
     axis_title,
+    band_trace,
     empty_figure,
+    points_trace,
     to_display,
 )
 from tuning.charts.learn._common import (
-    BOTTOM_LEGEND,
     CURRENT,
     MAX_PINNED,
     PINNED_DASHES,
     REGIME_COLORS,
     REGIME_TEXT,
-    STAR,
     SYMBOLS,
     XAxis,
     _fmt_value,
     add_baseline,
     axis_layout,
     band_edges,
-    band_trace,
     gap_trace,
     interp_at,
+    learn_layout,
     line_trace,
     score_view,
     shape_x,
@@ -222,32 +219,17 @@ def plot_validation_curve(
             )
         )
     b, s = info.best_index, info.one_se_index
-    fig.add_trace(
-        go.Scatter(
-            x=[x[s]],
-            y=[info.val_mean[s]],
-            mode="markers",
-            name="one-SE choice (simplest within 1 SE)",
-            marker={
-                "symbol": "diamond",
-                "size": 20,
-                "color": "rgba(255,255,255,0.6)",
-                "line": {"color": VALIDATION, "width": 2.5},
-            },
-            hovertemplate=f"one-SE choice {info.param} %{{x}}<br>validation %{{y:.4g}}<extra></extra>",
-        )
-    )
-    fig.add_trace(
-        go.Scatter(
-            x=[x[b]],
-            y=[info.val_mean[b]],
-            mode="markers",
-            name="best validation (± 1 SE)",
-            marker=STAR,
-            error_y={"type": "data", "array": [info.val_se[b]], "color": VALIDATION, "thickness": 1.5, "width": 6},
-            hovertemplate=f"best {info.param} %{{x}}<br>validation %{{y:.4g}}<extra></extra>",
-        )
-    )
+    diamond = {
+        "symbol": "diamond",
+        "size": 20,
+        "color": "rgba(255,255,255,0.6)",
+        "line": {"color": VALIDATION, "width": 2.5},
+    }
+    hover = f"one-SE choice {info.param} %{{x}}<br>validation %{{y:.4g}}<extra></extra>"
+    fig.add_trace(points_trace([x[s]], [info.val_mean[s]], "one-SE choice (simplest within 1 SE)", diamond, hover))
+    se_bar = {"type": "data", "array": [info.val_se[b]], "color": VALIDATION, "thickness": 1.5, "width": 6}
+    hover = f"best {info.param} %{{x}}<br>validation %{{y:.4g}}<extra></extra>"
+    fig.add_trace(points_trace([x[b]], [info.val_mean[b]], "best validation (± 1 SE)", STAR, hover, error_y=se_bar))
     view = score_view(
         band_edges(info.train_mean, info.train_std)
         + band_edges(info.val_mean, info.val_std)
@@ -261,9 +243,7 @@ def plot_validation_curve(
         title += f" ({info.skipped} pinned not shown)"
     fig.update_xaxes(**axis_layout(ax))
     x_title = info.param + (" (log scale)" if ax.kind == "log" else "")
-    return apply_layout(
-        fig, title=title, x_title=x_title, y_title=axis_title(info.metric), height=440, legend=BOTTOM_LEGEND
-    )
+    return learn_layout(fig, title, x_title, axis_title(info.metric), 440)
 
 
 def _add_current(fig: go.Figure, info: ValidationCurveInfo) -> None:
@@ -273,21 +253,8 @@ def _add_current(fig: go.Figure, info: ValidationCurveInfo) -> None:
     label = f"current {info.param}={_fmt_value(info.current)}"
     ys = [info.current_train, info.current_val]
     xs = [info.axis.x[int(info.current_x)]] * 2 if info.axis.kind == "category" else [info.current_x] * 2
-    fig.add_trace(
-        go.Scatter(
-            x=xs,
-            y=ys,
-            mode="markers",
-            name=label,
-            marker={
-                "symbol": "circle",
-                "size": 11,
-                "color": [TRAIN, VALIDATION],
-                "line": {"color": CURRENT, "width": 2},
-            },
-            hovertemplate=f"{label}<br>%{{y:.4g}}<extra></extra>",
-        )
-    )
+    marker = {"symbol": "circle", "size": 11, "color": [TRAIN, VALIDATION], "line": {"color": CURRENT, "width": 2}}
+    fig.add_trace(points_trace(xs, ys, label, marker, f"{label}<br>%{{y:.4g}}<extra></extra>"))
 
 
 # ----------------------------------------------------------------------------------------------

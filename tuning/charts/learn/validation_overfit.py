@@ -1,7 +1,4 @@
-"""Overfitting the validation set: best-so-far CV score against the test score of the chosen setting.
-
-A pure function of a lesson dataclass (``tuning.lessons``): ``_get_<x>_info`` makes plain data, ``plot_<x>`` draws it.
-"""
+"""Overfitting the validation set: best-so-far CV score against the test score of the chosen setting."""
 
 from __future__ import annotations
 
@@ -11,20 +8,8 @@ from typing import NamedTuple
 import numpy as np
 import plotly.graph_objects as go
 
-from tuning.charts._common import (
-    TEST,
-    TEST_DASH,
-    VALIDATION,
-    apply_layout,
-    axis_title,
-    empty_figure,
-    to_display,
-)
-from tuning.charts.learn._common import (
-    BOTTOM_LEGEND,
-    gap_trace,
-    rgba,
-)
+from tuning.charts._common import VALIDATION, axis_title, empty_figure, points_trace, rgba, to_display
+from tuning.charts.learn._common import gap_trace, learn_layout, score_line
 from tuning.lessons.validation_overfit import ValidationOverfit
 
 
@@ -69,36 +54,12 @@ def plot_validation_overfit(vo: ValidationOverfit) -> go.Figure:
         return empty_figure("No complete trials", title=title)
     fig = go.Figure()
     fig.add_trace(gap_trace(list(info.step_x), info.best_cv_steps, info.test_steps, name="optimism (CV − test)"))
-    fig.add_trace(
-        go.Scatter(
-            x=info.numbers,
-            y=info.cv_score,
-            mode="markers",
-            name="trial CV score",
-            marker={"color": rgba(VALIDATION, 0.35), "size": 5},
-            hovertemplate="trial #%{x}<br>CV %{y:.4g}<extra></extra>",
-        )
-    )
-    fig.add_trace(
-        go.Scatter(
-            x=info.step_x,
-            y=info.best_cv_steps,
-            mode="lines",
-            name="best CV score so far",
-            line={"color": VALIDATION, "width": 2.5},
-            hovertemplate="after trial %{x:.0f}<br>best CV %{y:.4g}<extra></extra>",
-        )
-    )
-    fig.add_trace(
-        go.Scatter(
-            x=info.step_x,
-            y=info.test_steps,
-            mode="lines",
-            name="test score of that choice",
-            line={"color": TEST, "dash": TEST_DASH, "width": 2.5},
-            hovertemplate="after trial %{x:.0f}<br>test %{y:.4g}<extra></extra>",
-        )
-    )
+    dots, hover = {"color": rgba(VALIDATION, 0.35), "size": 5}, "trial #%{x}<br>CV %{y:.4g}<extra></extra>"
+    fig.add_trace(points_trace(info.numbers, info.cv_score, "trial CV score", dots, hover))
+    hover = "after trial %{x:.0f}<br>best CV %{y:.4g}<extra></extra>"
+    fig.add_trace(score_line(info.step_x, info.best_cv_steps, "best CV score so far", hover))
+    hover = "after trial %{x:.0f}<br>test %{y:.4g}<extra></extra>"
+    fig.add_trace(score_line(info.step_x, info.test_steps, "test score of that choice", hover, held_out=True))
     if math.isfinite(info.final_optimism):
         fig.add_annotation(
             x=float(info.step_x[-1]),
@@ -109,6 +70,4 @@ def plot_validation_overfit(vo: ValidationOverfit) -> go.Figure:
             font={"color": "#555"},
             bgcolor="rgba(255,255,255,0.7)",
         )
-    return apply_layout(
-        fig, title=title, x_title="trial number", y_title=axis_title(info.metric), height=420, legend=BOTTOM_LEGEND
-    )
+    return learn_layout(fig, title, "trial number", axis_title(info.metric), 420)
