@@ -2,7 +2,8 @@
 
 Each chart is built in two steps, as in Optuna's visualization: ``_get_<x>_info`` gathers plain data in a
 NamedTuple (what the tests check) and ``plot_<x>`` draws it. Scores are shown as users read them (losses
-positive, lower is better); an input without complete trials gives an empty figure that says so.
+positive, lower is better); an input without complete trials gives an empty figure that says so. The Learn
+pages' charts are in :mod:`tuning.charts.learn`.
 """
 
 from __future__ import annotations
@@ -15,22 +16,6 @@ from tuning.charts.distribution import _get_score_distribution_info, plot_score_
 from tuning.charts.gap import _get_train_vs_validation_info, plot_train_vs_validation
 from tuning.charts.history import _get_history_info, plot_history
 from tuning.charts.importance import _get_importance_info, plot_importance
-from tuning.charts.learn import (
-    plot_attributions,
-    plot_bias_variance,
-    plot_bias_variance_fits,
-    plot_boosting_rounds,
-    plot_boundaries,
-    plot_decision_boundary,
-    plot_fit_1d,
-    plot_learning_curve,
-    plot_linear_paths,
-    plot_sparsity,
-    plot_sparsity_cost,
-    plot_validation_curve,
-    plot_validation_overfit,
-    plot_xgboost_knobs,
-)
 from tuning.charts.parallel import _get_parallel_coordinates_info, plot_parallel_coordinates
 from tuning.charts.slice import _get_slices_info, plot_slices
 from tuning.charts.timeline import _get_timeline_info, plot_timeline
@@ -47,20 +32,6 @@ __all__ = [
     "_get_timeline_info",
     "_get_train_vs_validation_info",
     "empty_figure",
-    "plot_attributions",
-    "plot_bias_variance",
-    "plot_bias_variance_fits",
-    "plot_boosting_rounds",
-    "plot_boundaries",
-    "plot_decision_boundary",
-    "plot_fit_1d",
-    "plot_learning_curve",
-    "plot_linear_paths",
-    "plot_sparsity",
-    "plot_sparsity_cost",
-    "plot_validation_curve",
-    "plot_validation_overfit",
-    "plot_xgboost_knobs",
     "plot_compare_distributions",
     "plot_compare_history",
     "plot_contour",
