@@ -1,8 +1,9 @@
 """Cost-frugal start: time to the first score within 1 % of the final best, engine with and without
 ``--cheap-start`` against Optuna TPE and FLAML's BlendSearch on the same space (``../shared/bench/peers.py``).
 
-Per table, peers.py runs once with ``--cheap-start`` (engine, Optuna TPE, FLAML BlendSearch: one run, so the
-ratios are against peers measured beside it) and once more for the engine without it. From each study's trace
+Per table, peers.py runs once with ``--cheap-start`` (now the default; engine, Optuna TPE, FLAML BlendSearch:
+one run, so the ratios are against peers measured beside it) and once more for the engine with
+``--no-cheap-start``. From each study's trace
 (finish time, score) it prints the medians over seeds of: the time of the first trial, the time to the first
 score within 1 % of that study's own final best, the time to within 1 % of the best any contender reached in
 the run, and the final best. Run on a quiet machine; ``uptime`` is printed before and after.
@@ -60,7 +61,7 @@ def main() -> None:
         file, target, task = TABLES[name]
         race = _peers(DATA / file, target, task, a, "engine,optuna,flaml", "--cheap-start")
         race["engine (cheap start)"] = race.pop("engine")
-        race["engine (cold start)"] = _peers(DATA / file, target, task, a, "engine", "")["engine"]
+        race["engine (cold start)"] = _peers(DATA / file, target, task, a, "engine", "--no-cheap-start")["engine"]
         top = max(v for m in race.values() for tr in m["traces"] for _, v in tr)
         print(f"\n{name}: {a.trials} trials, seeds {a.seeds}; run best {top:.4f}")
         print(f"  {'contender':32s} first trial  to 1% of own best  to 1% of run best  final best")

@@ -11,6 +11,7 @@ import pytest
 from tuning.charts import learn as C
 from tuning.charts.learn import boundary as B
 from tuning.charts.learn import regularization as R
+from tuning.charts.learn import xgboost_regularization as XR
 from tuning.lessons.bias_variance import BiasVariance
 from tuning.lessons.boosting import BoostingRounds, BoostingRun, early_stop
 from tuning.lessons.boundary import DecisionBoundary, Fit1D
@@ -570,13 +571,13 @@ def test_plot_linear_paths_three_rows_on_a_log_axis():
 
 def test_xgboost_knobs_panels_best_and_secondary_axis():
     knobs = make_knobs()
-    info = R._get_xgboost_knobs_info(knobs)
+    info = XR._get_xgboost_knobs_info(knobs)
     assert [p.best_index for p in info.panels] == [1, 1, 1]
     assert info.panels[2].title.endswith("(DART)")
     assert info.panels[0].labels == ["0", "1", "10"]
     lo, hi = info.y_range
     assert lo < 0.5 and hi > 0.91  # shared range covers every panel's bands and the dummy
-    fig = R.plot_xgboost_knobs(knobs, cols=2)
+    fig = XR.plot_xgboost_knobs(knobs, cols=2)
     assert_labelled(fig)
     stars = [t for t in fig.data if t.marker and t.marker.symbol == "star"]
     assert [(s.x[0], s.y[0]) for s in stars] == [("1", 0.83), ("3", 0.86), ("0.1", 0.85)]
@@ -641,11 +642,11 @@ def test_attributions_top_features_gain_share_and_unused_cells():
         n_features_used=np.array([3, 2]),
         n_leaves=np.array([50, 10]),
     )
-    info = R._get_attributions_info(attr, top=3)
+    info = XR._get_attributions_info(attr, top=3)
     assert info.features == ["f3", "f1", "f0"]
     np.testing.assert_allclose(info.gain[:, 0], [0.6, 0.3, 0.1])  # shares of the column's total gain
     np.testing.assert_allclose(info.gain[:, 1], [0.5, 0.5, 0.0])
-    fig = R.plot_attributions(attr, top=3)
+    fig = XR.plot_attributions(attr, top=3)
     assert_labelled(fig)
     heat = [t for t in fig.data if isinstance(t, go.Heatmap)]
     assert heat[0].text[2][1] == "–"  # f0 unused at gamma=10

@@ -536,7 +536,7 @@ def test_a_study_whose_end_cannot_be_recorded_is_never_stranded(store, add_sampl
     (same process, no live runner) recovers the study as interrupted, resumable (issue 8, item 5)."""
     import sqlite3
 
-    from tuning.cli import _Progress, _run_study
+    from tuning.cli.studies import Progress, run_study
 
     ds = add_sample("moons.csv")
 
@@ -550,9 +550,8 @@ def test_a_study_whose_end_cannot_be_recorded_is_never_stranded(store, add_sampl
         runner = start(store, cfg)
         assert runner.finished.wait(120)
         assert runner.state is StudyState.FAILED and "could not be recorded" in runner.error
-        assert (
-            _run_study(store, runner, True, _Progress(2, "accuracy")) == 1
-        )  # the summary still says 'running': not a success
+        # the summary still says 'running': not a success
+        assert run_study(store, runner, True, Progress(2, "accuracy")) == 1
     sid = runner.study_id
     assert store.get_study(sid).state is StudyState.RUNNING and store.runs_here(sid)
     assert store.mark_interrupted(sid)

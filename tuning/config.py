@@ -94,7 +94,9 @@ class StudyConfig:
     executor: str = "threads"  # "threads" | "processes" | "dask": where trials run (tuning/executors.py)
     scheduler: str | None = None  # a Dask scheduler address (tcp://HOST:8786); None starts a LocalCluster
     plateau: bool = False  # also stop when the search has no more to give (tuning/stoprule.py)
-    cheap_start: bool = False  # the first candidate at the cheapest corner (fewest rounds, shallowest trees)
+    # the first candidate at the cheapest corner (fewest rounds, shallowest trees): a first score in about a
+    # second. None: on for a sampling search (random, TPE, annealing) without seed configurations, off for grid
+    cheap_start: bool | None = None
     name: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -306,7 +308,11 @@ def resolve_config(config: StudyConfig, profile: DatasetProfile) -> ResolvedConf
         executor=_enum(ExecutorName, config.executor, "executor"),
         scheduler=config.scheduler,
         plateau=config.plateau,
-        cheap_start=config.cheap_start,
+        cheap_start=(
+            config.cheap_start
+            if config.cheap_start is not None
+            else strategy is not StrategyName.GRID and not config.extra.get("seed")
+        ),
         name=config.name,
         extra=dict(config.extra),
     )

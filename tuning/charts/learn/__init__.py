@@ -25,15 +25,10 @@ from tuning.charts.learn.iterating import (
     plot_winners_curse,
 )
 from tuning.charts.learn.learning_curve import _get_learning_curve_info, plot_learning_curve
-from tuning.charts.learn.regularization import (
-    plot_attributions,
-    plot_linear_paths,
-    plot_sparsity,
-    plot_sparsity_cost,
-    plot_xgboost_knobs,
-)
+from tuning.charts.learn.regularization import plot_linear_paths, plot_sparsity, plot_sparsity_cost
 from tuning.charts.learn.validation_curve import _get_validation_curve_info, plot_validation_curve, regime_bands
 from tuning.charts.learn.validation_overfit import _get_validation_overfit_info, plot_validation_overfit
+from tuning.charts.learn.xgboost_regularization import plot_attributions, plot_xgboost_knobs
 
 __all__ = [
     "CLIP_FACTOR",
