@@ -12,6 +12,7 @@ from ui.live import render_live
 from ui.search_form import (
     budget_fix_buttons,
     budget_inputs,
+    cheap_start_input,
     cost_preview,
     evaluation_inputs,
     grid_confirmation,
@@ -106,6 +107,7 @@ with st.expander("New search", expanded=study_id is None, icon=":material/tune:"
             "many rounds.",
         )
         early = int(es) or None
+    cheap = cheap_start_input(model, strategy)
 
     config = StudyConfig(
         dataset_id=sel["dataset"],
@@ -121,6 +123,7 @@ with st.expander("New search", expanded=study_id is None, icon=":material/tune:"
         space=space,
         grid_points=grid_points,
         early_stopping_rounds=early,
+        cheap_start=cheap,
         **ev,
         **options,
         name=study_name(model, strategy, load_dataset(db_path(), sel["dataset"])[0]),

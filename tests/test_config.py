@@ -46,6 +46,18 @@ def test_held_out_rows_by_default_only_on_larger_tables():
     assert (small.test_size, large.test_size, none.test_size) == (0.0, AUTO_TEST_SIZE, 0.0)
 
 
+def test_a_sampling_search_starts_cheap_unless_told_or_seeded():
+    def cheap(**kw) -> bool:
+        return resolve_config(StudyConfig(dataset_id="d", target="y", model="xgboost", **kw), profile(50)).cheap_start
+
+    assert cheap(strategy="tpe") and cheap(strategy="random") and cheap(strategy="anneal")
+    assert not cheap(strategy="grid", space={"max_depth": {"values": [2, 3]}})  # a grid is exactly its points
+    assert not cheap(strategy="tpe", extra={"seed": [{"max_depth": 3}]})  # a seeded study starts from its seeds
+    assert not cheap(strategy="tpe", cheap_start=False)
+    with pytest.raises(ConfigError, match="no cheap first trial"):
+        cheap(strategy="grid", space={"max_depth": {"values": [2, 3]}}, cheap_start=True)
+
+
 @pytest.mark.parametrize(
     "change", [{"strategy": "bayes"}, {"pruner": "median"}, {"executor": "ray"}, {"device": "tpu"}]
 )

@@ -111,3 +111,27 @@ def test_the_plateau_box_writes_plateau_into_the_study(search):
     store = get_store()
     assert store.get_study(sid).raw_config["plateau"] is True
     assert store.get_study(sid).config.plateau is True
+
+
+def test_the_cheap_first_trial_box_shows_for_a_sampled_xgboost_search_only(search):
+    from ui.state import get_store
+
+    app = search
+    app.selectbox(key="search_model").set_value("xgboost").run()
+    app.radio(key="search_strategy").set_value("random").run()
+    box = app.checkbox(key="search_cheap_start")
+    assert box.value is True and "fewest rounds" in box.help
+    app.radio(key="search_strategy").set_value("grid").run()
+    assert not [c for c in app.checkbox if c.key == "search_cheap_start"]  # a grid is the grid
+    app.selectbox(key="search_model").set_value("knn").run()
+    app.radio(key="search_strategy").set_value("random").run()
+    assert not [c for c in app.checkbox if c.key == "search_cheap_start"]  # no cost parameter to start cheap on
+    app.selectbox(key="search_model").set_value("xgboost").run()
+    app.checkbox(key="search_cheap_start").uncheck().run()
+    app.number_input(key="search_trials_random").set_value(2)
+    app.number_input(key="search_cv").set_value(2)
+    app.button(key="search_start").click().run()
+    _ok(app)
+    sid = app.query_params["study"]
+    sid = int(sid[0] if isinstance(sid, list) else sid)
+    assert get_store().get_study(sid).config.cheap_start is False

@@ -116,10 +116,10 @@ def test_staged_n_estimators_share_boosters_and_equal_separate_fits():
 
 def test_rungs_continue_boosters_and_the_last_rung_equals_one_full_fit():
     _, ctx = _ctx("breast_cancer.csv", "diagnosis", "xgboost", "roc_auc", task="classification")
-    params = {"n_estimators": 60, "max_depth": 3, "learning_rate": 0.1, "subsample": 0.7, "colsample_bytree": 0.8}
+    params = {"n_estimators": 200, "max_depth": 3, "learning_rate": 0.3, "subsample": 0.7, "colsample_bytree": 0.8}
     trainer = trainer_for("xgboost")
     ladder = trainer.rung_budgets(ctx, params, eta=3, min_budget=None)
-    assert ladder == [10, 30, 60]  # progress lr x rounds = 1, 3, then the full 60 rounds
+    assert ladder == [30, 90, 200]  # progress lr x rounds = 9, 27, then the full 200 rounds
     outs = []
     for rung, budget in enumerate(ladder):
         outs.append(run_trial(ctx, Candidate(7, params, budget=budget, rung=rung)))
@@ -127,7 +127,7 @@ def test_rungs_continue_boosters_and_the_last_rung_equals_one_full_fit():
             kept = _runs(ctx).get(7)
             assert kept is not None and all(f.rounds == budget for f in kept.folds)  # boosters kept, not refit
     assert [o.budget for o in outs] == ladder and [o.rung for o in outs] == [0, 1, 2]
-    full = run_trial(ctx, Candidate(8, params, budget=60, rung=0))  # one fit of 60 rounds, other thread state
+    full = run_trial(ctx, Candidate(8, params, budget=200, rung=0))  # one fit of 200 rounds, other thread state
     assert outs[-1].fold_scores == full.fold_scores
     assert outs[-1].curves["val_mean"] == full.curves["val_mean"]
     assert outs[0].score != outs[-1].score

@@ -244,6 +244,11 @@ def resolve_config(config: StudyConfig, profile: DatasetProfile) -> ResolvedConf
     space.validate_against(family.allowed_params(task), model=family.label)
     if strategy is StrategyName.GRID:
         space.check_grid()  # refuse an oversized grid before the study exists
+    if config.cheap_start and strategy is StrategyName.GRID:
+        raise ConfigError(
+            "A grid search runs exactly its grid: it has no cheap first trial.",
+            fix="Leave out --cheap-start, or use random, tpe or anneal.",
+        )
     if config.n_trials is not None and config.n_trials < 1:
         raise ConfigError(f"The number of trials must be at least 1, got {config.n_trials}.")
     if config.n_trials is None and config.timeout is None and config.strategy != "grid":

@@ -23,6 +23,7 @@ from tuning.space_table import KINDS, rows_to_space, space_to_rows
 from tuning.stoprule import MIN_TRIALS as PLATEAU_MIN_TRIALS
 from tuning.strategies import STRATEGIES
 from tuning.strategies.hyperopt_adapter import startup_trials
+from tuning.trainers import trainer_for
 from ui.run_on import run_on_inputs
 from ui.text import esc
 
@@ -263,6 +264,21 @@ PLATEAU_HELP = (
     "score by less than half that score's own fold-to-fold noise: more trials would not find a setting the folds "
     "can tell apart. On 11 tables it saved about half the trials and lost a median 0.03 % of the score."
 )
+
+
+CHEAP_HELP = (
+    "The first trial takes the fewest rounds and the shallowest trees of the space (everything else at its "
+    "centre), so a first score shows in about a second; the search then goes on as chosen. Off: the first "
+    "trial is the strategy's own draw."
+)
+
+
+def cheap_start_input(model: str, strategy: str) -> bool | None:
+    """A checkbox (on) where the family's trainer has a cheap corner and the search samples; None elsewhere
+    (the config's default then decides)."""
+    if strategy == "grid" or trainer_for(model).cheap_start(get_model(model).space()) is None:
+        return None
+    return bool(st.checkbox("Cheap first trial", value=True, key="search_cheap_start", help=CHEAP_HELP))
 
 
 def run_options() -> dict[str, Any]:
