@@ -258,7 +258,7 @@ def test_run_with_asha_pruner_reports_budget_and_rung(tmp_path):
             {
                 "n_estimators": {"value": 60},
                 "max_depth": {"type": "int", "low": 2, "high": 6},
-                "learning_rate": {"type": "float", "low": 0.05, "high": 0.5, "log": True},
+                "learning_rate": {"type": "float", "low": 0.2, "high": 0.5, "log": True},  # all have rungs
             }
         )
     )

@@ -462,8 +462,8 @@ def test_boosting_info_star_stop_and_wasted_band():
     rounds = make_rounds()
     info = C._get_boosting_rounds_info(rounds)
     u, falling = info.panels
-    assert u.best_round == int(np.argmin(rounds.runs[0].val_mean)) + 1 == 4
-    assert u.stop_round == 7  # best at 4, patience 3
+    assert u.run.best_round == int(np.argmin(rounds.runs[0].val_mean)) + 1 == 4
+    assert u.run.stop_round == 7  # best at 4, patience 3
     assert u.wasted == (7.0, 12.0)  # the band starts at the stop round
     assert falling.wasted is None
 

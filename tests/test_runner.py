@@ -441,10 +441,10 @@ def test_any_executor_plugs_in_even_a_process_pool(store, add_sample):
     assert {t.worker for t in store.get_trials(runner.study_id)} != {None}
 
 
-XGB_SPACE = {
+XGB_SPACE = {  # every candidate has a rung below its full budget (the first rung is at learning_rate x rounds 9)
     "n_estimators": {"value": 60},
     "max_depth": {"type": "int", "low": 2, "high": 5},
-    "learning_rate": {"type": "float", "low": 0.05, "high": 0.5, "log": True},
+    "learning_rate": {"type": "float", "low": 0.2, "high": 0.5, "log": True},
 }
 
 
@@ -492,21 +492,21 @@ def test_stopped_mid_rung_keeps_finished_rungs_and_resume_continues(store, add_s
     )
     runner = start(store, cfg)
     sid = runner.study_id
-    # rung 0 is 100 rounds (progress 1 at lr 0.01); wait until a candidate is promoted and boosting rung 1
+    # rung 0 is 900 rounds (progress 9 at lr 0.01); wait until a candidate is promoted and boosting rung 1
     assert _wait_for(lambda: any(t.rungs for t in store.get_trials(sid, states=(TrialState.RUNNING,))))
     runner.stop(wait=True, timeout=60)
     (paused,) = store.get_trials(sid, states=(TrialState.PAUSED,))
-    assert store.get_study(sid).state is StudyState.STOPPED and paused.rungs[0][:2] == (0, 100)
-    space_small = {**space, "n_estimators": {"value": 400}}  # the same study, finished quickly this time
+    assert store.get_study(sid).state is StudyState.STOPPED and paused.rungs[0][:2] == (0, 900)
+    space_small = {**space, "n_estimators": {"value": 1200}}  # the same study, finished quickly this time
     with store._conn() as conn:
         conn.execute(
             "UPDATE studies SET config=json_set(config, '$.space', json(?)) WHERE id=?", (json.dumps(space_small), sid)
         )
-        conn.execute("UPDATE trials SET params=json_set(params, '$.n_estimators', 400) WHERE study_id=?", (sid,))
+        conn.execute("UPDATE trials SET params=json_set(params, '$.n_estimators', 1200) WHERE study_id=?", (sid,))
     resume(store, sid).join(300)
     again = store.get_trial(sid, paused.number)
     assert again.state in (TrialState.COMPLETE, TrialState.PRUNED)
-    assert again.rungs[0][:2] == (0, 100) and len(again.rungs) >= 2  # the finished rung was kept
+    assert again.rungs[0][:2] == (0, 900) and len(again.rungs) >= 2  # the finished rung was kept
     assert _summary(store, sid)["state"] == "complete"
 
 

@@ -146,16 +146,9 @@ def cmd_finetune(args: argparse.Namespace) -> int:
         raise ConfigError(
             f"Bad --learning-rates or --arms: {exc}.", fix=f"Arms: {', '.join(k.value for k in ArmKind)}."
         ) from None
+    same = ("holdout", "seed", "patience", "tpe_trials", "metric", "base_learning_rate")  # FinetuneSettings fields
     settings = FinetuneSettings(
-        holdout=args.holdout,
-        seed=args.seed,
-        learning_rates=rates,
-        max_rounds=args.rounds,
-        patience=args.patience,
-        tpe_trials=args.tpe_trials,
-        metric=args.metric,
-        arms=arms,
-        base_learning_rate=args.base_learning_rate,
+        learning_rates=rates, max_rounds=args.rounds, arms=arms, **{k: getattr(args, k) for k in same}
     )
     result = finetune(
         base, new, target=target, old=old, settings=settings, progress=lambda m: print(m, file=sys.stderr)

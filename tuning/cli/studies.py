@@ -92,6 +92,13 @@ def _main_thread() -> bool:
     return threading.current_thread() is threading.main_thread()
 
 
+#: ``run`` options that are StudyConfig fields of the same name; the others are mapped in cmd_run.
+RUN_OPTIONS = (
+    "target", "model", "task", "strategy", "timeout", "target_score", "patience", "cheap_start", "cv", "test_size",
+    "metric", "grid_points", "workers", "seed", "device", "name", "pruner", "scheduler",
+)  # fmt: skip
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     from tuning.config import StudyConfig
     from tuning.data import parse_table, read_bytes
@@ -126,31 +133,14 @@ def cmd_run(args: argparse.Namespace) -> int:
     ds = store.add_dataset(name, content, n_rows=len(df), n_cols=df.shape[1])
     config = StudyConfig(
         dataset_id=ds,
-        target=args.target,
-        model=args.model,
-        task=args.task,
-        strategy=args.strategy,
         n_trials=trials,
-        timeout=args.timeout,
         trial_timeout=args.trial_timeout or None,
-        target_score=args.target_score,
-        patience=args.patience,
         plateau=args.stop_on_plateau,
-        cheap_start=args.cheap_start,
-        cv=args.cv,
-        test_size=args.test_size,
-        metric=args.metric,
         space=space,
-        grid_points=args.grid_points,
-        workers=args.workers,
-        seed=args.seed,
-        device=args.device,
         early_stopping_rounds=args.early_stopping,
-        name=args.name,
         record_curves=not args.no_curves,
-        pruner=args.pruner,
         executor=executor,
-        scheduler=args.scheduler,
+        **{field: getattr(args, field) for field in RUN_OPTIONS},
     )
     progress = Progress(config.n_trials, config.metric or "")
     runner = start(store, config, on_progress=progress)  # the one start path: the table is parsed there, once
