@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import streamlit as st
 
 from tuning.errors import TuningError
@@ -44,9 +46,10 @@ with st.expander("Settings", expanded=False):
             st.number_input("The file's learning rate (not recorded in it)", 0.001, 1.0, 0.3, key="ft_base_lr")
         )
     lr0 = base_lr or base.learning_rate
+    chosen: dict[str, Any] = {"base_learning_rate": base_lr}  # FinetuneSettings fields, as the widgets set them
     c1, c2, c3 = st.columns(3)
-    holdout = c1.slider("Held-out fraction of the new data", 0.1, 0.5, 0.3, 0.05, key="ft_holdout")
-    seed = int(c2.number_input("Split seed", 0, 10_000, 0, key="ft_seed"))
+    chosen["holdout"] = c1.slider("Held-out fraction of the new data", 0.1, 0.5, 0.3, 0.05, key="ft_holdout")
+    chosen["seed"] = int(c2.number_input("Split seed", 0, 10_000, 0, key="ft_seed"))
     rates_text = c3.text_input(
         "Continue's learning rates",
         "",
@@ -54,23 +57,15 @@ with st.expander("Settings", expanded=False):
         key="ft_rates",
     )
     c4, c5, c6 = st.columns(3)
-    max_rounds = int(c4.number_input("Most rounds an arm may add", 5, 2000, 200, key="ft_rounds"))
-    patience = int(c5.number_input("Early-stopping patience (rounds)", 1, 200, 20, key="ft_patience"))
-    tpe = int(c6.number_input("TPE trials over continue (0: none)", 0, 100, 0, key="ft_tpe"))
+    chosen["max_rounds"] = int(c4.number_input("Most rounds an arm may add", 5, 2000, 200, key="ft_rounds"))
+    chosen["patience"] = int(c5.number_input("Early-stopping patience (rounds)", 1, 200, 20, key="ft_patience"))
+    chosen["tpe_trials"] = int(c6.number_input("TPE trials over continue (0: none)", 0, 100, 0, key="ft_tpe"))
 
 runs, key = get_runs(), base_key(base)
 running = (r := runs.get(key)) is not None and r.running
 if st.button("Run the arms", type="primary", key="ft_run", disabled=running):
     try:
-        settings = FinetuneSettings(
-            holdout=holdout,
-            seed=seed,
-            learning_rates=parse_rates(rates_text),
-            max_rounds=max_rounds,
-            patience=patience,
-            tpe_trials=tpe,
-            base_learning_rate=base_lr,
-        )
+        settings = FinetuneSettings(learning_rates=parse_rates(rates_text), **chosen)
         store, new_df, old_df = get_store(), new.df, old.df if old is not None else None
         about = f"new data {new.name}, target {target}"
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 import pandas as pd
 import streamlit as st
@@ -82,14 +82,24 @@ def _resample_seed(prefix: str) -> int:
     return seed
 
 
-def _sweep_controls(prefix: str, task: str) -> tuple[str, str, list, str, dict]:
+class SweepChoice(NamedTuple):
+    """A model and one of its hyperparameters to sweep: the keyword arguments of the sweep lessons."""
+
+    model: str
+    param: str
+    values: list
+    simpler: str
+    fixed: dict
+
+
+def _sweep_controls(prefix: str, task: str) -> SweepChoice:
     models = [m for m in SWEEPS if task in get_model(m).tasks]
     c1, c2 = st.columns(2)
     model = c1.selectbox("Model", models, index=0, key=f"{prefix}_model", format_func=lambda m: get_model(m).label)
     sweeps = {s[0]: s for s in SWEEPS[model]}
     param = c2.selectbox("Hyperparameter", list(sweeps), key=f"{prefix}_param")
     _, values, simpler, fixed = sweeps[param]
-    return model, param, values, simpler, fixed
+    return SweepChoice(model, param, values, simpler, fixed)
 
 
 def validation_curve_view() -> None:
@@ -103,19 +113,10 @@ def validation_curve_view() -> None:
     data = pick_data("vc_data", default_file="noisy_sine.csv")
     if data is None:
         return
-    model, param, values, simpler, fixed = _sweep_controls("vc", data.task)
+    choice = _sweep_controls("vc", data.task)
+    model, param, values = choice.model, choice.param, choice.values
     cv = st.slider("CV folds", 3, 10, 5, key="vc_cv")
-    curve = compute_on(
-        data,
-        lessons.validation_curve,
-        label="Fitting every setting",
-        model=model,
-        param=param,
-        values=values,
-        fixed=fixed,
-        cv=cv,
-        simpler=simpler,
-    )
+    curve = compute_on(data, lessons.validation_curve, label="Fitting every setting", cv=cv, **choice._asdict())
     if curve is None:
         return
     current = _value_slider(f"Current {param}", values, values[curve.best_index], f"vc_current_{model}_{param}")
