@@ -240,16 +240,22 @@ def boundary_view() -> None:
     _pin_buttons("db_pins", res, "boundary")
 
 
+def _model_and_noise(prefix: str, models: list[str], *, least_noise: float) -> tuple[Any, str, float]:
+    """The row of the generated-data views: model, noise, and a third column the view fills."""
+    c = st.columns(3)
+    model = c[0].selectbox("Model", models, key=f"{prefix}_model")
+    noise = c[1].slider("Noise", least_noise, 1.0, 0.3, 0.05, key=f"{prefix}_noise")
+    return c[2], model, noise
+
+
 def fit_1d_view() -> None:
     explain(
         "A noisy sine with the truth drawn in black. A low-degree polynomial misses the wave (underfit); a "
         "high-degree one passes through training points and swings wildly between them (overfit).",
         "set the degree to 15, then Resample a few times: the fit changes completely each time — that is variance.",
     )
-    c = st.columns(3)
-    model = c[0].selectbox("Model", list(FIT1D_KNOBS), key="f1_model")
-    noise = c[1].slider("Noise", 0.0, 1.0, 0.3, 0.05, key="f1_noise")
-    n = c[2].select_slider("Points", [20, 30, 60, 120, 300], value=30, key="f1_n")
+    third, model, noise = _model_and_noise("f1", list(FIT1D_KNOBS), least_noise=0.0)
+    n = third.select_slider("Points", [20, 30, 60, 120, 300], value=30, key="f1_n")
     param, value = _knob_slider("f1", model, FIT1D_KNOBS[model])
     seed = _resample_seed("f1")
     res = compute_call(lessons.fit_1d, label="Fitting", model=model, params={param: value}, n=n, noise=noise, seed=seed)
@@ -267,10 +273,8 @@ def bias_variance_view() -> None:
         "the measured test error: bias falls and variance rises with complexity.",
         "switch to k-NN: complexity grows as k shrinks — watch variance explode at k = 1.",
     )
-    c = st.columns(3)
-    model = c[0].selectbox("Model", list(BIAS_VARIANCE), key="bv_model")
-    noise = c[1].slider("Noise", 0.05, 1.0, 0.3, 0.05, key="bv_noise")
-    repeats = c[2].select_slider("Resamples", [10, 20, 40, 80], value=20, key="bv_repeats")
+    third, model, noise = _model_and_noise("bv", list(BIAS_VARIANCE), least_noise=0.05)
+    repeats = third.select_slider("Resamples", [10, 20, 40, 80], value=20, key="bv_repeats")
     param, values = BIAS_VARIANCE[model]
     res = compute_call(
         lessons.bias_variance,
