@@ -1,4 +1,5 @@
-"""What the study benchmarks share: a real table shuffled and cut to a row count, stored; one XGBoost TPE study."""
+"""What the benchmarks share: a real table shuffled and cut to a row count, stored; one XGBoost TPE study; the
+peers' search space; an XGBoost evaluation context over a numeric frame."""
 
 from __future__ import annotations
 
@@ -12,6 +13,16 @@ from tuning.config import StudyConfig
 from tuning.store import Store
 
 ROOT = Path(__file__).resolve().parents[1]
+PEER_SPACE = {  # ../shared/bench/peers.py's space
+    "n_estimators": {"type": "int", "low": 50, "high": 500},
+    "max_depth": {"type": "int", "low": 2, "high": 10},
+    "learning_rate": {"type": "float", "low": 0.01, "high": 0.3, "log": True},
+    "subsample": {"type": "float", "low": 0.5, "high": 1.0},
+    "colsample_bytree": {"type": "float", "low": 0.5, "high": 1.0},
+    "min_child_weight": {"type": "float", "low": 1.0, "high": 20.0, "log": True},
+    "reg_lambda": {"type": "float", "low": 1e-3, "high": 10.0, "log": True},
+    "reg_alpha": {"type": "float", "low": 1e-3, "high": 10.0, "log": True},
+}
 DATA = ROOT.parent / "shared" / "data"
 SAMPLES = ROOT / "sample_data"
 
@@ -40,4 +51,23 @@ def tpe_study(dataset_id: str, target: str, metric: str, space: dict, trials: in
         metric=metric,
         space=space,
         **(base | kw),
+    )
+
+
+def xgb_context(X: pd.DataFrame, y, *, task: str, metric: str, folds, n_jobs: int, record_curves: bool):
+    """The engine's evaluation context for XGBoost on an all-numeric frame (one-hot or codes done by the caller)."""
+    from tuning.context import EvalContext
+
+    return EvalContext(
+        model="xgboost",
+        task=task,
+        X=X,
+        y=y,
+        numeric=tuple(X.columns),
+        categorical=(),
+        folds=tuple(folds),
+        metric=metric,
+        secondary=(),
+        n_jobs=n_jobs,
+        record_curves=record_curves,
     )

@@ -24,21 +24,12 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks._tables import DATA, ROOT, store_rows, tpe_study, uptime  # noqa: E402
+from benchmarks._tables import DATA, PEER_SPACE, ROOT, store_rows, tpe_study, uptime  # noqa: E402
 from tuning.iterate import propose  # noqa: E402
 from tuning.runner import run  # noqa: E402
 from tuning.store import Store  # noqa: E402
 
-SPACE = {  # peers.py's space
-    "n_estimators": {"type": "int", "low": 50, "high": 500},
-    "max_depth": {"type": "int", "low": 2, "high": 10},
-    "learning_rate": {"type": "float", "low": 0.01, "high": 0.3, "log": True},
-    "subsample": {"type": "float", "low": 0.5, "high": 1.0},
-    "colsample_bytree": {"type": "float", "low": 0.5, "high": 1.0},
-    "min_child_weight": {"type": "float", "low": 1.0, "high": 20.0, "log": True},
-    "reg_lambda": {"type": "float", "low": 1e-3, "high": 10.0, "log": True},
-    "reg_alpha": {"type": "float", "low": 1e-3, "high": 10.0, "log": True},
-}
+SPACE = PEER_SPACE
 TABLES = {  # name: (file, target, metric)
     "cps1988": ("cps1988_wage.csv", "wage", "r2"),
     "credit": ("credit_status.csv", "Status", "roc_auc"),

@@ -103,24 +103,13 @@ def main() -> None:
             )
 
 
-PEER_SPACE = {  # ../shared/bench/peers.py's space
-    "n_estimators": {"type": "int", "low": 50, "high": 500},
-    "max_depth": {"type": "int", "low": 2, "high": 10},
-    "learning_rate": {"type": "float", "low": 0.01, "high": 0.3, "log": True},
-    "subsample": {"type": "float", "low": 0.5, "high": 1.0},
-    "colsample_bytree": {"type": "float", "low": 0.5, "high": 1.0},
-    "min_child_weight": {"type": "float", "low": 1.0, "high": 20.0, "log": True},
-    "reg_lambda": {"type": "float", "low": 0.001, "high": 10.0, "log": True},
-    "reg_alpha": {"type": "float", "low": 0.001, "high": 10.0, "log": True},
-}
-
-
 def real_table(path: Path, target: str, n_configs: int) -> None:
     import subprocess
 
     import pandas as pd
 
-    from tuning.context import EvalContext, make_folds
+    from benchmarks._tables import PEER_SPACE, xgb_context
+    from tuning.context import make_folds
     from tuning.data import read_table
     from tuning.evaluate import evaluate
     from tuning.profile import infer_task
@@ -135,19 +124,8 @@ def real_table(path: Path, target: str, n_configs: int) -> None:
     metric = (
         "roc_auc" if task == "classification" and len(set(y)) == 2 else "accuracy" if task == "classification" else "r2"
     )
-    ctx = EvalContext(
-        model="xgboost",
-        task=task,
-        X=X,
-        y=y,
-        numeric=tuple(X.columns),
-        categorical=(),
-        folds=tuple(make_folds(y, task=task, cv=3, seed=0)),
-        metric=metric,
-        secondary=(),
-        n_jobs=2,
-        record_curves=False,
-    )
+    folds = make_folds(y, task=task, cv=3, seed=0)
+    ctx = xgb_context(X, y, task=task, metric=metric, folds=folds, n_jobs=2, record_curves=False)
     trainer = trainer_for("xgboost")
     space = SearchSpace.from_dict(PEER_SPACE)
     rng = np.random.default_rng(0)

@@ -32,7 +32,7 @@ import psutil
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from benchmarks._tables import DATA, uptime  # noqa: E402
+from benchmarks._tables import DATA, uptime, xgb_context  # noqa: E402
 
 SETTING = {"n_estimators": 200, "max_depth": 6, "learning_rate": 0.1}
 
@@ -130,7 +130,6 @@ def rows(path: Path, target: str, sizes: list[int], repeats: int) -> None:
     from sklearn.model_selection import KFold, StratifiedKFold, cross_val_score
     from xgboost import XGBClassifier, XGBRegressor
 
-    from tuning.context import EvalContext
     from tuning.data import read_table
     from tuning.evaluate import evaluate
     from tuning.profile import infer_task
@@ -150,19 +149,7 @@ def rows(path: Path, target: str, sizes: list[int], repeats: int) -> None:
             y = y_raw.to_numpy(dtype=float)
             Est, folds_of, metric = XGBRegressor, KFold(3, shuffle=True, random_state=0), "r2"
         folds = tuple(folds_of.split(X, y))
-        ctx = EvalContext(
-            model="xgboost",
-            task=task,
-            X=X,
-            y=y,
-            numeric=tuple(X.columns),
-            categorical=(),
-            folds=folds,
-            metric=metric,
-            secondary=(),
-            n_jobs=1,
-            record_curves=True,
-        )
+        ctx = xgb_context(X, y, task=task, metric=metric, folds=folds, n_jobs=1, record_curves=True)
         t = time.perf_counter()
         evaluate(ctx, {"n_estimators": 2})  # matrices built once per study, as in a real one
         build = time.perf_counter() - t

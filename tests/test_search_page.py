@@ -40,6 +40,16 @@ def _warnings(app) -> list[str]:
     return [str(w.value) for w in app.warning]
 
 
+def _start_small_random(app) -> int:
+    """Start the random search on screen with 2 trials of 2 folds; the new study's id."""
+    app.number_input(key="search_trials_random").set_value(2)
+    app.number_input(key="search_cv").set_value(2)
+    app.button(key="search_start").click().run()
+    _ok(app)
+    sid = app.query_params["study"]
+    return int(sid[0] if isinstance(sid, list) else sid)
+
+
 def test_the_estimate_appears_in_words_and_follows_the_budget(search):
     app = search
     app.selectbox(key="search_model").set_value("decision_tree").run()
@@ -102,12 +112,7 @@ def test_the_plateau_box_writes_plateau_into_the_study(search):
     assert box.value is False and "fold-to-fold noise" in box.help
     box.check().run()
     app.radio(key="search_strategy").set_value("random").run()
-    app.number_input(key="search_trials_random").set_value(2)
-    app.number_input(key="search_cv").set_value(2)
-    app.button(key="search_start").click().run()
-    _ok(app)
-    sid = app.query_params["study"]
-    sid = int(sid[0] if isinstance(sid, list) else sid)
+    sid = _start_small_random(app)
     store = get_store()
     assert store.get_study(sid).raw_config["plateau"] is True
     assert store.get_study(sid).config.plateau is True
@@ -128,10 +133,5 @@ def test_the_cheap_first_trial_box_shows_for_a_sampled_xgboost_search_only(searc
     assert not [c for c in app.checkbox if c.key == "search_cheap_start"]  # no cost parameter to start cheap on
     app.selectbox(key="search_model").set_value("xgboost").run()
     app.checkbox(key="search_cheap_start").uncheck().run()
-    app.number_input(key="search_trials_random").set_value(2)
-    app.number_input(key="search_cv").set_value(2)
-    app.button(key="search_start").click().run()
-    _ok(app)
-    sid = app.query_params["study"]
-    sid = int(sid[0] if isinstance(sid, list) else sid)
+    sid = _start_small_random(app)
     assert get_store().get_study(sid).config.cheap_start is False
