@@ -27,7 +27,7 @@ from tuning.protocol import TrialState
 optuna = pytest.importorskip("optuna")
 
 from tuning.export import optuna as ox  # noqa: E402  (after the importorskip)
-from tuning.export import optuna_read as rd  # noqa: E402
+from tuning.export import optuna_storage as storage  # noqa: E402
 
 N_TRIALS = 8
 
@@ -254,29 +254,29 @@ def test_a_missing_file_is_still_a_store_error(store, tmp_path):
 
 
 def test_every_query_runs_under_a_step_budget(store, foreign_db, tmp_path, monkeypatch):
-    monkeypatch.setattr(rd, "SQL_MAX_STEPS", 1)
-    monkeypatch.setattr(rd, "_SQL_EVERY", 1)
+    monkeypatch.setattr(storage, "SQL_MAX_STEPS", 1)
+    monkeypatch.setattr(storage, "_SQL_EVERY", 1)
     path = _file(tmp_path, foreign_db)
     with pytest.raises(DataError, match="took too long, so it was stopped"):
         ox.import_study(store, _url(path))
 
 
 def test_every_query_runs_under_a_time_budget(store, foreign_db, tmp_path, monkeypatch):
-    monkeypatch.setattr(rd, "SQL_MAX_SECONDS", -1.0)
-    monkeypatch.setattr(rd, "_SQL_EVERY", 1)
+    monkeypatch.setattr(storage, "SQL_MAX_SECONDS", -1.0)
+    monkeypatch.setattr(storage, "_SQL_EVERY", 1)
     path = _file(tmp_path, foreign_db)
     with pytest.raises(DataError, match="took too long"):
         ox.study_names(_url(path))
 
 
 def test_an_oversized_file_is_refused_before_it_is_opened(store, foreign_db, tmp_path, monkeypatch):
-    monkeypatch.setattr(rd, "MAX_FILE_BYTES", len(foreign_db) - 1)
+    monkeypatch.setattr(storage, "MAX_FILE_BYTES", len(foreign_db) - 1)
     with pytest.raises(DataError, match="the import reads files up to"):
         ox.import_study(store, _url(_file(tmp_path, foreign_db)))
 
 
 def test_an_oversized_value_stops_the_read(store, foreign_db, tmp_path, monkeypatch):
-    monkeypatch.setattr(rd, "MAX_VALUE_BYTES", 100_000)
+    monkeypatch.setattr(storage, "MAX_VALUE_BYTES", 100_000)
     path = _file(tmp_path, foreign_db, f"UPDATE trial_params SET distribution_json = '{'x' * 200_000}'")
     with pytest.raises(DataError, match="holds a value over"):
         ox.import_study(store, _url(path))
@@ -284,10 +284,10 @@ def test_an_oversized_value_stops_the_read(store, foreign_db, tmp_path, monkeypa
 
 def test_too_many_trials_or_studies_are_refused(store, foreign_db, tmp_path, monkeypatch):
     path = _file(tmp_path, foreign_db)
-    monkeypatch.setattr(rd, "MAX_TRIALS", N_TRIALS - 1)
+    monkeypatch.setattr(storage, "MAX_TRIALS", N_TRIALS - 1)
     with pytest.raises(DataError, match=f"has {N_TRIALS:,} trials; the import copies up to"):
         ox.import_study(store, _url(path))
-    monkeypatch.setattr(rd, "MAX_STUDIES", 0)
+    monkeypatch.setattr(storage, "MAX_STUDIES", 0)
     with pytest.raises(DataError, match="more than 0 studies"):
         ox.study_names(_url(path))
 
@@ -549,7 +549,7 @@ def _mutate(content: bytes, rng: random.Random, tmp_path: Path, i: int) -> Path:
         return path
     path.write_bytes(content)
     conn = sqlite3.connect(path)
-    tables = list(rd._OPTUNA_COLUMNS)
+    tables = list(storage._OPTUNA_COLUMNS)
     for _ in range(rng.randint(1, 4)):
         table = rng.choice(tables)
         cols = [r[1] for r in conn.execute(f"PRAGMA table_info({table})")]

@@ -117,7 +117,7 @@ def _display_name(name: str | None) -> str:
 @contextlib.contextmanager
 def _private_copy(data: bytes) -> Iterator[Path]:
     """``data`` in a file only this process's user can read, removed on leaving (whatever happens)."""
-    from tuning.export.optuna_read import MAX_FILE_BYTES
+    from tuning.export.optuna_storage import MAX_FILE_BYTES
 
     if len(data) > MAX_FILE_BYTES:
         raise DataError(

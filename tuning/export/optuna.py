@@ -16,8 +16,7 @@ Scores stay in the workbench's convention in an export (direction ``maximize``, 
 imported study that minimizes gets negated scores and a ``neg_`` metric name, which the pages show as a
 positive loss.
 
-The bounded reader of untrusted storages (schema checks, query budget, a check per trial field) is
-``tuning.export.optuna_read``.
+Untrusted storages are read by ``optuna_storage`` (bounded, read-only) and checked by ``optuna_read``.
 """
 
 from __future__ import annotations
@@ -35,21 +34,22 @@ import pandas as pd
 
 from tuning.errors import ConfigError, DataError, StoreError
 from tuning.export._optional import require
-from tuning.export.optuna_read import (  # noqa: F401  (FOREIGN_RUN_KEYS: part of this module's interface)
-    _FRESH_FIX,
-    _OUR_TRIAL_KEYS,
-    FOREIGN_RUN_KEYS,
-    MAX_ATTR_JSON,
-    MAX_DIST_JSON,
-    MAX_NAME,
-    STUDY_ATTR,
+from tuning.export.optuna_read import (
     OptunaImport,
     _checked_config,
     _Checker,
     _json,
-    _label_of,
     _merged_space,
     _plain_text,
+)
+from tuning.export.optuna_storage import (
+    _FRESH_FIX,
+    _OUR_TRIAL_KEYS,
+    MAX_ATTR_JSON,
+    MAX_DIST_JSON,
+    MAX_NAME,
+    STUDY_ATTR,
+    _label_of,
     _RawStudy,
     _RawTrial,
     _sqlite_path,
@@ -587,7 +587,6 @@ def import_study(store: Store, url: str, *, study_name: str | None = None, label
 
 
 __all__ = [
-    "FOREIGN_RUN_KEYS",
     "OptunaImport",
     "STUDY_ATTR",
     "distributions",
