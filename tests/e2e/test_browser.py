@@ -104,6 +104,7 @@ def set_number(page: Page, label: str, value: int, key: str | None = None) -> No
 
 
 def pick_radio(page: Page, group: str, option: str) -> None:
+    wait_idle(page)  # a click during a rerun can land on the widget the rerun is replacing, and be lost
     radio = main(page).get_by_role("radiogroup", name=group)
     radio.get_by_test_id("stRadioOption").filter(has_text=re.compile(rf"^{re.escape(option)}$")).click()
     expect(radio.get_by_role("radio", name=option, exact=True)).to_be_checked()
