@@ -107,7 +107,7 @@ with st.expander("New search", expanded=study_id is None, icon=":material/tune:"
             "many rounds.",
         )
         early = int(es) or None
-    cheap = cheap_start_input(model, strategy)
+    cheap = cheap_start_input(model, strategy, space)
 
     config = StudyConfig(
         dataset_id=sel["dataset"],

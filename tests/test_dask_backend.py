@@ -20,7 +20,7 @@ import pytest
 distributed = pytest.importorskip("distributed")
 
 from tuning.config import StudyConfig  # noqa: E402
-from tuning.dask_backend import _import_probe, preflight  # noqa: E402
+from tuning.dask.cluster import _import_probe, preflight  # noqa: E402
 from tuning.errors import ConfigError  # noqa: E402
 from tuning.runner import run  # noqa: E402
 from tuning.store import TrialState  # noqa: E402

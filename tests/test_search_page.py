@@ -135,3 +135,13 @@ def test_the_cheap_first_trial_box_shows_for_a_sampled_xgboost_search_only(searc
     app.checkbox(key="search_cheap_start").uncheck().run()
     sid = _start_small_random(app)
     assert get_store().get_study(sid).config.cheap_start is False
+
+
+def test_the_cheap_first_trial_box_follows_the_space_being_searched():
+    from ui.search_form import cheap_start_input
+
+    fixed = {"n_estimators": {"value": 100}, "max_depth": {"value": 3}, "learning_rate": {"value": 0.1}}
+    assert cheap_start_input("xgboost", "tpe", None) is True  # the family's space: rounds and depth searched
+    assert cheap_start_input("xgboost", "tpe", fixed) is None  # nothing to start cheap on
+    assert cheap_start_input("xgboost", "tpe", {"n_estimators": {"type": "int"}}) is True  # mid-edit: the default
+    assert cheap_start_input("xgboost", "grid", None) is None

@@ -1,5 +1,5 @@
 """The backend interface (where trials run) and the in-process ones: threads, or any ``concurrent.futures``
-executor. Local processes are ``tuning.process_backend``, Dask ``tuning.dask_backend``; ``tuning.executors``
+executor. Local processes are ``tuning.process_backend``, Dask ``tuning.dask``; ``tuning.executors``
 chooses among them.
 
 The runner hands a backend one picklable trial function and the study's evaluation context once

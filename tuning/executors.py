@@ -1,20 +1,19 @@
 """Where trials run: threads in this process, local processes, or a Dask cluster; ``make_backend`` picks one.
 
 The backends live in ``tuning.backend`` (the interface, threads, any executor), ``tuning.process_backend``
-and ``tuning.dask_backend`` (the one module that imports ``distributed``); their public names are here too.
+and ``tuning.dask`` (the one package that imports ``distributed``); their public names are here too.
 """
 
 from __future__ import annotations
 
 from tuning.backend import EXECUTORS, Backend, ExecutorBackend, StopFlag, ThreadBackend, TrialFn, WorkerLost
-from tuning.dask_backend import (
+from tuning.dask.backend import DaskBackend, _PolledFlag
+from tuning.dask.cluster import (
     ALLOWED_SCHEDULERS_ENV,
     CONNECT_TIMEOUT_S,
     DASK_INSTALL,
     ClusterInfo,
-    DaskBackend,
     WorkerInfo,
-    _PolledFlag,
     allowed_schedulers,
     check_address,
     check_cluster,

@@ -13,6 +13,7 @@ import streamlit as st
 from tuning.analysis import display_metric_name
 from tuning.config import AUTO_TEST_MIN_ROWS, AUTO_TEST_SIZE, StudyConfig
 from tuning.device import cuda_status
+from tuning.errors import TuningError
 from tuning.evaluate import default_metric, secondary_metrics
 from tuning.ladder import MIN_COMPLETE
 from tuning.models import get_model, models_for_task
@@ -273,10 +274,16 @@ CHEAP_HELP = (
 )
 
 
-def cheap_start_input(model: str, strategy: str) -> bool | None:
-    """A checkbox (on) where the family's trainer has a cheap corner and the search samples; None elsewhere
-    (the config's default then decides)."""
-    if strategy == "grid" or trainer_for(model).cheap_start(get_model(model).space()) is None:
+def cheap_start_input(model: str, strategy: str, space: dict[str, Any] | None) -> bool | None:
+    """A checkbox (on) where the family's trainer has a cheap corner in the space being searched and the search
+    samples; None elsewhere (the config's default then decides)."""
+    if strategy == "grid":
+        return None
+    try:
+        searched = SearchSpace.from_dict(space) if space is not None else get_model(model).space()
+    except TuningError:  # a space still being edited: the Start checks say what is wrong with it
+        searched = get_model(model).space()
+    if trainer_for(model).cheap_start(searched) is None:
         return None
     return bool(st.checkbox("Cheap first trial", value=True, key="search_cheap_start", help=CHEAP_HELP))
 
