@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The issue-18 races, one after another on a quiet machine (nothing else running), each with uptime before and
-# after; logs and JSON land in benchmarks/results/. Usage: bash benchmarks/run_issue18.sh [earlycut|throughput|scale ...]
+# after; logs and JSON land in benchmarks/results/. Usage: bash benchmarks/run_issue18.sh [earlycut|throughput|moreseeds|scale ...]
 set -u
 cd "$(dirname "$0")/.."
 D=../shared/data
@@ -26,6 +26,11 @@ for part in $parts; do
         set -- $t
         race "throughput_${1%%_*}" "$1" "$2" "$3" --trials 40 --seeds 0,1,2 --only engine,optuna,random --target-rule median
       done ;;
+    moreseeds)  # five more seeds (3-7) where three left the ratios to luck
+      race earlycut_cps1988_seeds3-7 cps1988_wage.csv wage regression --trials 40 --seeds 3,4,5,6,7 \
+        --engine-args "--pruner asha" --only engine,optuna-hb,random --target-rule median
+      race throughput_ames_seeds3-7 ames_housing.csv Sale_Price regression --trials 40 --seeds 3,4,5,6,7 \
+        --only engine,optuna --target-rule median ;;
     scale)
       { uptime; python benchmarks/bench_scale.py both; uptime; } > "$R/scale_fertility.txt" 2>&1 ;;
   esac

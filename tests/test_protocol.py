@@ -42,7 +42,12 @@ def test_curve_points_every_round_first_then_spaced_and_the_last():
     pts = [r for r in range(500) if curve_round(r, 500)]
     assert pts[:CURVE_FULL_ROUNDS] == list(range(CURVE_FULL_ROUNDS)) and pts[-1] == 499
     assert len(pts) <= CURVE_FULL_ROUNDS + CURVE_POINTS + 2  # the spaced points and the last
-    assert [r for r in range(30) if curve_round(r, 30)] == list(range(30))  # short fits: every round
+    assert [r for r in range(30) if curve_round(r, 30)] == list(range(30))  # up to CURVE_POINTS rounds: every round
+    for budget in (33, 52, 64, 65, 100, 5000):  # spacing rounds up: never more than the fixed count of points
+        pts = [r for r in range(budget) if curve_round(r, budget)]
+        assert len(pts) <= CURVE_FULL_ROUNDS + CURVE_POINTS + 1 and pts[-1] == budget - 1
+    pts52 = [r for r in range(52) if curve_round(r, 52)]
+    assert max(b - a for a, b in zip(pts52, pts52[1:])) == 2  # a 52-round fit: every other round after the start
     assert all(curve_round(r, 500, None) for r in range(500))  # lessons: every round
 
 

@@ -91,7 +91,9 @@ class Candidate:
 #: Points a trial's learning curve keeps per fold: every round up to ``CURVE_FULL_ROUNDS``, then evenly spaced
 #: rounds and the last one. Evaluating every round cost a third of a real table's trial (cps1988, 28k rows:
 #: 1.36x a trial without curves; each evaluation call costs about a millisecond whatever it adds); the
-#: curve's shape needs a few dozen points (benchmarks/bench_trial.py measures the ratio).
+#: curve's shape needs a few dozen points (benchmarks/bench_trial.py measures the ratio). The spacing rounds
+#: up, so a fit of 33-64 rounds is evaluated every other round after the first ones (not every round): at most
+#: ``CURVE_FULL_ROUNDS + CURVE_POINTS + 1`` points whatever the budget.
 CURVE_POINTS = 32
 CURVE_FULL_ROUNDS = 8
 
@@ -100,7 +102,7 @@ def curve_round(r: int, budget: int, points: int | None = CURVE_POINTS) -> bool:
     """Whether round ``r`` (0-based) of a fit of ``budget`` rounds is a point of its curve."""
     if points is None or r < CURVE_FULL_ROUNDS or r >= budget - 1:
         return True
-    return (r + 1) % max(1, budget // points) == 0
+    return (r + 1) % max(1, -(-budget // points)) == 0
 
 
 @dataclass(frozen=True)
