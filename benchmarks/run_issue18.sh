@@ -27,8 +27,11 @@ for part in $parts; do
         race "throughput_${1%%_*}" "$1" "$2" "$3" --trials 40 --seeds 0,1,2 --only engine,optuna,random --target-rule median
       done ;;
     moreseeds)  # five more seeds (3-7) where three left the ratios to luck
-      race earlycut_cps1988_seeds3-7 cps1988_wage.csv wage regression --trials 40 --seeds 3,4,5,6,7 \
-        --engine-args "--pruner asha" --only engine,optuna-hb,random --target-rule median
+      for t in "cps1988_wage.csv wage regression" "credit_status.csv Status classification" "ames_housing.csv Sale_Price regression"; do
+        set -- $t
+        race "earlycut_${1%%_*}_seeds3-7" "$1" "$2" "$3" --trials 40 --seeds 3,4,5,6,7 --engine-args "--pruner asha" \
+          --only engine,optuna-hb,random --target-rule median
+      done
       race throughput_ames_seeds3-7 ames_housing.csv Sale_Price regression --trials 40 --seeds 3,4,5,6,7 \
         --only engine,optuna --target-rule median ;;
     scale)
