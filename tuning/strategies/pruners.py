@@ -10,8 +10,10 @@ model family's trainer.
   a rung to fill (the rule of Optuna's SuccessiveHalvingPruner: with fewer than eta results at a
   rung, only a candidate as good as the best so far goes on).
 - ``hyperband``: several ASHA brackets that start at different rungs (bracket b skips the first b
-  rungs), so a setting that starts slowly still gets candidates judged late; candidates are dealt
-  to brackets in turn.
+  rungs), candidates dealt to brackets in turn. Its ladder reaches ``n_brackets - 1`` rungs below the
+  trainer's usual first rung (``Pruner.rungs_below``), so the last bracket judges where ASHA does (the
+  rung that keeps the final winners) and the first cuts as early as Hyperband's most aggressive bracket:
+  a hedge between cutting early (cheap candidates) and cutting where the ranking holds.
 """
 
 from __future__ import annotations
@@ -23,12 +25,13 @@ from dataclasses import dataclass
 from tuning.errors import ConfigError
 
 PRUNERS = ("none", "asha", "hyperband")
+HYPERBAND_BRACKETS = 3
 PRUNER_HELP = {
     "none": "Every candidate gets its full budget.",
     "asha": "Stops unpromising candidates early and gives their budget to the best: boosting rounds for "
     "XGBoost, training rows for other models (asynchronous successive halving).",
-    "hyperband": "Like asha, in several brackets that judge candidates after different amounts of training, "
-    "so a slow starter is not always cut at the first rung.",
+    "hyperband": "Like asha, in three brackets that judge candidates after different amounts of training: "
+    "one cuts very early (cheap), one where asha does (keeps the settings that end best), one between.",
 }
 
 
@@ -44,6 +47,8 @@ class Pruner(ABC):
     """Decides, rung by rung, which candidates go on. Thread-safe."""
 
     name = ""
+    #: How many rungs below the trainer's usual first rung this pruner's ladder starts.
+    rungs_below = 0
 
     def __init__(self, *, eta: int = 3) -> None:
         if eta < 2:
@@ -97,12 +102,19 @@ class ASHAPruner(Pruner):
 class HyperbandPruner(Pruner):
     name = "hyperband"
 
-    def __init__(self, *, eta: int = 3, n_brackets: int = 3) -> None:
+    def __init__(self, *, eta: int = 3, n_brackets: int = HYPERBAND_BRACKETS) -> None:
         super().__init__(eta=eta)
         self.n_brackets = max(1, int(n_brackets))
+        self.rungs_below = self.n_brackets - 1
 
     def bracket(self, number: int) -> int:
         return number % self.n_brackets
+
+
+def rungs_below(name: str | None) -> int:
+    """How many rungs below the trainer's usual first rung the named pruner's ladder starts."""
+    pruner = make_pruner(name)
+    return pruner.rungs_below if pruner is not None else 0
 
 
 def make_pruner(name: str | None, *, eta: int = 3) -> Pruner | None:

@@ -268,13 +268,16 @@ class Trainer(ABC):
         """The budget of a full fit of ``params``, in ``resource`` units."""
         return min(len(tr) for tr, _ in ctx.folds)
 
-    def rung_budgets(self, ctx: EvalContext, params: dict[str, Any], *, eta: int, min_budget: int | None) -> list[int]:
+    def rung_budgets(
+        self, ctx: EvalContext, params: dict[str, Any], *, eta: int, min_budget: int | None, below: int = 0
+    ) -> list[int]:
         """Budgets at which a pruner may compare this candidate with others, ascending, the full one last.
+        ``below``: start that many rungs under the usual first one (a Hyperband study's early brackets).
 
         Rows: ``min_budget`` (default: 1/27 of a fold, at least 40 rows, 10 per class) times eta**k."""
         full = self.full_budget(ctx, params)
         n_classes = int(ctx.y.max()) + 1 if ctx.task == "classification" and len(ctx.y) else 1
-        low = min_budget or max(full // eta**3, 40, 10 * n_classes)
+        low = min_budget or max(full // eta ** (3 + below), 40, 10 * n_classes)
         out: list[int] = []
         b = low
         while b < full:

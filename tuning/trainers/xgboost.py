@@ -112,9 +112,11 @@ class XGBoostTrainer(Trainer):
         n = params.get("n_estimators")
         return int(n) if n is not None else 100
 
-    def rung_budgets(self, ctx: EvalContext, params: dict[str, Any], *, eta: int, min_budget: int | None) -> list[int]:
+    def rung_budgets(
+        self, ctx: EvalContext, params: dict[str, Any], *, eta: int, min_budget: int | None, below: int = 0
+    ) -> list[int]:
         """Rounds at progress MIN_PROGRESS, x eta, x eta**2... (progress = learning_rate x rounds), then the
-        full fit.
+        full fit; ``below`` rungs under MIN_PROGRESS first (MIN_PROGRESS / eta**below: Hyperband's early brackets).
 
         Measured while planning (issue 7): ranking candidates at equal rounds kept 1 of the final top 5
         configurations, at equal progress 4-5 of 5, because a low learning rate starts slowly. On real tables
@@ -124,7 +126,7 @@ class XGBoostTrainer(Trainer):
             lr = float(params.get("learning_rate") or 0.5)
         else:
             lr = float(params.get("learning_rate") or 0.3)
-        progress = float(min_budget) if min_budget else MIN_PROGRESS
+        progress = float(min_budget) if min_budget else MIN_PROGRESS / eta**below
         out: list[int] = []
         while True:
             rounds = max(MIN_ROUNDS, math.ceil(progress / max(lr, 1e-6) - 1e-9))
