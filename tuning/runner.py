@@ -34,7 +34,7 @@ from tuning.ladder import Job, Move, NoLadder, make_ladder
 from tuning.protocol import StopReason, StudyState, TrialOutcome, TrialState
 from tuning.store import HEARTBEAT_S, Store, Superseded, TrialRecord, now_iso
 from tuning.strategies import Strategy, make_strategy, params_key
-from tuning.strategies.pruners import make_pruner
+from tuning.strategies.pruners import make_pruner, rungs_below
 from tuning.study import Study, model_threads, summary_of
 from tuning.tally import Tally
 from tuning.trainers import Trainer, trainer_for
@@ -238,10 +238,9 @@ class StudyRunner:
         trainer = trainer_for(cfg.model)
         history = study.trials()
         strategy = self._strategy(history)
-        pruner = make_pruner(cfg.pruner.value)
         ladder = make_ladder(
-            pruner,
-            partial(_budgets, trainer, ctx, eta=3, below=pruner.rungs_below if pruner is not None else 0),
+            make_pruner(cfg.pruner.value),
+            partial(_budgets, trainer, ctx, eta=3, below=rungs_below(cfg.pruner.value)),
             unit=trainer.resource,
             history=history,
             n_trials=cfg.n_trials,
